@@ -1,0 +1,85 @@
+// The one interface every server family implements. Adding a family is one file
+// implementing ServerAdapter plus catalog entries in harness/catalog.ts.
+import type { AuthEvent, Dialback, Family, ProfileName } from "../types.ts";
+
+/** PEM material for one virtual host, as minted by ca/. */
+export interface HostCertificate {
+  /** Leaf certificate PEM. */
+  cert: string;
+  /** Private key PEM (PKCS#8). */
+  key: string;
+  /** Leaf followed by any intermediate. */
+  fullchain: string;
+}
+
+export interface VirtualHost {
+  domain: string;
+  certificate: ProfileName;
+  dialback: Dialback;
+  tls: HostCertificate;
+}
+
+export interface XmppUser {
+  username: string;
+  password: string;
+}
+
+/** Everything one server instance (container) is configured with. */
+export interface InstanceConfig {
+  vhosts: VirtualHost[];
+  /** Users that exist on every vhost. */
+  users: XmppUser[];
+  /** PEM bundle of CAs the server trusts (the private test root). */
+  trustedCa: string;
+  /** Require certificate-authenticated s2s (Prosody s2s_secure_auth, ejabberd starttls required). */
+  secureAuth: boolean;
+}
+
+export interface RenderedFile {
+  path: string;
+  content: string | Buffer;
+  mode?: number;
+}
+
+/** What the harness needs to start one instance. */
+export interface RenderedInstance {
+  files: RenderedFile[];
+  env?: Record<string, string>;
+  /** Overrides the image's command. */
+  command?: string[];
+  /** Runs as root in the container after the files are copied, before start. */
+  user?: string;
+}
+
+/** How an image is obtained. */
+export type ImageSource =
+  | { kind: "debian"; suite: string; package: string; packageVersion: string; aptOptions?: string[] }
+  | { kind: "upstream"; image: string };
+
+export interface CatalogEntry {
+  family: Family;
+  version: string;
+  source: ImageSource;
+  /** Free text shown by `s2s-matrix servers`. */
+  note?: string;
+}
+
+export interface ServerAdapter {
+  family: Family;
+  /** Directory (relative to harness/images) holding the Dockerfile for Debian-built entries. */
+  dockerContext: string;
+  c2sPort: number;
+  s2sPort: number;
+  /** Files, env and command that configure an instance for the given vhosts. */
+  render(entry: CatalogEntry, config: InstanceConfig): RenderedInstance;
+  /** Shell command run in the container whose exit 0 means the server is up. */
+  readyCommand(entry: CatalogEntry): string[];
+  /** Shell command printing the installed server version. */
+  versionCommand(entry: CatalogEntry): string[];
+  /** Shell command that prints the server's log (all of it). */
+  logCommand(entry: CatalogEntry): string[];
+  /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */
+  parseAuthEvents(lines: string[]): AuthEvent[];
+  /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */
+  serverWideKey?(vhost: VirtualHost): string;
+}

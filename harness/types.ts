@@ -1,0 +1,134 @@
+// The vocabulary shared by ca/, harness/ and scenarios/: what a cell is and what it yields.
+
+export type Family = "prosody" | "ejabberd" | "openfire";
+
+/** Certificate profile names; their meaning lives in ca/profiles.ts. */
+export type ProfileName =
+  | "server-only"
+  | "dual-eku"
+  | "no-eku"
+  | "client-only"
+  | "expired"
+  | "wrong-name"
+  | "untrusted"
+  | "self-signed";
+
+export type Dialback = "on" | "off";
+
+/** How one direction of s2s authenticated, as read from the receiving server's log. */
+export type AuthMethod = "external" | "dialback" | "none" | "unknown";
+
+/** What a cell turned out to be. `error`: the harness could not decide. `flaky`: two runs disagreed. */
+export type Outcome = "federates" | "fails" | "error" | "flaky";
+
+/** A server the user names as `family@version`. */
+export interface ServerId {
+  family: Family;
+  version: string;
+}
+
+export interface CellSide {
+  /** `family@version` */
+  server: string;
+  certificate: ProfileName;
+  dialback: Dialback;
+}
+
+export interface Expectation {
+  outcome: "federates" | "fails";
+  /** Optional XEP-0199 ping expectation (needs the reverse direction too). */
+  ping?: "ok" | "fails";
+  auth?: "external" | "dialback";
+  /** Substring the diagnosis must contain. */
+  reason?: string;
+  /** Scenario allows this cell to end as `error` without failing the run. */
+  tolerateError?: boolean;
+  /** Which rule decided: "default" or "rules[3]". */
+  source: string;
+}
+
+/** One directed pair: the initiator's server opens s2s to the receiver's. */
+export interface CellSpec {
+  /** Stable, human-readable: `prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]`. */
+  id: string;
+  scenario: string;
+  initiator: CellSide;
+  receiver: CellSide;
+  expected: Expectation;
+}
+
+export interface MessageResult {
+  status: "delivered" | "bounced" | "timeout";
+  condition?: string;
+  text?: string;
+  ms: number;
+}
+
+export interface PingResult {
+  status: "result" | "error" | "timeout";
+  condition?: string;
+  text?: string;
+  ms: number;
+}
+
+/** A fact about s2s authentication read from a server's log. */
+export interface AuthEvent {
+  /** The server that wrote the line: the receiving side of `from → to`. */
+  kind: "external-ok" | "external-failed" | "dialback-ok" | "dialback-failed" | "dialback-retry" | "connection-failed" | "connection-ok";
+  from: string;
+  to: string;
+  reason?: string;
+  line: string;
+}
+
+export interface ProbeResult {
+  message: MessageResult;
+  ping: PingResult;
+  /** outbound: initiator → receiver (what the message needs); inbound: receiver → initiator (the ping reply). */
+  auth: { outbound: AuthMethod; inbound: AuthMethod };
+  /** Short diagnosis of why, from logs and bounce text. */
+  reason?: string;
+  events: AuthEvent[];
+  /** Raw log lines of both servers that mention the cell's domains. */
+  logs: string[];
+}
+
+export interface Attempt {
+  outcome: Outcome;
+  probe?: ProbeResult;
+  error?: string;
+  domains: { initiator: string; receiver: string };
+  durationMs: number;
+}
+
+export interface CellResult {
+  spec: CellSpec;
+  /** Versions actually installed in the images (may be more precise than the catalog key). */
+  installed: { initiator: string; receiver: string };
+  outcome: Outcome;
+  /** The attempt that decided the outcome; `attempts` lists every one (a re-run of an unexpected cell adds one). */
+  attempts: Attempt[];
+  auth: { outbound: AuthMethod; inbound: AuthMethod };
+  message?: MessageResult;
+  ping?: PingResult;
+  reason?: string;
+  logs: string[];
+  error?: string;
+  /** Whether the outcome meets the scenario's expectation. */
+  asExpected: boolean;
+  /** Why it does not, in words. */
+  mismatch?: string;
+  durationMs: number;
+}
+
+export interface RunResults {
+  schema: "s2s-matrix/results@1";
+  harnessVersion: string;
+  runId: string;
+  scenarios: string[];
+  isolation: "vhost" | "container";
+  startedAt: string;
+  durationMs: number;
+  cells: CellResult[];
+  summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number };
+}
