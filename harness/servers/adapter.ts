@@ -72,12 +72,10 @@ export interface ServerAdapter {
   s2sPort: number;
   /** Files, env and command that configure an instance for the given vhosts. */
   render(entry: CatalogEntry, config: InstanceConfig): RenderedInstance;
-  /** Shell command run in the container whose exit 0 means the server is up. */
-  readyCommand(entry: CatalogEntry): string[];
+  /** Shell command (run with sh -c in the container) whose exit 0 means the server is up. */
+  readyCommand(entry: CatalogEntry): string;
   /** Shell command printing the installed server version. */
-  versionCommand(entry: CatalogEntry): string[];
-  /** Shell command that prints the server's log (all of it). */
-  logCommand(entry: CatalogEntry): string[];
+  versionCommand(entry: CatalogEntry): string;
   /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */
   parseAuthEvents(lines: string[]): AuthEvent[];
   /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Starts ejabberd in the foreground ; in foreground it logs to stdout, which the harness streams.
+set -eu
+home=/var/lib/ejabberd
+# ejabberd refuses to start when the Erlang cookie is readable by others.
+if [ ! -s "$home/.erlang.cookie" ]; then
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$home/.erlang.cookie"
+fi
+mkdir -p /run/ejabberd
+chown -R ejabberd:ejabberd "$home" /var/log/ejabberd /etc/ejabberd /run/ejabberd
+chmod 0400 "$home/.erlang.cookie"
+exec setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=$home ejabberdctl foreground

@@ -1,0 +1,109 @@
+// One running server container: configured through its adapter, reachable on a
+// mapped c2s port, its log streamed into memory, ready once a client logs in.
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adapter.ts";
+import { LogBuffer } from "./logbuffer.ts";
+import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
+import { EnvironmentError } from "./errors.ts";
+import { runLabels } from "./docker/labels.ts";
+import { serverKey } from "./catalog.ts";
+
+export interface InstanceSpec {
+  /** Unique within the run, e.g. `prosody@0.12.3#1`. */
+  key: string;
+  entry: CatalogEntry;
+  adapter: ServerAdapter;
+  image: string;
+  config: InstanceConfig;
+}
+
+export interface StartedInstance {
+  spec: InstanceSpec;
+  container: StartedTestContainer;
+  logs: LogBuffer;
+  installedVersion: string;
+  endpoint(domain: string): Endpoint;
+  /** Whether the container is still running (a crash turns its cells into errors). */
+  alive(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  runId: string;
+  network: string;
+  readyTimeoutMs: number;
+  log: (s: string) => void;
+}
+
+const containerName = (runId: string, key: string) =>
+  `s2s-matrix-${runId}-${key.replace(/[^a-zA-Z0-9_.-]/g, "-")}`.slice(0, 120);
+
+export async function startInstance(spec: InstanceSpec, opts: StartOptions): Promise<StartedInstance> {
+  const { adapter, entry, config } = spec;
+  const rendered = adapter.render(entry, config);
+  const logs = new LogBuffer();
+  const t0 = Date.now();
+  let container = new GenericContainer(spec.image)
+    .withName(containerName(opts.runId, spec.key))
+    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
+    .withNetworkMode(opts.network)
+    .withNetworkAliases(...config.vhosts.map((v) => v.domain))
+    .withExposedPorts(adapter.c2sPort)
+    .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
+    .withLogConsumer((stream) => logs.attach(stream))
+    .withWaitStrategy(Wait.forSuccessfulCommand(adapter.readyCommand(entry)))
+    .withStartupTimeout(opts.readyTimeoutMs);
+  if (rendered.env) container = container.withEnvironment(rendered.env);
+  if (rendered.command) container = container.withCommand(rendered.command);
+
+  const notReady = (why: string) =>
+    new EnvironmentError(
+      `${spec.key} did not become ready within ${opts.readyTimeoutMs / 1000} s: ${why}\n--- last log lines of ${spec.key} ---\n${logs.tail(30).join("\n")}`,
+      "read the server's log lines above; a configuration the server rejects shows there",
+    );
+
+  let started: StartedTestContainer;
+  try {
+    started = await container.start();
+  } catch (e) {
+    throw notReady((e as Error).message.split("\n")[0]);
+  }
+  const host = started.getHost();
+  const port = started.getMappedPort(adapter.c2sPort);
+  const endpoint = (domain: string): Endpoint => ({
+    service: `xmpp://${host}:${port}`,
+    domain,
+    username: config.users[0].username,
+    password: config.users[0].password,
+  });
+  const instance: StartedInstance = {
+    spec,
+    container: started,
+    logs,
+    installedVersion: "",
+    endpoint,
+    alive: async () => {
+      try {
+        const r = await started.exec(["true"]);
+        return r.exitCode === 0;
+      } catch {
+        return false;
+      }
+    },
+    stop: async () => {
+      await started.stop({ remove: true, removeVolumes: true, timeout: 2_000 }).catch(() => {});
+    },
+  };
+  try {
+    const v = await started.exec(["sh", "-c", adapter.versionCommand(entry)]);
+    instance.installedVersion = v.output.trim() || entry.version;
+    // Ready means a client can log in, not just that a port is open.
+    const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, opts.readyTimeoutMs - (Date.now() - t0)));
+    await stopQuietly(c);
+  } catch (e) {
+    await instance.stop();
+    throw notReady((e as Error).message);
+  }
+  opts.log(`${spec.key} ready (${config.vhosts.length} virtual hosts, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return instance;
+}

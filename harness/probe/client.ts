@@ -1,0 +1,71 @@
+// A c2s client built from xmpp.js parts. It differs from @xmpp/client in one
+// way only: STARTTLS trusts the run's private CA (xmpp.js's own starttls offers
+// no `ca` option, and NODE_EXTRA_CA_CERTS is read only at process start).
+import { Client, xml } from "@xmpp/client-core";
+import tcp from "@xmpp/tcp";
+import middleware from "@xmpp/middleware";
+import streamFeatures from "@xmpp/stream-features";
+import iqCaller from "@xmpp/iq/caller.js";
+import iqCallee from "@xmpp/iq/callee.js";
+import sasl from "@xmpp/sasl";
+import plain from "@xmpp/sasl-plain";
+import scramsha1 from "@xmpp/sasl-scram-sha-1";
+import resourceBinding from "@xmpp/resource-binding";
+import TlsSocket from "@xmpp/tls/lib/Socket.js";
+import { promise } from "@xmpp/events";
+import SASLFactory from "saslmechanisms";
+
+const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+
+export interface ClientOptions {
+  /** xmpp://host:port the client dials (the container's mapped c2s port). */
+  service: string;
+  /** The XMPP domain (virtual host) to log in to. */
+  domain: string;
+  username: string;
+  password: string;
+  /** PEM of the CA the server's certificate chains to. */
+  ca: string;
+}
+
+// xmpp.js ships no types; this is the part of its entity the probe uses.
+export interface XmppClient {
+  jid?: { toString(): string };
+  start(): Promise<unknown>;
+  stop(): Promise<unknown>;
+  send(el: unknown): Promise<void>;
+  on(event: string, fn: (...args: any[]) => void): void;
+  removeListener(event: string, fn: (...args: any[]) => void): void;
+  iqCaller: { request(el: unknown, timeout?: number): Promise<any> };
+  socket?: unknown;
+}
+
+export function createClient(opts: ClientOptions): XmppClient {
+  const entity = new Client({ service: opts.service, domain: opts.domain });
+  tcp({ entity });
+  const mw = middleware({ entity });
+  const features = streamFeatures({ middleware: mw });
+  const caller = iqCaller({ middleware: mw, entity });
+  iqCallee({ middleware: mw, entity }).get("urn:xmpp:ping", "ping", () => ({}));
+
+  features.use("starttls", NS_TLS, async ({ entity: e }: any) => {
+    const el = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
+    if (!el.is("proceed", NS_TLS)) throw new Error("STARTTLS refused by server");
+    const socket = new TlsSocket();
+    socket.connect({ socket: e.socket, host: opts.domain, servername: opts.domain, ca: opts.ca });
+    await promise(socket, "connect");
+    e._attachSocket(socket);
+    await e.restart();
+  });
+
+  const factory = new SASLFactory();
+  scramsha1(factory);
+  plain(factory);
+  sasl({ streamFeatures: features, saslFactory: factory }, async (done: any, mechanisms: string[]) => {
+    // PLAIN inside TLS works with every backend (ejabberd's extauth cannot do SCRAM).
+    const mech = mechanisms.includes("PLAIN") ? "PLAIN" : mechanisms[0];
+    await done({ username: opts.username, password: opts.password }, mech);
+  });
+  resourceBinding({ iqCaller: caller, streamFeatures: features }, "probe");
+  return Object.assign(entity, { iqCaller: caller }) as unknown as XmppClient;
+}

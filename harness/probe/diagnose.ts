@@ -1,0 +1,46 @@
+// Turns what the servers logged and what the client saw into an auth method per
+// direction and a one-line reason.
+import type { AuthEvent, AuthMethod, MessageResult, PingResult } from "../types.ts";
+
+const matches = (e: AuthEvent, from: string, to: string, exact: boolean): boolean =>
+  exact ? e.from === from && e.to === to : (e.from === from || e.from === "") && (e.to === to || e.to === "");
+
+/** How `from` authenticated to `to`, by the strongest evidence in the logs. */
+export function authMethod(events: AuthEvent[], from: string, to: string): AuthMethod {
+  const ev = events.filter((e) => matches(e, from, to, true));
+  if (ev.some((e) => e.kind === "external-ok")) return "external";
+  if (ev.some((e) => e.kind === "dialback-ok")) return "dialback";
+  // A stream that completed without SASL EXTERNAL succeeding went through dialback (Prosody logs no verdict line).
+  if (ev.some((e) => e.kind === "connection-ok")) return "dialback";
+  return "none";
+}
+
+/** The first failure the logs give for the direction, in the receiving server's words when there are some. */
+export function failureReason(events: AuthEvent[], from: string, to: string): string | undefined {
+  const failures = events.filter((e) => matches(e, from, to, false) && /failed/.test(e.kind) && e.reason);
+  const external = failures.find((e) => e.kind === "external-failed");
+  return (external ?? failures[0])?.reason;
+}
+
+export interface Diagnosis {
+  auth: { outbound: AuthMethod; inbound: AuthMethod };
+  reason?: string;
+}
+
+export function diagnose(events: AuthEvent[], a: string, b: string, message: MessageResult, ping: PingResult): Diagnosis {
+  let outbound = authMethod(events, a, b);
+  const inbound = authMethod(events, b, a);
+  if (message.status === "delivered" && outbound === "none") outbound = "unknown";
+  const parts: string[] = [];
+  if (message.status !== "delivered") {
+    const why = failureReason(events, a, b);
+    const bounce = message.status === "bounced" ? [message.condition, message.text].filter(Boolean).join(": ") : "no reply";
+    parts.push(why ? `${a} → ${b}: ${why} (${bounce})` : `${a} → ${b}: ${bounce}`);
+  }
+  if (ping.status !== "result") {
+    const why = failureReason(events, b, a);
+    if (message.status === "delivered" && why) parts.push(`reply ${b} → ${a}: ${why}`);
+    else if (message.status === "delivered") parts.push(`ping ${ping.status}${ping.condition ? `: ${ping.condition}` : ""}`);
+  }
+  return { auth: { outbound, inbound }, reason: parts.length ? parts.join("; ") : undefined };
+}

@@ -1,0 +1,128 @@
+// The directed federation probe: a user on A's server sends a message to a user
+// on B's server and pings B's domain; every wait is bounded.
+import { randomBytes } from "node:crypto";
+import { xml } from "@xmpp/client-core";
+import { createClient, type XmppClient } from "./client.ts";
+import type { MessageResult, PingResult } from "../types.ts";
+
+export interface Endpoint {
+  /** xmpp://host:port of the server's c2s listener. */
+  service: string;
+  domain: string;
+  username: string;
+  password: string;
+}
+
+export interface ProbeTimeouts {
+  loginMs: number;
+  messageMs: number;
+  pingMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 15_000 };
+
+/** The harness could not log in: never a federation outcome. */
+export class LoginError extends Error {
+  constructor(readonly domain: string, cause: Error) {
+    super(`c2s login to ${domain} failed: ${cause.message}`);
+    this.name = "LoginError";
+  }
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
+  });
+
+/**
+ * Logs a client in, retrying errors of the client library itself (a socket torn
+ * down right after the port opened): "ready" means a client can log in.
+ */
+export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promise<XmppClient> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Error = new Error("no attempt");
+  while (Date.now() < deadline) {
+    const client = createClient({ ...ep, ca });
+    client.on("error", () => {}); // surfaced through start()'s rejection
+    try {
+      await withTimeout(client.start(), Math.max(1000, deadline - Date.now()), `login to ${ep.domain}`);
+      return client;
+    } catch (e) {
+      last = e as Error;
+      await client.stop().catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw new LoginError(ep.domain, last);
+}
+
+export async function stopQuietly(...clients: (XmppClient | undefined)[]): Promise<void> {
+  await Promise.all(clients.map((c) => c && withTimeout(c.stop(), 3000, "logout").catch(() => {})));
+}
+
+function stanzaError(el: any): { condition?: string; text?: string } {
+  const err = el.getChild("error");
+  if (!err) return {};
+  const condition = err.children.find((c: any) => typeof c !== "string" && c.attrs?.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas" && c.name !== "text")?.name;
+  const text = err.getChildText("text", "urn:ietf:params:xml:ns:xmpp-stanzas") ?? undefined;
+  return { condition, text };
+}
+
+/** A→B chat message: delivered to B's client, bounced back to A, or timed out. */
+export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number): Promise<MessageResult> {
+  const id = `s2s-matrix-${randomBytes(6).toString("hex")}`;
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const finish = (r: Omit<MessageResult, "ms">) => {
+      clearTimeout(timer);
+      a.removeListener("stanza", onA);
+      b.removeListener("stanza", onB);
+      resolve({ ...r, ms: Date.now() - t0 });
+    };
+    const onB = (el: any) => {
+      if (el.is("message") && el.attrs.id === id && el.attrs.type !== "error") finish({ status: "delivered" });
+    };
+    const onA = (el: any) => {
+      if (el.is("message") && el.attrs.id === id && el.attrs.type === "error") finish({ status: "bounced", ...stanzaError(el) });
+    };
+    const timer = setTimeout(() => finish({ status: "timeout" }), ms);
+    b.on("stanza", onB);
+    a.on("stanza", onA);
+    a.send(xml("message", { to: toJid, type: "chat", id }, xml("body", {}, `s2s-matrix probe ${id}`))).catch(() => finish({ status: "timeout" }));
+  });
+}
+
+/** XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. */
+export async function ping(a: XmppClient, toDomain: string, ms: number): Promise<PingResult> {
+  const t0 = Date.now();
+  try {
+    await a.iqCaller.request(xml("iq", { type: "get", to: toDomain }, xml("ping", { xmlns: "urn:xmpp:ping" })), ms);
+    return { status: "result", ms: Date.now() - t0 };
+  } catch (e: any) {
+    if (e?.name === "StanzaError") return { status: "error", condition: e.condition, text: e.text || undefined, ms: Date.now() - t0 };
+    return { status: "timeout", ms: Date.now() - t0 };
+  }
+}
+
+/** Message and ping of one directed pair, run together (both are bounded). */
+export async function probePair(initiator: Endpoint, receiver: Endpoint, ca: string, t: ProbeTimeouts = DEFAULT_TIMEOUTS): Promise<{ message: MessageResult; ping: PingResult }> {
+  let a: XmppClient | undefined;
+  let b: XmppClient | undefined;
+  try {
+    const [ra, rb] = await Promise.allSettled([login(initiator, ca, t.loginMs), login(receiver, ca, t.loginMs)]);
+    a = ra.status === "fulfilled" ? ra.value : undefined;
+    b = rb.status === "fulfilled" ? rb.value : undefined;
+    if (ra.status === "rejected") throw ra.reason;
+    if (rb.status === "rejected" || !b) throw (rb as PromiseRejectedResult).reason;
+    // An available resource makes the server deliver to the client instead of storing offline.
+    await b.send(xml("presence"));
+    const [message, pingResult] = await Promise.all([
+      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs),
+      ping(a!, receiver.domain, t.pingMs),
+    ]);
+    return { message, ping: pingResult };
+  } finally {
+    await stopQuietly(a, b);
+  }
+}

@@ -1,0 +1,241 @@
+// Runs cells on real servers: images, CA, network, containers, probes, and the
+// re-run of unexpected cells. Everything it starts is labelled with the run id
+// and removed before it returns, whatever happens.
+import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { createCa, type TestCa } from "../ca/index.ts";
+import { resolveServer } from "./catalog.ts";
+import { docker } from "./docker/client.ts";
+import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
+import { ensureServerImage } from "./docker/images.ts";
+import { runLabels } from "./docker/labels.ts";
+import { startInstance, type StartedInstance } from "./instance.ts";
+import { linesFor } from "./logbuffer.ts";
+import { plan, type Isolation, type PlannedCell, type PlannedInstance, type Stage } from "./plan.ts";
+import { diagnose } from "./probe/diagnose.ts";
+import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
+import { adapterFor } from "./servers/index.ts";
+import type { CatalogEntry, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
+import type { Attempt, CellResult, CellSpec, Outcome } from "./types.ts";
+import { judge } from "../scenarios/expect.ts";
+
+export interface RunOptions {
+  runId: string;
+  cells: CellSpec[];
+  isolation?: Isolation;
+  concurrency?: number;
+  timeouts?: ProbeTimeouts;
+  readyTimeoutMs?: number;
+  /** Re-run each unexpected cell once in fresh virtual hosts (default true). */
+  retryUnexpected?: boolean;
+  log?: (s: string) => void;
+  onCellStart?: (spec: CellSpec) => void;
+  onCellDone?: (result: CellResult) => void;
+}
+
+export interface RunStats {
+  containersStarted: number;
+  instances: string[];
+}
+
+export const defaultConcurrency = (): number => Math.max(2, availableParallelism() * 3);
+
+/** Runs `fn` over items with at most `n` at a time, keeping order of results. */
+export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}`;
+
+export async function runCells(opts: RunOptions): Promise<{ results: CellResult[]; stats: RunStats }> {
+  const log = opts.log ?? (() => {});
+  const isolation = opts.isolation ?? "vhost";
+  const concurrency = Math.max(1, opts.concurrency ?? defaultConcurrency());
+  const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const stats: RunStats = { containersStarted: 0, instances: [] };
+
+  const d = await docker();
+  const leftovers = await removeDeadRuns();
+  if (leftovers.containers.length || leftovers.networks.length) log(`leftovers of dead runs: ${describeRemoved(leftovers)}`);
+
+  // Images first, all in parallel: a build failure stops the run before any server starts.
+  const entries = new Map<string, CatalogEntry>();
+  for (const c of opts.cells) for (const s of [c.initiator.server, c.receiver.server]) entries.set(s, resolveServer(s));
+  const images = new Map<string, string>();
+  await Promise.all(
+    [...entries].map(async ([key, entry]) => images.set(key, await ensureServerImage(entry, adapterFor(entry.family), log))),
+  );
+
+  const ca = await createCa({ tld: "example" });
+  const password = randomBytes(9).toString("base64url");
+  const networkName = `s2s-matrix-${opts.runId}`;
+  await d.createNetwork({ Name: networkName, Driver: "bridge", Labels: runLabels(opts.runId), CheckDuplicate: true });
+  const running = new Set<StartedInstance>();
+  const installed = new Map<string, string>();
+
+  const startStage = async (stage: Stage): Promise<Map<string, StartedInstance>> => {
+    const started = new Map<string, StartedInstance>();
+    const results = await Promise.allSettled(
+      stage.instances.map(async (pi) => {
+        const inst = await startPlanned(pi, entries, images, ca, password, { runId: opts.runId, network: networkName, readyTimeoutMs, log });
+        running.add(inst);
+        installed.set(pi.server, inst.installedVersion);
+        stats.containersStarted++;
+        stats.instances.push(pi.key);
+        started.set(pi.key, inst);
+      }),
+    );
+    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+    if (failed) throw failed.reason;
+    return started;
+  };
+  const stopAll = async (instances: Iterable<StartedInstance>) => {
+    await Promise.all([...instances].map(async (i) => (running.delete(i), i.stop())));
+  };
+
+  const runStage = async (stage: Stage, report: boolean): Promise<Map<string, Attempt>> => {
+    const started = await startStage(stage);
+    try {
+      const attempts = await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
+        if (report) opts.onCellStart?.(cell.spec);
+        return [cell.spec.id, await runCell(cell, started, ca.trustBundle, timeouts)] as const;
+      });
+      return new Map(attempts);
+    } finally {
+      await stopAll(started.values());
+    }
+  };
+
+  const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (id: string, a: Attempt) => void) => {
+    const numbered = specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 }));
+    const stages = plan(numbered, { isolation, prefix, serverWideKey: serverWideKeyFor(entries) });
+    if (isolation === "vhost") {
+      const keys = stages[0].instances.map((i) => i.key);
+      log(`starting ${keys.length} containers for ${specs.length} cells: ${keys.join(", ")}`);
+    }
+    const all = new Map<string, Attempt>();
+    // Isolated mode: each stage is one cell on its own two containers.
+    await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 4)), async (stage) => {
+      for (const [id, a] of await runStage(stage, report)) {
+        all.set(id, a);
+        onAttempt?.(id, a);
+      }
+    });
+    return all;
+  };
+
+  try {
+    const first = new Map<string, Attempt>();
+    const results = new Map<string, CellResult>();
+    await runRound(opts.cells, "c", true, (id, a) => {
+      first.set(id, a);
+      const spec = opts.cells.find((c) => c.id === id)!;
+      const r = toResult(spec, [a], a.outcome, installed);
+      results.set(id, r);
+      if (r.asExpected || opts.retryUnexpected === false) opts.onCellDone?.(r);
+    });
+    const unexpected = opts.cells.filter((c) => !results.get(c.id)!.asExpected);
+    if (unexpected.length && opts.retryUnexpected !== false) {
+      log(`re-running ${unexpected.length} unexpected cell(s) once in fresh virtual hosts`);
+      const second = await runRound(unexpected, "r", false);
+      for (const spec of unexpected) {
+        const a = first.get(spec.id)!;
+        const b = second.get(spec.id)!;
+        const agree = outcomeOf(a) === outcomeOf(b);
+        const r = toResult(spec, [a, b], agree ? b.outcome : "flaky", installed);
+        results.set(spec.id, r);
+        opts.onCellDone?.(r);
+      }
+    }
+    return { results: opts.cells.map((c) => results.get(c.id)!), stats };
+  } finally {
+    await stopAll([...running]);
+    await d.getNetwork(networkName).remove().catch(() => {});
+    await removeRun(opts.runId).catch(() => {});
+  }
+}
+
+function serverWideKeyFor(entries: Map<string, CatalogEntry>) {
+  return (server: string, host: { certificate: string; dialback: string; domain: string }) => {
+    const entry = entries.get(server)!;
+    return adapterFor(entry.family).serverWideKey?.(host as VirtualHost);
+  };
+}
+
+async function startPlanned(
+  pi: PlannedInstance,
+  entries: Map<string, CatalogEntry>,
+  images: Map<string, string>,
+  ca: TestCa,
+  password: string,
+  opts: { runId: string; network: string; readyTimeoutMs: number; log: (s: string) => void },
+): Promise<StartedInstance> {
+  const entry = entries.get(pi.server)!;
+  const vhosts: VirtualHost[] = await Promise.all(
+    pi.hosts.map(async (h) => ({ ...h, tls: await ca.issue(h.domain, h.certificate) })),
+  );
+  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa: ca.trustBundle, secureAuth: true };
+  return startInstance({ key: pi.key, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
+}
+
+/** Probes one cell and reads both servers' logs for its domains. */
+async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance>, ca: string, timeouts: ProbeTimeouts): Promise<Attempt> {
+  const ia = instances.get(cell.initiator.instance)!;
+  const ib = instances.get(cell.receiver.instance)!;
+  const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
+  const marks = [ia.logs.mark(), ib.logs.mark()];
+  const t0 = Date.now();
+  try {
+    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts);
+    // Give the servers a moment to write the lines about what just happened.
+    await new Promise((r) => setTimeout(r, 250));
+    const names = [domains.initiator, domains.receiver];
+    const la = linesFor(ia.logs.since(marks[0]), names);
+    const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+    const events = [...ia.spec.adapter.parseAuthEvents(la), ...ib.spec.adapter.parseAuthEvents(lb)];
+    const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
+    const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
+    const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
+    return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs } };
+  } catch (e) {
+    const dead = (await Promise.all([ia, ib].map(async (i) => ((await i.alive()) ? undefined : i.spec.key)))).filter(Boolean);
+    const why = dead.length ? `server ${dead.join(", ")} is no longer running` : (e as Error).message;
+    return { outcome: "error", error: e instanceof LoginError || dead.length ? why : `harness error: ${why}`, domains, durationMs: Date.now() - t0 };
+  }
+}
+
+function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, installed: Map<string, string>): CellResult {
+  const last = attempts[attempts.length - 1];
+  const p = last.probe;
+  const auth = p?.auth ?? { outbound: "none" as const, inbound: "none" as const };
+  const verdict = judge(spec.expected, { outcome, auth, ping: p?.ping, reason: p?.reason ?? last.error });
+  return {
+    spec,
+    installed: {
+      initiator: installed.get(spec.initiator.server) ?? spec.initiator.server,
+      receiver: installed.get(spec.receiver.server) ?? spec.receiver.server,
+    },
+    outcome,
+    attempts,
+    auth,
+    message: p?.message,
+    ping: p?.ping,
+    reason: p?.reason ?? last.error,
+    logs: p?.logs ?? [],
+    error: last.error,
+    asExpected: verdict.asExpected,
+    mismatch: verdict.mismatch,
+    durationMs: attempts.reduce((s, a) => s + a.durationMs, 0),
+  };
+}
+

@@ -1,0 +1,117 @@
+// ejabberd from Debian: one ejabberd.yml whose host_config gives each cell
+// side its own modules (mod_s2s_dialback present or absent).
+import { stringify } from "yaml";
+import type { AuthEvent } from "../types.ts";
+import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
+
+const CONFIG = "/etc/ejabberd/ejabberd.yml";
+const CERTS = "/etc/ejabberd/certs";
+
+// Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
+const BASE_MODULES: Record<string, object> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
+
+export function renderEjabberdConfig(config: InstanceConfig): string {
+  const hostConfig: Record<string, object> = {};
+  for (const v of config.vhosts) {
+    hostConfig[v.domain] = {
+      modules: v.dialback === "on" ? { ...BASE_MODULES, mod_s2s_dialback: {} } : { ...BASE_MODULES },
+    };
+  }
+  const doc = {
+    hosts: config.vhosts.map((v) => v.domain),
+    loglevel: "info",
+    log_rotate_count: 0,
+    // ejabberd picks the certificate for a host by its names.
+    certfiles: config.vhosts.map((v) => `${CERTS}/${v.domain}.pem`),
+    ca_file: `${CERTS}/ca.crt`,
+    s2s_cafile: `${CERTS}/ca.crt`,
+    s2s_use_starttls: config.secureAuth ? "required" : "optional",
+    // Test users only matter for c2s: an extauth script accepts them (see images/ejabberd/auth-any.pl).
+    auth_method: ["external"],
+    extauth_program: "/usr/local/bin/s2s-matrix-auth",
+    auth_use_cache: false,
+    listen: [
+      { port: 5222, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
+      { port: 5269, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
+    ],
+    acl: { local: { user_regexp: "" } },
+    access_rules: { local: { allow: "local" } },
+    modules: BASE_MODULES,
+    host_config: hostConfig,
+  };
+  return "# Rendered by s2s-matrix for one test instance.\n" + stringify(doc, { aliasDuplicateObjects: false });
+}
+
+function renderFiles(config: InstanceConfig): RenderedFile[] {
+  const files: RenderedFile[] = [
+    { path: CONFIG, content: renderEjabberdConfig(config), mode: 0o640 },
+    { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
+  ];
+  for (const v of config.vhosts) {
+    // ejabberd wants certificate and key in one PEM.
+    files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: 0o600 });
+  }
+  return files;
+}
+
+// ejabberd's own words for s2s authentication (ejabberd_s2s_in / ejabberd_s2s_out, 23.01–26.x).
+const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "line"> }[] = [
+  {
+    re: /Accepted inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)/,
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-ok" : "dialback-ok", from: m[2], to: m[3] }),
+  },
+  {
+    re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+) \([^)]*\): (.+)$/,
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4] }),
+  },
+  {
+    re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)(?:: (.+))?$/,
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4] }),
+  },
+  {
+    re: /Retrying with s2s dialback authentication: (\S+) -> (\S+)/,
+    make: (m) => ({ kind: "dialback-retry", from: m[1], to: m[2] }),
+  },
+  {
+    re: /Failed outbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+) \([^)]*\): (.+)$/,
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4] }),
+  },
+  {
+    re: /Accepted outbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)/,
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-ok" : "dialback-ok", from: m[2], to: m[3] }),
+  },
+  {
+    re: /Failed to establish outbound s2s connection (\S+) -> (\S+): (.+)$/,
+    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3] }),
+  },
+  {
+    re: /Closing inbound s2s connection (\S+) -> (\S+): (.+)$/,
+    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3] }),
+  },
+];
+
+export function parseEjabberdAuthEvents(lines: string[]): AuthEvent[] {
+  const events: AuthEvent[] = [];
+  for (const line of lines) {
+    for (const p of PATTERNS) {
+      const m = line.match(p.re);
+      if (m) {
+        events.push({ ...p.make(m), line });
+        break;
+      }
+    }
+  }
+  return events;
+}
+
+export const ejabberd: ServerAdapter = {
+  family: "ejabberd",
+  dockerContext: "ejabberd",
+  c2sPort: 5222,
+  s2sPort: 5269,
+  render: (_entry: CatalogEntry, config: InstanceConfig) => ({ files: renderFiles(config) }),
+  // ejabberdctl status boots an Erlang node (~1 s a call); the log line is instant.
+  readyCommand: () => "grep -q 'is started in the node' /var/log/ejabberd/ejabberd.log",
+  versionCommand: () => "cat /etc/s2s-matrix-version",
+  parseAuthEvents: parseEjabberdAuthEvents,
+};

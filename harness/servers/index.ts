@@ -1,0 +1,13 @@
+// The adapter of each server family.
+import type { Family } from "../types.ts";
+import type { ServerAdapter } from "./adapter.ts";
+import { ejabberd } from "./ejabberd.ts";
+import { prosody } from "./prosody.ts";
+
+const ADAPTERS: Partial<Record<Family, ServerAdapter>> = { prosody, ejabberd };
+
+export function adapterFor(family: Family): ServerAdapter {
+  const a = ADAPTERS[family];
+  if (!a) throw new Error(`no adapter for server family ${family}`);
+  return a;
+}

@@ -1,0 +1,136 @@
+// Prosody from Debian: one prosody.cfg.lua with a VirtualHost per cell side.
+// Dialback and the certificate are per host, so one instance serves every cell.
+import type { AuthEvent } from "../types.ts";
+import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
+
+const CONFIG = "/etc/prosody/prosody.cfg.lua";
+const CERTS = "/etc/prosody/certs";
+const DATA = "/var/lib/prosody";
+
+// Modules every host loads; "dialback" is added per host when it is on.
+const BASE_MODULES = ["tls", "saslauth", "disco", "ping", "roster"];
+
+const lua = (s: string): string => JSON.stringify(s); // JSON string escapes are valid Lua
+const luaList = (xs: string[]): string => `{ ${xs.map(lua).join(", ")} }`;
+
+/** Prosody's datamanager escapes every non-alphanumeric byte of a host or user as %xx. */
+export const prosodyPathEncode = (s: string): string =>
+  s.replace(/[^a-zA-Z0-9]/g, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0"));
+
+export function renderProsodyConfig(config: InstanceConfig): string {
+  const hosts = config.vhosts.map((v) => renderVirtualHost(v)).join("\n");
+  return `-- Rendered by s2s-matrix for one test instance.
+daemonize = false
+pidfile = "/var/run/prosody/prosody.pid"
+data_path = ${lua(DATA)}
+-- Log everything to stdout: the harness streams it and keeps each cell's lines.
+log = { { levels = { min = "debug" }, to = "console" } }
+plugin_paths = {}
+modules_enabled = ${luaList(BASE_MODULES)}
+authentication = "internal_plain"
+storage = "internal"
+c2s_require_encryption = true
+s2s_require_encryption = true
+s2s_secure_auth = ${config.secureAuth ? "true" : "false"}
+-- Trust exactly the run's private CA; the system store stays out of the test.
+ssl = { cafile = ${lua(`${CERTS}/ca.crt`)} }
+-- No SRV records on the test network: fall back to the A record of each domain.
+use_dane = false
+
+${hosts}
+`;
+}
+
+function renderVirtualHost(v: VirtualHost): string {
+  const modules = v.dialback === "on" ? [...BASE_MODULES, "dialback"] : BASE_MODULES;
+  return `VirtualHost ${lua(v.domain)}
+  modules_enabled = ${luaList(modules)}
+  ssl = { certificate = ${lua(`${CERTS}/${v.domain}.crt`)}, key = ${lua(`${CERTS}/${v.domain}.key`)}, cafile = ${lua(`${CERTS}/ca.crt`)} }
+`;
+}
+
+function renderFiles(config: InstanceConfig): RenderedFile[] {
+  const files: RenderedFile[] = [
+    { path: CONFIG, content: renderProsodyConfig(config), mode: 0o644 },
+    { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
+  ];
+  for (const v of config.vhosts) {
+    files.push({ path: `${CERTS}/${v.domain}.crt`, content: v.tls.fullchain, mode: 0o644 });
+    files.push({ path: `${CERTS}/${v.domain}.key`, content: v.tls.key, mode: 0o600 });
+    // internal_plain accounts are plain Lua files: writing them beats one prosodyctl call per user.
+    for (const u of config.users) {
+      files.push({
+        path: `${DATA}/${prosodyPathEncode(v.domain)}/accounts/${prosodyPathEncode(u.username)}.dat`,
+        content: `return {\n\t["password"] = ${lua(u.password)};\n};\n`,
+        mode: 0o600,
+      });
+    }
+  }
+  return files;
+}
+
+// Log lines (0.12 and 13) that say how an s2s stream authenticated. The first
+// column names the host for module lines ("b.example:saslauth") and the session otherwise.
+const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "line"> }[] = [
+  {
+    // receiver: "b.example:saslauth info Accepting SASL EXTERNAL identity from a.example"
+    re: /^(\S+):saslauth\s+\w+\s+Accepting SASL EXTERNAL identity from (\S+)/,
+    make: (m) => ({ kind: "external-ok", from: m[2], to: m[1] }),
+  },
+  {
+    // initiator: "a.example:saslauth debug SASL EXTERNAL with b.example succeeded"
+    re: /^(\S+):saslauth\s+\w+\s+SASL EXTERNAL with (\S+) succeeded/,
+    make: (m) => ({ kind: "external-ok", from: m[1], to: m[2] }),
+  },
+  {
+    // initiator: "a.example:saslauth info SASL EXTERNAL with b.example failed: error<cancel:not-authorized:unsupported certificate purpose>"
+    re: /^(\S+):saslauth\s+\w+\s+SASL EXTERNAL with (\S+) failed: (.*)$/,
+    make: (m) => ({ kind: "external-failed", from: m[1], to: m[2], reason: saslErrorText(m[3]) }),
+  },
+  {
+    // initiator: "a.example:dialback debug SASL EXTERNAL failed, falling back to dialback"
+    re: /^(\S+):dialback\s+\w+\s+SASL EXTERNAL failed, falling back to dialback/,
+    make: (m) => ({ kind: "dialback-retry", from: m[1], to: "" }),
+  },
+  {
+    re: /(Incoming|Outgoing) s2s connection (\S+)->(\S+) complete/,
+    make: (m) => ({ kind: "connection-ok", from: m[2], to: m[3] }),
+  },
+  {
+    // initiator: "s2sout… info Sending error replies for 1 queued stanzas because of failed outgoing connection to b.example"
+    re: /because of failed outgoing connection to (\S+)/,
+    make: (m) => ({ kind: "connection-failed", from: "", to: m[1] }),
+  },
+];
+
+/** "error<cancel:not-authorized:unsupported certificate purpose>" → "not-authorized: unsupported certificate purpose" */
+export function saslErrorText(s: string): string {
+  const m = /^error<\w+:([\w-]+)(?::(.*))?>$/.exec(s.trim());
+  return m ? (m[2] ? `${m[1]}: ${m[2]}` : m[1]) : s.trim();
+}
+
+export function parseProsodyAuthEvents(lines: string[]): AuthEvent[] {
+  const events: AuthEvent[] = [];
+  for (const line of lines) {
+    for (const p of PATTERNS) {
+      const m = line.match(p.re);
+      if (m) {
+        events.push({ ...p.make(m), line });
+        break;
+      }
+    }
+  }
+  return events;
+}
+
+export const prosody: ServerAdapter = {
+  family: "prosody",
+  dockerContext: "prosody",
+  c2sPort: 5222,
+  s2sPort: 5269,
+  render: (_entry: CatalogEntry, config: InstanceConfig) => ({ files: renderFiles(config) }),
+  // daemonize=false still writes the pidfile once the server is listening.
+  readyCommand: () => "test -s /var/run/prosody/prosody.pid && kill -0 $(cat /var/run/prosody/prosody.pid)",
+  versionCommand: () => "cat /etc/s2s-matrix-version",
+  parseAuthEvents: parseProsodyAuthEvents,
+};
