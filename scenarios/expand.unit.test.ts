@@ -1,0 +1,146 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { CATALOG, serverKey } from "../harness/catalog.ts";
+import { cellId, expandCells } from "./expand.ts";
+import { loadScenario, parseScenario } from "./load.ts";
+
+const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+
+describe("expandCells: the shipped Let's Encrypt scenario", async () => {
+  const scenario = await loadScenario(here("letsencrypt-2026.yaml"));
+  const cells = expandCells(scenario);
+
+  it("lists every catalog server", () => {
+    expect(scenario.servers.map((s) => s.id)).toEqual(CATALOG.map(serverKey));
+  });
+
+  it("has 7 servers → 49 directed pairs × 2 certificates × 2 dialback = 196 cells, unique ids", () => {
+    expect(scenario.servers).toHaveLength(7);
+    expect(cells).toHaveLength(196);
+    expect(new Set(cells.map((c) => c.id)).size).toBe(196);
+    const pairs = new Map<string, number>();
+    for (const c of cells) {
+      const k = `${c.initiator.server} ${c.receiver.server}`;
+      pairs.set(k, (pairs.get(k) ?? 0) + 1);
+    }
+    expect(pairs.size).toBe(49);
+    expect([...pairs.values()].every((n) => n === 4)).toBe(true);
+    expect(pairs.get("ejabberd@24.12 ejabberd@24.12")).toBe(4); // a server with another instance of itself
+  });
+
+  it("orders by initiator, receiver, certificate, dialback", () => {
+    expect(cells.slice(0, 5).map((c) => c.id)).toEqual([
+      "prosody@0.12.3 → prosody@0.12.3 [server-only, dialback on]",
+      "prosody@0.12.3 → prosody@0.12.3 [server-only, dialback off]",
+      "prosody@0.12.3 → prosody@0.12.3 [dual-eku, dialback on]",
+      "prosody@0.12.3 → prosody@0.12.3 [dual-eku, dialback off]",
+      "prosody@0.12.3 → prosody@13.0.1 [server-only, dialback on]",
+    ]);
+    expect(cells[28].id).toBe("prosody@13.0.1 → prosody@0.12.3 [server-only, dialback on]");
+    expect(cells[195].id).toBe("ejabberd@26.07 → ejabberd@26.07 [dual-eku, dialback off]");
+    expect(expandCells(scenario)).toEqual(cells);
+  });
+
+  it("gives both sides the same certificate and dialback (symmetric lists)", () => {
+    for (const c of cells) {
+      expect(c.initiator.certificate).toBe(c.receiver.certificate);
+      expect(c.initiator.dialback).toBe(c.receiver.dialback);
+      expect(c.scenario).toBe(scenario.name);
+    }
+  });
+
+  it("encodes the public facts", () => {
+    const find = (id: string) => {
+      const c = cells.find((x) => x.id === id);
+      if (!c) throw new Error(`no cell ${id}`);
+      return c.expected;
+    };
+    expect(find("prosody@13.0.7 → ejabberd@23.01 [server-only, dialback off]")).toEqual({
+      outcome: "fails",
+      reason: "unsupported certificate purpose",
+      source: "expect.rules[1]",
+    });
+    expect(find("ejabberd@26.07 → ejabberd@24.12 [server-only, dialback on]")).toEqual({ outcome: "federates", auth: "dialback", source: "expect.rules[2]" });
+    expect(find("ejabberd@23.01 → ejabberd@26.07 [server-only, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[3]" });
+    expect(find("ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[0]" });
+    expect(find("prosody@0.12.3 → ejabberd@23.01 [dual-eku, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[4]" });
+    // Only server-only + dialback off towards ejabberd < 25.07 fails: 7 initiators × 2 receivers.
+    const failing = cells.filter((c) => c.expected.outcome === "fails");
+    expect(failing).toHaveLength(14);
+    expect(new Set(failing.map((c) => c.receiver.server))).toEqual(new Set(["ejabberd@23.01", "ejabberd@24.12"]));
+    expect(failing.every((c) => c.initiator.certificate === "server-only" && c.initiator.dialback === "off")).toBe(true);
+    // Every cell is decided by a rule, not the default.
+    expect(cells.every((c) => c.expected.source.startsWith("expect.rules["))).toBe(true);
+  });
+});
+
+describe("expandCells: the shipped smoke scenario", async () => {
+  const scenario = await loadScenario(here("smoke.yaml"));
+  it("has 4 cells with their expectations", () => {
+    expect(expandCells(scenario).map((c) => [c.id, c.expected.outcome])).toEqual([
+      ["prosody@0.12.3 → prosody@0.12.3 [server-only, dialback off]", "federates"],
+      ["prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]", "fails"],
+      ["ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]", "federates"],
+      ["ejabberd@23.01 → ejabberd@23.01 [server-only, dialback off]", "fails"],
+    ]);
+  });
+});
+
+describe("expandCells: shapes", () => {
+  const base = (extra: string) =>
+    parseScenario(
+      `name: t
+servers: [prosody@13.0.7, ejabberd@24.12, ejabberd@26.07]
+${extra}
+expect: {default: federates}
+`,
+      "t.yaml",
+    );
+
+  it("takes every combination of the asymmetric form", () => {
+    const s = base("certificates: {initiator: [server-only, dual-eku], receiver: [no-eku]}\ndialback: {initiator: [on, off], receiver: [on, off]}");
+    const cells = expandCells(s);
+    expect(cells).toHaveLength(9 * 2 * 1 * 2 * 2);
+    expect(cells.slice(0, 8).map((c) => c.id)).toEqual([
+      "prosody@13.0.7 → prosody@13.0.7 [server-only→no-eku, dialback on]",
+      "prosody@13.0.7 → prosody@13.0.7 [server-only→no-eku, dialback on→off]",
+      "prosody@13.0.7 → prosody@13.0.7 [server-only→no-eku, dialback off→on]",
+      "prosody@13.0.7 → prosody@13.0.7 [server-only→no-eku, dialback off]",
+      "prosody@13.0.7 → prosody@13.0.7 [dual-eku→no-eku, dialback on]",
+      "prosody@13.0.7 → prosody@13.0.7 [dual-eku→no-eku, dialback on→off]",
+      "prosody@13.0.7 → prosody@13.0.7 [dual-eku→no-eku, dialback off→on]",
+      "prosody@13.0.7 → prosody@13.0.7 [dual-eku→no-eku, dialback off]",
+    ]);
+    expect(cells[1].initiator).toEqual({ server: "prosody@13.0.7", certificate: "server-only", dialback: "on" });
+    expect(cells[1].receiver).toEqual({ server: "prosody@13.0.7", certificate: "no-eku", dialback: "off" });
+    expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
+  });
+
+  it("mixes a symmetric certificate list with asymmetric dialback", () => {
+    const cells = expandCells(base("certificates: [server-only, dual-eku]\ndialback: {initiator: [on], receiver: [off]}"));
+    expect(cells).toHaveLength(9 * 2);
+    expect(cells[0].id).toBe("prosody@13.0.7 → prosody@13.0.7 [server-only, dialback on→off]");
+  });
+
+  it("skips a server paired with itself under pairs: cross", () => {
+    const cells = expandCells(base("certificates: [server-only]\ndialback: [off]\npairs: cross"));
+    expect(cells.map((c) => `${c.initiator.server} ${c.receiver.server}`)).toEqual([
+      "prosody@13.0.7 ejabberd@24.12",
+      "prosody@13.0.7 ejabberd@26.07",
+      "ejabberd@24.12 prosody@13.0.7",
+      "ejabberd@24.12 ejabberd@26.07",
+      "ejabberd@26.07 prosody@13.0.7",
+      "ejabberd@26.07 ejabberd@24.12",
+    ]);
+  });
+
+  it("formats ids", () => {
+    const side = (server: string, certificate: "server-only" | "dual-eku", dialback: "on" | "off") => ({ server, certificate, dialback });
+    expect(cellId(side("prosody@0.12.3", "server-only", "off"), side("ejabberd@23.01", "server-only", "off"))).toBe(
+      "prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]",
+    );
+    expect(cellId(side("prosody@0.12.3", "server-only", "on"), side("ejabberd@23.01", "dual-eku", "off"))).toBe(
+      "prosody@0.12.3 → ejabberd@23.01 [server-only→dual-eku, dialback on→off]",
+    );
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import type { CellSide, Dialback, Expectation, ProfileName } from "../harness/types.ts";
+import { expectationFor, judge, type ActualOutcome } from "./expect.ts";
+import { parseScenario } from "./load.ts";
+
+const scenario = (rules: string, extra = "") =>
+  parseScenario(
+    `name: t
+servers: [prosody@0.12.3, prosody@13.0.7, ejabberd@23.01, ejabberd@24.12, ejabberd@26.07]
+certificates: {initiator: [server-only, dual-eku], receiver: [server-only, dual-eku]}
+dialback: {initiator: [on, off], receiver: [on, off]}
+${extra}
+expect:
+  default: federates
+  rules:
+${rules}`,
+    "t.yaml",
+  );
+
+const side = (server: string, certificate: ProfileName = "server-only", dialback: Dialback = "off"): CellSide => ({ server, certificate, dialback });
+const cell = (initiator: CellSide, receiver: CellSide) => ({ initiator, receiver });
+
+describe("expectationFor", () => {
+  it("uses the default when no rule matches", () => {
+    const s = scenario("    - receiver: ejabberd@<25.07\n      outcome: fails\n");
+    expect(expectationFor(s, cell(side("ejabberd@23.01"), side("prosody@13.0.7")))).toEqual({ outcome: "federates", source: "default" });
+    expect(expectationFor(s, cell(side("prosody@13.0.7"), side("ejabberd@26.07")))).toEqual({ outcome: "federates", source: "default" });
+    expect(expectationFor(s, cell(side("prosody@13.0.7"), side("ejabberd@24.12")))).toEqual({ outcome: "fails", source: "expect.rules[0]" });
+  });
+
+  it("lets the last matching rule win and replace the whole expectation", () => {
+    const s = scenario(`    - receiver: ejabberd
+      outcome: federates
+      auth: external
+      ping: ok
+    - receiver: ejabberd@<25.07
+      outcome: fails
+      reason: unsupported certificate purpose
+    - receiver: ejabberd@23.01
+      initiator: prosody@0.12.3
+      outcome: federates
+`);
+    expect(expectationFor(s, cell(side("prosody@13.0.7"), side("ejabberd@26.07")))).toEqual({
+      outcome: "federates",
+      auth: "external",
+      ping: "ok",
+      source: "expect.rules[0]",
+    });
+    // rules[1] overrides rules[0]: auth and ping from rules[0] are not inherited.
+    expect(expectationFor(s, cell(side("prosody@13.0.7"), side("ejabberd@24.12")))).toEqual({
+      outcome: "fails",
+      reason: "unsupported certificate purpose",
+      source: "expect.rules[1]",
+    });
+    // rules[2] overrides both; the reason from rules[1] is dropped.
+    expect(expectationFor(s, cell(side("prosody@0.12.3"), side("ejabberd@23.01")))).toEqual({ outcome: "federates", source: "expect.rules[2]" });
+    expect(expectationFor(s, cell(side("prosody@13.0.7"), side("ejabberd@23.01"))).source).toBe("expect.rules[1]");
+  });
+
+  it("matches certificate against the initiator's profile, receiver_certificate against the receiver's", () => {
+    const s = scenario(`    - certificate: server-only
+      outcome: fails
+    - receiver_certificate: dual-eku
+      initiator_certificate: dual-eku
+      outcome: federates
+      auth: dialback
+`);
+    const at = (ic: ProfileName, rc: ProfileName) => expectationFor(s, cell(side("prosody@13.0.7", ic), side("ejabberd@24.12", rc))).source;
+    expect(at("server-only", "dual-eku")).toBe("expect.rules[0]");
+    expect(at("server-only", "server-only")).toBe("expect.rules[0]");
+    expect(at("dual-eku", "server-only")).toBe("default");
+    expect(at("dual-eku", "dual-eku")).toBe("expect.rules[1]");
+  });
+
+  it('reads dialback: on as "both sides on" and off as "at least one side off"', () => {
+    const s = scenario(`    - dialback: on
+      outcome: federates
+      auth: dialback
+    - dialback: off
+      outcome: fails
+`);
+    const at = (i: Dialback, r: Dialback) => expectationFor(s, cell(side("prosody@13.0.7", "server-only", i), side("ejabberd@24.12", "server-only", r))).source;
+    expect(at("on", "on")).toBe("expect.rules[0]");
+    expect(at("on", "off")).toBe("expect.rules[1]");
+    expect(at("off", "on")).toBe("expect.rules[1]");
+    expect(at("off", "off")).toBe("expect.rules[1]");
+  });
+
+  it("matches initiator_dialback and receiver_dialback exactly per side", () => {
+    const s = scenario(`    - initiator_dialback: on
+      receiver_dialback: off
+      outcome: fails
+`);
+    const at = (i: Dialback, r: Dialback) => expectationFor(s, cell(side("prosody@13.0.7", "server-only", i), side("ejabberd@24.12", "server-only", r))).source;
+    expect(at("on", "off")).toBe("expect.rules[0]");
+    expect(at("on", "on")).toBe("default");
+    expect(at("off", "off")).toBe("default");
+    expect(at("off", "on")).toBe("default");
+  });
+
+  it("marks errors tolerated when the scenario says so", () => {
+    const c = cell(side("prosody@13.0.7"), side("ejabberd@24.12"));
+    expect(expectationFor(scenario("    - outcome: fails\n", "tolerate: [error]"), c)).toEqual({ outcome: "fails", tolerateError: true, source: "expect.rules[0]" });
+    expect(expectationFor(scenario("    - outcome: fails\n"), c).tolerateError).toBeUndefined();
+  });
+});
+
+describe("judge", () => {
+  const exp = (e: Partial<Expectation>): Expectation => ({ outcome: "federates", source: "default", ...e });
+  const act = (a: Partial<ActualOutcome>): ActualOutcome => ({ outcome: "federates", auth: { outbound: "external" }, ...a });
+
+  it("compares the outcome", () => {
+    expect(judge(exp({}), act({}))).toEqual({ asExpected: true });
+    expect(judge(exp({ outcome: "fails" }), act({ outcome: "fails", auth: { outbound: "none" } }))).toEqual({ asExpected: true });
+    expect(judge(exp({}), act({ outcome: "fails" }))).toEqual({ asExpected: false, mismatch: "expected federates, got fails" });
+    expect(judge(exp({ outcome: "fails" }), act({}))).toEqual({ asExpected: false, mismatch: "expected fails, got federates" });
+  });
+
+  it("accepts error only when tolerated, and never flaky", () => {
+    expect(judge(exp({}), act({ outcome: "error" }))).toEqual({ asExpected: false, mismatch: "expected federates, but the harness could not decide (error)" });
+    expect(judge(exp({ tolerateError: true }), act({ outcome: "error" }))).toEqual({ asExpected: true });
+    expect(judge(exp({}), act({ outcome: "flaky" })).asExpected).toBe(false);
+    expect(judge(exp({ tolerateError: true }), act({ outcome: "flaky" }))).toEqual({
+      asExpected: false,
+      mismatch: "expected federates, but the cell is flaky (runs disagreed)",
+    });
+  });
+
+  it('reads ping "ok" as a result and "fails" as error or timeout', () => {
+    expect(judge(exp({ ping: "ok" }), act({ ping: { status: "result" } })).asExpected).toBe(true);
+    expect(judge(exp({ ping: "ok" }), act({ ping: { status: "timeout" } }))).toEqual({ asExpected: false, mismatch: "expected ping ok, got ping timeout" });
+    expect(judge(exp({ ping: "fails" }), act({ ping: { status: "error" } })).asExpected).toBe(true);
+    expect(judge(exp({ ping: "fails" }), act({ ping: { status: "timeout" } })).asExpected).toBe(true);
+    expect(judge(exp({ ping: "fails" }), act({ ping: { status: "result" } }))).toEqual({ asExpected: false, mismatch: "expected ping fails, got ping ok" });
+    expect(judge(exp({ ping: "ok" }), act({})).mismatch).toBe("expected ping ok, but no ping was made");
+    expect(judge(exp({}), act({ ping: { status: "timeout" } })).asExpected).toBe(true); // no ping expectation
+  });
+
+  it("compares auth with the outbound method", () => {
+    expect(judge(exp({ auth: "dialback" }), act({ auth: { outbound: "dialback" } })).asExpected).toBe(true);
+    expect(judge(exp({ auth: "external" }), act({ auth: { outbound: "dialback" } }))).toEqual({ asExpected: false, mismatch: "expected auth external, got dialback" });
+  });
+
+  it("matches reason as a case-insensitive substring", () => {
+    const e = exp({ outcome: "fails", reason: "unsupported certificate purpose" });
+    expect(judge(e, act({ outcome: "fails", reason: "TLS: Unsupported Certificate Purpose (ejabberd)" })).asExpected).toBe(true);
+    expect(judge(e, act({ outcome: "fails", reason: "certificate expired" }))).toEqual({
+      asExpected: false,
+      mismatch: 'expected reason containing "unsupported certificate purpose", got "certificate expired"',
+    });
+    expect(judge(e, act({ outcome: "fails" })).mismatch).toBe('expected reason containing "unsupported certificate purpose", got no reason');
+  });
+
+  it("lists every unmet part", () => {
+    expect(judge(exp({ auth: "external", ping: "ok" }), act({ outcome: "fails", auth: { outbound: "none" }, ping: { status: "error" } })).mismatch).toBe(
+      "expected federates, got fails; expected ping ok, got ping error; expected auth external, got none",
+    );
+  });
+});

@@ -1,0 +1,17 @@
+// The scenario layer: load a scenario file, expand it into cells, judge results.
+export type { ExpectRule, PairsMode, Scenario, ScenarioServer, SidedValues } from "./model.ts";
+export { ScenarioError, SCENARIO_SCHEMA, SCHEMA_PATH, formatIssue, formatPath, loadScenario, parseScenario } from "./load.ts";
+export type { ScenarioIssue } from "./load.ts";
+export { cellId, expandCells } from "./expand.ts";
+export { expectationFor, judge, ruleMatches } from "./expect.ts";
+export type { ActualOutcome, CellSides, Verdict } from "./expect.ts";
+export {
+  compareVersions,
+  matchesSelector,
+  parseRange,
+  parseSelector,
+  parseVersion,
+  satisfies,
+  splitServerId,
+} from "./versions.ts";
+export type { ParsedVersion, RangeClause, RangeOp, Selector, VersionRange } from "./versions.ts";

@@ -1,0 +1,603 @@
+// Reads a scenario file: YAML → JSON Schema (scenario.schema.json, via ajv) → checks
+// the schema cannot express (catalog, duplicates, selectors) → a normalised Scenario.
+// Every problem becomes one line `file:line:col: field.path: what is wrong; what is allowed`,
+// and all of them are thrown together as one ScenarioError (a UsageError, exit 2).
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { CATALOG, serverKey } from "../harness/catalog.ts";
+import { UsageError } from "../harness/errors.ts";
+import type { Dialback, ProfileName } from "../harness/types.ts";
+import type { ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
+import { matchesSelector, parseSelector } from "./versions.ts";
+
+/** Absolute path of the published JSON Schema. */
+export const SCHEMA_PATH = fileURLToPath(new URL("./scenario.schema.json", import.meta.url));
+/** The published JSON Schema (draft-07). */
+export const SCENARIO_SCHEMA: AnySchemaObject = JSON.parse(readFileSync(SCHEMA_PATH, "utf8"));
+
+/** One problem in a scenario file. */
+export interface ScenarioIssue {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+  /** Field path such as `expect.rules[0].receiver`; "" for the document itself. */
+  path: string;
+  message: string;
+}
+
+export const formatIssue = (i: ScenarioIssue): string =>
+  `${i.file}:${i.line}:${i.col}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
+
+/** Everything wrong with a scenario file, one issue per line of the message. */
+export class ScenarioError extends UsageError {
+  constructor(readonly issues: ScenarioIssue[]) {
+    super(issues.map(formatIssue).join("\n"));
+    this.name = "ScenarioError";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Paths and positions
+
+type Path = (string | number)[];
+
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+interface Located {
+  offset: number;
+}
+
+/**
+ * The offset of the YAML node at `path` (or of its key when `atKey`); when the
+ * path does not exist in the document, the deepest ancestor that does.
+ */
+function locate(doc: Document, path: Path, atKey = false): Located {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let node: any = doc.contents;
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+      if (!pair) break;
+      const key = pair.key as { range?: [number, number, number] } | null;
+      const last = i === path.length - 1;
+      if (last && atKey && key?.range) return { offset: key.range[0] };
+      const value = pair.value as { range?: [number, number, number] } | null;
+      if (!value?.range) {
+        // `key:` with no value: point at the key.
+        if (key?.range) offset = key.range[0];
+        break;
+      }
+      node = value;
+      offset = value.range[0];
+    } else if (isSeq(node) && typeof seg === "number") {
+      const item = node.items[seg] as { range?: [number, number, number] } | undefined;
+      if (!item?.range) break;
+      node = item;
+      offset = item.range[0];
+    } else {
+      break;
+    }
+  }
+  return { offset };
+}
+
+// ---------------------------------------------------------------------------
+// Wording
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: "a mapping",
+  array: "a list",
+  string: "a string",
+  boolean: "true or false",
+  number: "a number",
+  integer: "an integer",
+  null: "nothing",
+};
+
+function typeWords(t: unknown): string {
+  const list = Array.isArray(t) ? t : [t];
+  return list.map((x) => TYPE_WORDS[String(x)] ?? String(x)).join(" or ");
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return "nothing";
+  if (Array.isArray(v)) return "a list";
+  if (isObject(v)) return "a mapping";
+  if (typeof v === "string") return `string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+const quote = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
+
+function distance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+/** `; did you mean "x"?` for a near miss, else "". */
+function suggest(found: unknown, allowed: readonly unknown[]): string {
+  if (typeof found !== "string") return "";
+  const norm = (s: string) => s.toLowerCase().replace(/[_\s]/g, "-");
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of allowed) {
+    if (typeof a !== "string") continue;
+    const d = norm(found) === norm(a) ? 0 : distance(found.toLowerCase(), a.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(found.length / 4)) ? `; did you mean ${JSON.stringify(best)}?` : "";
+}
+
+const catalogKeys = (): string[] => CATALOG.map(serverKey);
+const catalogFamilies = (): string[] => [...new Set(CATALOG.map((e) => e.family as string))];
+
+const MATRIX_FIELDS = new Set(["servers", "certificates", "dialback"]);
+
+// ---------------------------------------------------------------------------
+// Schema validation
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+const validateScenario: ValidateFunction = ajv.compile(SCENARIO_SCHEMA);
+const branchValidators = new WeakMap<object, ValidateFunction>();
+
+/** A validator for one branch of a oneOf/anyOf, with the schema's definitions in reach. */
+function branchValidator(branch: AnySchemaObject): ValidateFunction {
+  let v = branchValidators.get(branch);
+  if (!v) {
+    v = ajv.compile({ definitions: SCENARIO_SCHEMA.definitions, allOf: [branch] });
+    branchValidators.set(branch, v);
+  }
+  return v;
+}
+
+function resolveRef(schema: unknown): AnySchemaObject | undefined {
+  let s = schema as AnySchemaObject | undefined;
+  for (let i = 0; i < 10 && s && typeof s.$ref === "string"; i++) {
+    const m = /^#\/definitions\/([^/]+)$/.exec(s.$ref);
+    s = m ? (SCENARIO_SCHEMA.definitions?.[m[1]] as AnySchemaObject | undefined) : undefined;
+  }
+  return s;
+}
+
+/** The JSON types a schema accepts, if it says. */
+function schemaTypes(schema: AnySchemaObject | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  if (schema.type) return Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (Array.isArray(schema.enum)) return [...new Set(schema.enum.map(jsonType))];
+  return undefined;
+}
+
+const typeMatches = (types: string[] | undefined, t: string): boolean =>
+  !types || types.includes(t) || (t === "integer" && types.includes("number"));
+
+interface RawIssue {
+  /** The field the message is about. */
+  path: Path;
+  /** Position at this key instead of at `path`'s value. */
+  keyPath?: Path;
+  message: string;
+}
+
+function segments(instancePath: string, root: unknown): Path {
+  if (instancePath === "") return [];
+  const out: Path = [];
+  let cur: unknown = root;
+  for (const raw of instancePath.slice(1).split("/")) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(cur)) {
+      out.push(Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      out.push(seg);
+      cur = isObject(cur) ? cur[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+const under = (p: string, parent: string): boolean => p === parent || p.startsWith(`${parent}/`);
+
+function translateErrors(errors: ErrorObject[], root: unknown, base: Path, out: RawIssue[]): void {
+  // A failed oneOf reports every branch's errors; keep only the branch the value was meant for.
+  const branching = errors
+    .filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")
+    .sort((a, b) => a.instancePath.length - b.instancePath.length);
+  const handled: string[] = [];
+  for (const e of branching) {
+    if (handled.some((h) => under(e.instancePath, h))) continue;
+    handled.push(e.instancePath);
+    translateBranching(e, root, base, out);
+  }
+  for (const e of errors) {
+    if (e.keyword === "oneOf" || e.keyword === "anyOf") continue;
+    if (handled.some((h) => under(e.instancePath, h))) continue;
+    translateOne(e, root, base, out);
+  }
+}
+
+function translateBranching(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]): void {
+  const path = [...base, ...segments(e.instancePath, root)];
+  const branches = (Array.isArray(e.schema) ? e.schema : []) as AnySchemaObject[];
+  const t = jsonType(e.data);
+  const candidates = branches.filter((b) => typeMatches(schemaTypes(resolveRef(b)), t));
+  if (candidates.length === 0) {
+    const wanted = branches.map((b) => {
+      const r = resolveRef(b);
+      const words = typeWords(schemaTypes(r) ?? "value");
+      return r?.title && r.title !== (e.parentSchema as AnySchemaObject | undefined)?.title ? `${words} (${r.title})` : words;
+    });
+    out.push({ path, message: `expected ${[...new Set(wanted)].join(" or ")}, found ${describe(e.data)}` });
+    return;
+  }
+  let best: ErrorObject[] | undefined;
+  for (const b of candidates) {
+    const v = branchValidator(b);
+    const errs = v(e.data) ? [] : [...(v.errors ?? [])];
+    if (!best || errs.length < best.length) best = errs;
+  }
+  if (best && best.length > 0) translateErrors(best, e.data, path, out);
+  else if (e.keyword === "oneOf") out.push({ path, message: `ambiguous value ${describe(e.data)}` });
+}
+
+function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]): void {
+  const path = [...base, ...segments(e.instancePath, root)];
+  const parent = (e.parentSchema ?? {}) as AnySchemaObject;
+  const title: string | undefined = parent.title;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "required": {
+      const missing = String(p.missingProperty);
+      out.push({ path, message: `missing required key "${missing}"` });
+      return;
+    }
+    case "additionalProperties": {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((parent.properties ?? {}) as object);
+      // Reported against the mapping that holds the key, positioned at the key itself.
+      out.push({
+        path,
+        keyPath: [...path, key],
+        message: `unknown key "${key}"; allowed keys: ${allowed.join(", ")}${suggest(key, allowed)}`,
+      });
+      return;
+    }
+    case "type":
+      out.push({ path, message: `expected ${typeWords(p.type)}${title ? ` (${title})` : ""}, found ${describe(e.data)}` });
+      return;
+    case "enum": {
+      const allowed = (p.allowedValues ?? []) as unknown[];
+      const list = allowed.map((a) => String(a)).join(", ");
+      if (e.data !== null && typeof e.data === "object") {
+        out.push({ path, message: `expected ${title ?? "one of"}: ${list}; found ${describe(e.data)}` });
+      } else {
+        out.push({ path, message: `unknown ${title ?? "value"} ${quote(e.data)}; allowed: ${list}${suggest(e.data, allowed)}` });
+      }
+      return;
+    }
+    case "pattern": {
+      let message = `invalid ${title ?? "value"} ${quote(e.data)}; expected ${parent.description ?? `text matching ${String(p.pattern)}`}`;
+      if (title === "server") message += `; known servers: ${catalogKeys().join(", ")}`;
+      out.push({ path, message });
+      return;
+    }
+    case "minItems": {
+      const field = formatPath(path);
+      const matrix = typeof path[0] === "string" && MATRIX_FIELDS.has(path[0]);
+      out.push({
+        path,
+        message: matrix
+          ? `empty list: the matrix would have no cells; give at least one ${path[0] === "servers" ? "server" : path[0] === "certificates" ? "certificate profile" : "dialback setting"}`
+          : `${field || "list"} must have at least ${String(p.limit)} item(s)`,
+      });
+      return;
+    }
+    case "minLength":
+      out.push({ path, message: `must not be empty` });
+      return;
+    case "uniqueItems": {
+      const i = Number(p.i);
+      const j = Number(p.j);
+      const later = Math.max(i, j);
+      out.push({
+        path: [...path, later],
+        message: `duplicate entry ${quote((e.data as unknown[])[later])} (same as ${formatPath([...path, Math.min(i, j)])})`,
+      });
+      return;
+    }
+    default:
+      out.push({ path, message: `${e.message ?? "invalid"}${e.data !== undefined ? `, found ${describe(e.data)}` : ""}` });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Checks the schema cannot express
+
+const SERVER_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.serverId?.pattern));
+const SELECTOR_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.selector?.pattern));
+const PROFILES: readonly string[] = SCENARIO_SCHEMA.definitions?.profile?.enum ?? [];
+
+const normDialback = (v: unknown): Dialback | undefined =>
+  v === true || v === "on" ? "on" : v === false || v === "off" ? "off" : undefined;
+
+interface Semantic {
+  issues: RawIssue[];
+  /** Valid, unique, known servers. */
+  servers: string[];
+}
+
+function checkServers(data: Record<string, unknown>, issues: RawIssue[]): string[] {
+  const valid: string[] = [];
+  if (!Array.isArray(data.servers)) return valid;
+  const known = catalogKeys();
+  const families = catalogFamilies();
+  const seen = new Map<string, number>();
+  data.servers.forEach((item, i) => {
+    const id = typeof item === "string" ? item : isObject(item) && typeof item.server === "string" ? item.server : undefined;
+    const path: Path = typeof item === "string" ? ["servers", i] : ["servers", i, "server"];
+    if (id === undefined || !SERVER_RE.test(id)) return; // the schema reported it
+    const family = id.slice(0, id.indexOf("@"));
+    if (!known.includes(id)) {
+      const what = families.includes(family)
+        ? `unknown server "${id}": no such ${family} version in the catalog`
+        : `unknown server "${id}": no server family "${family}" in the catalog`;
+      issues.push({ path, message: `${what}; known servers: ${known.join(", ")}` });
+      return;
+    }
+    const first = seen.get(id);
+    if (first !== undefined) {
+      issues.push({ path, message: `duplicate server "${id}" (already listed as servers[${first}]); list each server once` });
+      return;
+    }
+    seen.set(id, i);
+    valid.push(id);
+  });
+  return valid;
+}
+
+function checkDuplicates(
+  list: unknown,
+  path: Path,
+  what: string,
+  normalise: (v: unknown) => string | undefined,
+  issues: RawIssue[],
+): void {
+  if (!Array.isArray(list)) return;
+  const seen = new Map<string, number>();
+  list.forEach((item, i) => {
+    const v = normalise(item);
+    if (v === undefined) return;
+    const first = seen.get(v);
+    if (first !== undefined) {
+      const same = quote(list[first]) !== quote(item) ? ` (${quote(list[first])} and ${quote(item)} mean the same)` : "";
+      issues.push({ path: [...path, i], message: `duplicate ${what} "${v}"${same}; already ${formatPath([...path, first])}` });
+    } else {
+      seen.set(v, i);
+    }
+  });
+}
+
+function checkSided(data: Record<string, unknown>, field: "certificates" | "dialback", issues: RawIssue[]): void {
+  const value = data[field];
+  const [what, norm] =
+    field === "certificates"
+      ? ["certificate profile", (v: unknown) => (typeof v === "string" && PROFILES.includes(v) ? v : undefined)]
+      : ["dialback setting", normDialback];
+  if (Array.isArray(value)) checkDuplicates(value, [field], what, norm, issues);
+  else if (isObject(value)) {
+    checkDuplicates(value.initiator, [field, "initiator"], what, norm, issues);
+    checkDuplicates(value.receiver, [field, "receiver"], what, norm, issues);
+  }
+}
+
+function checkSelector(text: unknown, path: Path, servers: string[], serversOk: boolean, issues: RawIssue[]): void {
+  if (typeof text !== "string" || !SELECTOR_RE.test(text)) return; // the schema reported it
+  let sel;
+  try {
+    sel = parseSelector(text);
+  } catch (err) {
+    issues.push({ path, message: (err as Error).message });
+    return;
+  }
+  if (sel.family === undefined) return;
+  const families = catalogFamilies();
+  if (!families.includes(sel.family)) {
+    issues.push({
+      path,
+      message: `unknown server family "${sel.family}" in selector "${text}"; known families: ${families.join(", ")}${suggest(sel.family, families)}`,
+    });
+    return;
+  }
+  if (!serversOk || servers.length === 0) return;
+  if (!servers.some((s) => matchesSelector(sel, s))) {
+    const same = servers.filter((s) => s.startsWith(`${sel.family}@`));
+    issues.push({
+      path,
+      message: `"${text}" matches none of the scenario's servers; ${
+        same.length ? `its ${sel.family} servers are ${same.join(", ")}` : `it has no ${sel.family} server (servers: ${servers.join(", ")})`
+      }`,
+    });
+  }
+}
+
+function semanticChecks(data: Record<string, unknown>): Semantic {
+  const issues: RawIssue[] = [];
+  const before = issues.length;
+  const servers = checkServers(data, issues);
+  const serversOk = issues.length === before && Array.isArray(data.servers) && servers.length === data.servers.length;
+
+  checkSided(data, "certificates", issues);
+  checkSided(data, "dialback", issues);
+
+  if (data.pairs === "cross" && serversOk && servers.length === 1) {
+    issues.push({
+      path: ["pairs"],
+      message: `"cross" skips a server paired with itself, and the scenario has only ${servers[0]}: the matrix would have no cells; add a server or use pairs: all`,
+    });
+  }
+
+  const expect = data.expect;
+  if (isObject(expect) && Array.isArray(expect.rules)) {
+    expect.rules.forEach((rule, i) => {
+      if (!isObject(rule)) return;
+      const base: Path = ["expect", "rules", i];
+      if (rule.certificate !== undefined && rule.initiator_certificate !== undefined) {
+        issues.push({
+          path: base,
+          keyPath: [...base, "initiator_certificate"],
+          message: `set either "certificate" or "initiator_certificate" (they mean the same: the initiator's profile), not both`,
+        });
+      }
+      for (const side of ["initiator", "receiver"] as const) {
+        if (rule[side] !== undefined) checkSelector(rule[side], [...base, side], servers, serversOk, issues);
+      }
+    });
+  }
+  return { issues, servers };
+}
+
+// ---------------------------------------------------------------------------
+// Building the Scenario
+
+function sided<T>(value: unknown, norm: (v: unknown) => T): SidedValues<T> {
+  if (Array.isArray(value)) {
+    const list = value.map(norm);
+    return { initiator: list, receiver: [...list], symmetric: true };
+  }
+  const o = value as { initiator: unknown[]; receiver: unknown[] };
+  return { initiator: o.initiator.map(norm), receiver: o.receiver.map(norm), symmetric: false };
+}
+
+function buildRule(raw: Record<string, unknown>, index: number, line: number | undefined): ExpectRule {
+  const r: ExpectRule = { index, outcome: raw.outcome as ExpectRule["outcome"] };
+  if (line !== undefined) r.line = line;
+  if (typeof raw.initiator === "string") r.initiator = raw.initiator.trim();
+  if (typeof raw.receiver === "string") r.receiver = raw.receiver.trim();
+  const ic = raw.certificate ?? raw.initiator_certificate;
+  if (ic !== undefined) r.initiatorCertificate = ic as ProfileName;
+  if (raw.receiver_certificate !== undefined) r.receiverCertificate = raw.receiver_certificate as ProfileName;
+  if (raw.dialback !== undefined) r.dialback = normDialback(raw.dialback);
+  if (raw.initiator_dialback !== undefined) r.initiatorDialback = normDialback(raw.initiator_dialback);
+  if (raw.receiver_dialback !== undefined) r.receiverDialback = normDialback(raw.receiver_dialback);
+  if (raw.ping !== undefined) r.ping = raw.ping as ExpectRule["ping"];
+  if (raw.auth !== undefined) r.auth = raw.auth as ExpectRule["auth"];
+  if (raw.reason !== undefined) r.reason = raw.reason as string;
+  return r;
+}
+
+function build(file: string, data: Record<string, unknown>, doc: Document, lines: LineCounter): Scenario {
+  const servers: ScenarioServer[] = (data.servers as unknown[]).map((s) =>
+    typeof s === "string" ? { id: s, optional: false } : { id: (s as { server: string }).server, optional: (s as { optional?: boolean }).optional === true },
+  );
+  const expect = data.expect as { default: "federates" | "fails"; rules?: Record<string, unknown>[] };
+  const scenario: Scenario = {
+    file,
+    name: data.name as string,
+    servers,
+    certificates: sided(data.certificates, (v) => v as ProfileName),
+    dialback: sided(data.dialback, (v) => normDialback(v) as Dialback),
+    pairs: (data.pairs as Scenario["pairs"] | undefined) ?? "all",
+    tolerate: ((data.tolerate as "error"[] | undefined) ?? []).slice(),
+    expect: {
+      default: expect.default,
+      rules: (expect.rules ?? []).map((r, i) => buildRule(r, i, lines.linePos(locate(doc, ["expect", "rules", i]).offset).line)),
+    },
+  };
+  if (typeof data.description === "string") scenario.description = data.description;
+  return scenario;
+}
+
+// ---------------------------------------------------------------------------
+// Entry points
+
+/** Parses and validates scenario text; `file` is used in messages and as Scenario.file. Throws ScenarioError. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number, path: Path, message: string): ScenarioIssue => {
+    const pos = lines.linePos(offset);
+    return { file, line: Math.max(1, pos.line), col: Math.max(1, pos.col), path: formatPath(path), message };
+  };
+
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(doc.errors.map((e) => at(e.pos[0], [], `YAML syntax error: ${e.message.split("\n")[0]}`)));
+  }
+  if (doc.contents === null) {
+    const required = (SCENARIO_SCHEMA.required as string[]).join(", ");
+    throw new ScenarioError([at(0, [], `the file is empty; a scenario is a mapping with ${required}`)]);
+  }
+
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const raw: RawIssue[] = [];
+  if (!validateScenario(data)) translateErrors(validateScenario.errors ?? [], data, [], raw);
+  if (isObject(data)) raw.push(...semanticChecks(data).issues);
+
+  if (raw.length > 0) {
+    const issues = raw.map((r) => at(r.keyPath ? locate(doc, r.keyPath, true).offset : locate(doc, r.path).offset, r.path, r.message));
+    const seen = new Set<string>();
+    const unique = issues
+      .map((issue, order) => ({ issue, order }))
+      .sort((a, b) => a.issue.line - b.issue.line || a.issue.col - b.issue.col || a.order - b.order)
+      .map((x) => x.issue)
+      .filter((i) => {
+        const k = formatIssue(i);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    throw new ScenarioError(unique);
+  }
+  return build(file, data as Record<string, unknown>, doc, lines);
+}
+
+/** Reads, parses and validates a scenario file. Throws a UsageError (ScenarioError for content problems). */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const abs = resolve(file);
+    const where = abs === file ? "" : ` (looked for ${abs})`;
+    if (code === "ENOENT") throw new UsageError(`${file}: scenario file not found${where}`);
+    if (code === "EISDIR") throw new UsageError(`${file}: is a directory, not a scenario file`);
+    throw new UsageError(`${file}: cannot read scenario file: ${(err as Error).message}`);
+  }
+  return parseScenario(text, file);
+}
