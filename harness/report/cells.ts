@@ -1,0 +1,128 @@
+// How a cell reads in every report: icon, short text, expectation marker, grouping.
+import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
+import { oneLine, truncate } from "./text.ts";
+
+export const ICON: Record<Outcome, string> = { federates: "✅", fails: "❌", error: "⚠️", flaky: "🔀" };
+
+/** Short reasons keep table columns narrow; the full text is in the diagnosis. */
+export const SHORT_REASON = 60;
+
+export function authLabel(method: AuthMethod | "external" | "dialback"): string {
+  return method === "external" ? "EXTERNAL" : method;
+}
+
+export function failReason(cell: CellResult): string {
+  const m = cell.message;
+  const fromMessage = m && m.status !== "delivered" ? [m.condition, m.text].filter(Boolean).join(": ") || `message ${m.status}` : "";
+  return oneLine(cell.reason || fromMessage || "fails");
+}
+
+/** The table text without icon: `EXTERNAL`, `dialback`, a short reason, `error: ...`, `flaky`. */
+export function cellText(cell: CellResult): string {
+  switch (cell.outcome) {
+    case "federates":
+      return cell.auth.outbound === "external" || cell.auth.outbound === "dialback" ? authLabel(cell.auth.outbound) : "federates";
+    case "fails":
+      return truncate(failReason(cell), SHORT_REASON);
+    case "error":
+      return `error: ${truncate(cell.error || "harness could not decide", SHORT_REASON - 7)}`;
+    case "flaky":
+      return "flaky";
+  }
+}
+
+/** What the cell did, in a few words: `federates (dialback)`, `fails (reason)`, `error (text)`. */
+export function actualText(cell: CellResult): string {
+  switch (cell.outcome) {
+    case "federates":
+      return `federates (${cell.auth.outbound})`;
+    case "fails":
+      return `fails (${truncate(failReason(cell), SHORT_REASON)})`;
+    case "error":
+      return `error (${truncate(cell.error || "harness could not decide", SHORT_REASON)})`;
+    case "flaky":
+      return `flaky (${cell.attempts.map((a) => a.outcome).join(", ")})`;
+  }
+}
+
+export function expectedText(e: Expectation): string {
+  const parts: string[] = [e.outcome];
+  if (e.auth) parts.push(`auth ${authLabel(e.auth)}`);
+  if (e.ping) parts.push(`ping ${e.ping}`);
+  if (e.reason) parts.push(`reason contains "${e.reason}"`);
+  if (e.tolerateError) parts.push("error tolerated");
+  return parts.join(", ");
+}
+
+/** The part of the expectation the cell missed, e.g. `expected fails`; undefined when as expected. */
+export function expectationMarker(cell: CellResult): string | undefined {
+  if (cell.asExpected) return undefined;
+  const e = cell.spec.expected;
+  if (cell.outcome !== e.outcome) return `expected ${e.outcome}`;
+  if (e.auth && cell.auth.outbound !== e.auth) return `expected ${authLabel(e.auth)}`;
+  const pingOk = cell.ping?.status === "result";
+  if (e.ping && pingOk !== (e.ping === "ok")) return `expected ping ${e.ping}`;
+  if (e.reason) return `expected reason "${truncate(e.reason, 30)}"`;
+  return "unexpected";
+}
+
+/** `✅ EXTERNAL`, `❌ reason ❗expected federates` ... */
+export function cellLine(cell: CellResult): string {
+  const marker = expectationMarker(cell);
+  return `${ICON[cell.outcome]} ${cellText(cell)}${marker ? ` ❗${marker}` : ""}`;
+}
+
+/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off". */
+export function comboLabel(i: CellSide, r: CellSide): string {
+  const cert = i.certificate === r.certificate ? i.certificate : `${i.certificate}→${r.certificate}`;
+  const db = i.dialback === r.dialback ? i.dialback : `${i.dialback}→${r.dialback}`;
+  return `${cert}, dialback ${db}`;
+}
+
+export interface MatrixTable {
+  scenario: string;
+  title: string;
+  /** Initiators, in the order servers first appear in the run. */
+  rows: string[];
+  /** Receivers, same order. */
+  columns: string[];
+  /** Key `row\ncolumn`; several cells only if a scenario repeats a pair. */
+  cells: Map<string, CellResult[]>;
+}
+
+export const pairKey = (row: string, column: string): string => `${row}\n${column}`;
+
+/** Scenarios in run order, then any that only the cells name. */
+export function scenarioOrder(scenarios: string[], cells: CellResult[]): string[] {
+  return [...new Set([...scenarios, ...cells.map((c) => c.spec.scenario)])];
+}
+
+/** One table per (scenario, certificate combination, dialback combination), in order of first appearance. */
+export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTable[] {
+  const order = new Map<string, number>();
+  for (const c of cells) {
+    for (const s of [c.spec.initiator.server, c.spec.receiver.server]) if (!order.has(s)) order.set(s, order.size);
+  }
+  const byServer = (a: string, b: string) => order.get(a)! - order.get(b)!;
+  const tables = new Map<string, MatrixTable>();
+  for (const c of cells) {
+    const title = comboLabel(c.spec.initiator, c.spec.receiver);
+    const key = `${c.spec.scenario}\n${title}`;
+    let t = tables.get(key);
+    if (!t) tables.set(key, (t = { scenario: c.spec.scenario, title, rows: [], columns: [], cells: new Map() }));
+    const { server: row } = c.spec.initiator;
+    const { server: column } = c.spec.receiver;
+    if (!t.rows.includes(row)) t.rows.push(row);
+    if (!t.columns.includes(column)) t.columns.push(column);
+    const k = pairKey(row, column);
+    t.cells.set(k, [...(t.cells.get(k) ?? []), c]);
+  }
+  const scenarioIndex = new Map(scenarioOrder(scenarios, cells).map((s, i) => [s, i]));
+  const result = [...tables.values()];
+  for (const t of result) {
+    t.rows.sort(byServer);
+    t.columns.sort(byServer);
+  }
+  // Stable sort keeps first-appearance order within a scenario.
+  return result.sort((a, b) => scenarioIndex.get(a.scenario)! - scenarioIndex.get(b.scenario)!);
+}

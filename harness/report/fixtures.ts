@@ -1,0 +1,147 @@
+// Sample RunResults for the report tests: one cell of every kind the writers must render.
+import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../types.ts";
+import { comboLabel } from "./cells.ts";
+
+const side = (server: string, certificate: ProfileName = "server-only", dialback: Dialback = "off"): CellSide => ({ server, certificate, dialback });
+
+interface CellInput {
+  i: CellSide;
+  r: CellSide;
+  outcome: Outcome;
+  expected: Partial<Expectation> & Pick<Expectation, "outcome">;
+  auth?: AuthMethod;
+  reason?: string;
+  error?: string;
+  logs?: string[];
+  asExpected?: boolean;
+  mismatch?: string;
+  attempts?: Outcome[];
+  durationMs?: number;
+}
+
+export function makeCell(o: CellInput): CellResult {
+  const id = `${o.i.server} → ${o.r.server} [${comboLabel(o.i, o.r)}]`;
+  const auth = { outbound: o.auth ?? (o.outcome === "federates" ? "dialback" : "none"), inbound: o.auth ?? "none" } as const;
+  const delivered = o.outcome === "federates";
+  const message = delivered
+    ? { status: "delivered" as const, ms: 120 }
+    : { status: "bounced" as const, condition: "remote-server-not-found", text: o.reason, ms: 3050 };
+  const ping = delivered ? { status: "result" as const, ms: 80 } : { status: "error" as const, condition: "remote-server-timeout", ms: 5000 };
+  const domains = { initiator: "a1.example", receiver: "b1.example" };
+  const logs = o.logs ?? [`${o.r.server}: s2s connection a1.example -> b1.example`];
+  const attempts = (o.attempts ?? [o.outcome]).map((outcome, n) =>
+    outcome === "error"
+      ? { outcome, error: o.error, domains, durationMs: 1000 + n }
+      : {
+          outcome,
+          domains,
+          durationMs: 800 + n,
+          probe: {
+            message,
+            ping,
+            auth,
+            reason: o.reason,
+            events: [{ kind: delivered ? ("dialback-ok" as const) : ("external-failed" as const), from: "a1.example", to: "b1.example", reason: o.reason, line: logs[0] }],
+            logs,
+          },
+        },
+  );
+  return {
+    spec: { id, scenario: "smoke", initiator: o.i, receiver: o.r, expected: { source: "default", ...o.expected } },
+    installed: { initiator: o.i.server.split("@")[1], receiver: `${o.r.server.split("@")[1]}-1` },
+    outcome: o.outcome,
+    attempts,
+    auth,
+    ...(o.outcome === "error" ? {} : { message, ping }),
+    ...(o.reason ? { reason: o.reason } : {}),
+    ...(o.error ? { error: o.error } : {}),
+    logs,
+    asExpected: o.asExpected ?? true,
+    ...(o.mismatch ? { mismatch: o.mismatch } : {}),
+    durationMs: o.durationMs ?? 800,
+  };
+}
+
+export const P12 = "prosody@0.12.3";
+export const P13 = "prosody@13.0.1";
+export const E23 = "ejabberd@23.01";
+
+export const LONG_REASON = "TLS alert | handshake failure: peer certificate lacks the serverAuth EKU required by this receiver";
+export const XSS_LOG = `<script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2"> & "quotes" \x1b[31mred\x1b[0m bell\x07`;
+
+/** Cells by role, so tests can name them. */
+export const CELLS = {
+  external: makeCell({ i: side(P12), r: side(E23), outcome: "federates", auth: "external", expected: { outcome: "federates" } }),
+  failsLong: makeCell({
+    i: side(E23),
+    r: side(P12),
+    outcome: "fails",
+    reason: LONG_REASON,
+    expected: { outcome: "fails" },
+    logs: ["ejabberd: TLS handshake with a1.example failed", "prosody: s2sin: peer certificate lacks serverAuth"],
+  }),
+  dialback: makeCell({ i: side(P12, "server-only", "on"), r: side(P13, "server-only", "on"), outcome: "federates", auth: "dialback", expected: { outcome: "federates" } }),
+  unexpected: makeCell({
+    i: side(P13, "server-only", "on"),
+    r: side(P12, "server-only", "on"),
+    outcome: "federates",
+    auth: "dialback",
+    expected: { outcome: "fails", source: "rules[2]" },
+    asExpected: false,
+    mismatch: "expected fails, but the message was delivered (dialback)",
+  }),
+  error: makeCell({
+    i: side(E23, "server-only", "on"),
+    r: side(P13, "server-only", "on"),
+    outcome: "error",
+    error: "container ejabberd-23.01 exited with code 137",
+    expected: { outcome: "federates" },
+    asExpected: false,
+    mismatch: "the harness could not decide",
+  }),
+  flaky: makeCell({
+    i: side(P13, "server-only", "on"),
+    r: side(E23, "server-only", "on"),
+    outcome: "flaky",
+    attempts: ["fails", "federates"],
+    expected: { outcome: "federates" },
+    asExpected: false,
+    mismatch: "attempts disagreed: fails, federates",
+  }),
+  asymmetric: makeCell({
+    i: side(P12, "server-only", "on"),
+    r: side(E23, "dual-eku", "off"),
+    outcome: "fails",
+    reason: "dialback disabled on receiver <b>",
+    expected: { outcome: "fails" },
+    logs: ["ejabberd: rejecting s2s from a1.example", XSS_LOG],
+  }),
+  tolerated: makeCell({
+    i: side(E23, "server-only", "on"),
+    r: side(P12, "dual-eku", "off"),
+    outcome: "error",
+    error: "timeout waiting for stream",
+    expected: { outcome: "fails", tolerateError: true },
+  }),
+};
+
+export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunResults {
+  const count = (f: (c: CellResult) => boolean) => cells.filter(f).length;
+  return {
+    schema: "s2s-matrix/results@1",
+    harnessVersion: "0.1.0",
+    runId: "run_2025-11-25T18-00-00",
+    scenarios: ["smoke"],
+    isolation: "vhost",
+    startedAt: "2025-11-25T18:00:00.000Z",
+    durationMs: 83_200,
+    cells,
+    summary: {
+      total: cells.length,
+      asExpected: count((c) => c.asExpected),
+      unexpected: count((c) => !c.asExpected),
+      errors: count((c) => c.outcome === "error"),
+      flaky: count((c) => c.outcome === "flaky"),
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// matrix.html: one self-contained page; every cell links to its full diagnosis with raw logs.
+import { createHash } from "node:crypto";
+import type { Attempt, CellResult, RunResults } from "../types.ts";
+import { actualText, cellLine, expectedText, matrixTables, pairKey, scenarioOrder, type MatrixTable } from "./cells.ts";
+import { diagnosisFields, exchangeText } from "./diagnosis.ts";
+import { CSS, JS } from "./html-assets.ts";
+import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
+import { escapeHtml as h, formatDuration } from "./text.ts";
+
+const cellAnchor = (index: number): string => `cell-${index}`;
+
+function matrixTable(t: MatrixTable, index: Map<CellResult, number>): string {
+  const head = `<tr><th scope="col">${h(ROW_HEADER)}</th>${t.columns.map((c) => `<th scope="col">${h(c)}</th>`).join("")}</tr>`;
+  const rows = t.rows.map((row) => {
+    const tds = t.columns.map((col) => {
+      const found = t.cells.get(pairKey(row, col)) ?? [];
+      if (found.length === 0) return `<td class="cell o-none" title="not tested">—</td>`;
+      // Repeated pairs (rare) share a td; colour and marker follow the first.
+      const c = found[0];
+      const cls = `cell o-${c.outcome}${found.some((f) => !f.asExpected) ? " unexpected" : ""}`;
+      const links = found.map(
+        (f) => `<a href="#${cellAnchor(index.get(f)!)}" title="${h(`${f.spec.id}: ${actualText(f)}`)}">${h(cellLine(f))}</a>`,
+      );
+      return `<td class="${cls}" data-outcome="${c.outcome}" data-cell-id="${h(c.spec.id)}">${links.join("")}</td>`;
+    });
+    return `<tr><th scope="row">${h(row)}</th>${tds.join("")}</tr>`;
+  });
+  return `<table class="matrix"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** Stanza transcript, if the harness recorded one; its shape is not fixed yet, so accept any. */
+export function captureText(capture: unknown): string | undefined {
+  if (capture === undefined || capture === null) return undefined;
+  if (typeof capture === "string") return capture;
+  if (!Array.isArray(capture)) return JSON.stringify(capture, null, 2);
+  return capture
+    .map((item) => {
+      if (typeof item === "string") return item;
+      const o = (item ?? {}) as Record<string, unknown>;
+      const body = [o.xml, o.stanza, o.data, o.text].find((v) => typeof v === "string");
+      const dir = [o.direction, o.dir].find((v) => typeof v === "string");
+      return body !== undefined ? `${dir ? `${dir} ` : ""}${body}` : JSON.stringify(item);
+    })
+    .join("\n");
+}
+
+function attemptsTable(attempts: Attempt[]): string {
+  const head = "<tr><th>#</th><th>outcome</th><th>duration</th><th>domains</th><th>auth → / ←</th><th>message</th><th>ping</th><th>reason / error</th></tr>";
+  const rows = attempts.map((a, i) => {
+    const p = a.probe;
+    const cells = [
+      String(i + 1),
+      a.outcome,
+      formatDuration(a.durationMs),
+      `${a.domains.initiator} → ${a.domains.receiver}`,
+      p ? `${p.auth.outbound} / ${p.auth.inbound}` : "",
+      p ? exchangeText(p.message, "") : "",
+      p ? exchangeText(p.ping, "") : "",
+      [p?.reason, a.error].filter(Boolean).join("; "),
+    ];
+    return `<tr>${cells.map((c) => `<td>${h(c)}</td>`).join("")}</tr>`;
+  });
+  return `<table class="attempts"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function eventsList(attempts: Attempt[]): string {
+  const items = attempts.flatMap((a, i) =>
+    (a.probe?.events ?? []).map(
+      (e) => `<li title="${h(e.line)}">attempt ${i + 1}: ${h(e.kind)} ${h(e.from)} → ${h(e.to)}${e.reason ? `: ${h(e.reason)}` : ""}</li>`,
+    ),
+  );
+  return items.length ? `<h4>Auth events</h4><ul class="events">${items.join("")}</ul>` : "";
+}
+
+function diagnosis(c: CellResult, i: number): string {
+  const fields = diagnosisFields(c)
+    .map((f) => `<dt>${h(f.label)}</dt><dd>${h(f.value)}</dd>`)
+    .join("");
+  const logs = `<h4>Raw log lines (${c.logs.length})</h4><pre class="log">${h(c.logs.join("\n")) || "(no log lines mention this cell's domains)"}</pre>`;
+  // Earlier attempts' logs only when they differ from the deciding attempt's.
+  const decided = c.logs.join("\n");
+  const otherLogs = c.attempts
+    .map((a, n) => ({ n, text: a.probe?.logs.join("\n") ?? "" }))
+    .filter((a) => a.text && a.text !== decided)
+    .map((a) => `<details><summary>Log lines of attempt ${a.n + 1}</summary><pre class="log">${h(a.text)}</pre></details>`)
+    .join("");
+  const capture = captureText((c as CellResult & { capture?: unknown }).capture);
+  const cls = `diag d-${c.outcome}`;
+  return (
+    `<details class="${cls}" id="${cellAnchor(i)}" data-outcome="${c.outcome}"><summary>${h(`${c.spec.id} · ${cellLine(c)}`)}</summary>` +
+    `<dl class="fields">${fields}</dl>` +
+    `<h4>Attempts</h4>${attemptsTable(c.attempts)}${eventsList(c.attempts)}${logs}${otherLogs}` +
+    (capture !== undefined ? `<h4>Stanza capture</h4><pre class="capture">${h(capture)}</pre>` : "") +
+    "</details>"
+  );
+}
+
+const cspHash = (text: string): string => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+export function renderHtml(results: RunResults): string {
+  const index = new Map(results.cells.map((c, i) => [c, i]));
+  const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
+  const tables = matrixTables(results.scenarios, results.cells)
+    .map((t) => `<section><h2>${h(multi ? `${t.scenario}: ${t.title}` : t.title)}</h2>${matrixTable(t, index)}</section>`)
+    .join("\n");
+  const unexpected = results.cells.filter((c) => !c.asExpected);
+  const unexpectedList = unexpected.length
+    ? `<ul>${unexpected
+        .map((c) => `<li><a href="#${cellAnchor(index.get(c)!)}">${h(c.spec.id)}</a>: expected ${h(expectedText(c.spec.expected))}, got ${h(actualText(c))}${c.mismatch ? ` — ${h(c.mismatch)}` : ""}</li>`)
+        .join("")}</ul>`
+    : "<p>None: every cell met its expectation.</p>";
+  const meta = `Run ${results.runId} · scenarios: ${results.scenarios.join(", ") || "none"} · isolation: ${results.isolation} · started ${results.startedAt} · harness ${results.harnessVersion}`;
+  // CSP pins the inline style and script by hash: nothing external loads, and injected markup could not run.
+  const csp = `default-src 'none'; style-src ${cspHash(CSS)}; script-src ${cspHash(JS)}`;
+  const title = `s2s-matrix: ${headline(results)}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${h(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${h(title)}</h1><p class="summary">${h(summaryLine(results))}</p><p class="meta">${h(meta)}</p></header>
+<main>
+${tables || "<p>No cells were run.</p>"}
+<p class="legend">${h(LEGEND.replace(/\*\*/g, ""))}</p>
+<section id="unexpected"><h2>Unexpected cells</h2>${unexpectedList}</section>
+<section id="diagnoses"><h2>Cell diagnoses</h2><p class="meta">Click a cell in a table to open its diagnosis.</p>
+${results.cells.map(diagnosis).join("\n")}
+</section>
+</main>
+<script>${JS}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { CELLS, sampleResults, XSS_LOG } from "./fixtures.ts";
+import { captureText, renderHtml } from "./html.ts";
+
+describe("renderHtml", () => {
+  const html = renderHtml(sampleResults());
+
+  it("is one self-contained page: no external scripts, styles, images or links", () => {
+    expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(html).not.toMatch(/<(script|img|link|iframe)[^>]*\s(src|href)=/i);
+    expect(html).not.toMatch(/(href|src)="(?!#)/);
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'">/);
+    expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it("escapes log lines, reasons and ids: a <script> in a log stays text", () => {
+    expect(html).toContain(
+      "&lt;script&gt;window.__pwned = 1&lt;/script&gt; &lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt; &amp; &quot;quotes&quot; red bell",
+    );
+    expect(html).not.toContain("<script>window.__pwned");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("\x1b");
+    expect(html).toContain("dialback disabled on receiver &lt;b&gt;");
+    expect(XSS_LOG).toContain("<script>");
+  });
+
+  it("has a table per combination with the row header and a link from each cell to its diagnosis", () => {
+    expect(html.match(/<table class="matrix">/g)).toHaveLength(3);
+    expect(html.match(/<th scope="col">initiator ↓ \/ receiver →<\/th>/g)).toHaveLength(3);
+    const links = [...html.matchAll(/<td class="cell o-(\w+)( unexpected)?"[^>]*><a href="#(cell-\d+)"/g)];
+    expect(links).toHaveLength(8);
+    for (const [, , , anchor] of links) expect(html).toMatch(new RegExp(`<details class="diag d-\\w+" id="${anchor}"`));
+    expect(links.filter((l) => l[2]).map((l) => l[1]).sort()).toEqual(["error", "federates", "flaky"]);
+  });
+
+  it("gives each diagnosis the facts: expected vs actual, auth per direction, message/ping, attempts, logs", () => {
+    const i = sampleResults().cells.indexOf(CELLS.failsLong);
+    const diag = html.slice(html.indexOf(`id="cell-${i}"`), html.indexOf("</details>", html.indexOf(`id="cell-${i}"`)));
+    expect(diag).toContain(`<dt>Cell</dt><dd>${CELLS.failsLong.spec.id}</dd>`);
+    expect(diag).toContain("<dt>Expected</dt><dd>fails (rule: default)</dd>");
+    expect(diag).toContain("<dt>Actual</dt><dd>fails (TLS alert | handshake failure");
+    expect(diag).toContain("<dt>Auth outbound</dt><dd>none (ejabberd@23.01 → prosody@0.12.3");
+    expect(diag).toContain("<dt>Auth inbound</dt>");
+    expect(diag).toContain("<dt>Message</dt><dd>bounced: remote-server-not-found &quot;TLS alert");
+    expect(diag).toContain("<dt>Ping</dt><dd>error: remote-server-timeout (5000 ms)</dd>");
+    expect(diag).toContain("<dt>Reason</dt><dd>TLS alert | handshake failure: peer certificate lacks the serverAuth EKU required by this receiver</dd>");
+    expect(diag).toContain("<table class=\"attempts\">");
+    expect(diag).toContain('<pre class="log">ejabberd: TLS handshake with a1.example failed\nprosody: s2sin: peer certificate lacks serverAuth</pre>');
+    expect(diag).not.toContain("Stanza capture");
+  });
+
+  it("shows a capture transcript when a cell has one", () => {
+    const withCapture = { ...CELLS.failsLong, capture: [{ direction: "out", xml: "<stream:stream to='b1.example'>" }, "<failure/>"] };
+    const page = renderHtml(sampleResults([withCapture as never]));
+    expect(page).toContain('<h4>Stanza capture</h4><pre class="capture">out &lt;stream:stream to=&#39;b1.example&#39;&gt;\n&lt;failure/&gt;</pre>');
+  });
+
+  it("accepts any capture shape", () => {
+    expect(captureText(undefined)).toBeUndefined();
+    expect(captureText("raw")).toBe("raw");
+    expect(captureText({ a: 1 })).toBe('{\n  "a": 1\n}');
+    expect(captureText([{ dir: "in", stanza: "<x/>" }, { other: true }])).toBe('in <x/>\n{"other":true}');
+  });
+});

@@ -1,0 +1,75 @@
+// junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
+import type { CellResult, RunResults } from "../types.ts";
+import { actualText, expectedText, scenarioOrder } from "./cells.ts";
+import { diagnosisText } from "./diagnosis.ts";
+import { escapeXml as x } from "./text.ts";
+
+const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
+const attr = (s: string): string => x(s, true);
+
+type Verdict = "pass" | "failure" | "error" | "skipped";
+
+/** Untolerated errors are JUnit errors; other misses are failures; a tolerated error is skipped, not hidden. */
+export function verdict(c: CellResult): Verdict {
+  if (c.outcome === "error" && !c.spec.expected.tolerateError) return "error";
+  if (!c.asExpected) return "failure";
+  if (c.outcome === "error") return "skipped";
+  return "pass";
+}
+
+function testcase(c: CellResult): string {
+  const v = verdict(c);
+  const open = `    <testcase name="${attr(c.spec.id)}" classname="${attr(c.spec.scenario)}" time="${seconds(c.durationMs)}">`;
+  const body: string[] = [];
+  if (v === "failure") {
+    const message = c.mismatch || `expected ${expectedText(c.spec.expected)}, got ${actualText(c)}`;
+    body.push(`      <failure message="${attr(message)}" type="unexpected">${x(diagnosisText(c))}</failure>`);
+  } else if (v === "error") {
+    body.push(`      <error message="${attr(c.error || "the harness could not decide")}" type="harness-error">${x(diagnosisText(c))}</error>`);
+  } else if (v === "skipped") {
+    body.push(`      <skipped message="${attr(`tolerated error: ${c.error || "the harness could not decide"}`)}"/>`);
+  }
+  if (c.logs.length) body.push(`      <system-out>${x(c.logs.join("\n"))}</system-out>`);
+  return body.length ? [open, ...body, "    </testcase>"].join("\n") : `${open.slice(0, -1)}/>`;
+}
+
+function counts(cells: CellResult[]) {
+  const n = (v: Verdict) => cells.filter((c) => verdict(c) === v).length;
+  return {
+    tests: cells.length,
+    failures: n("failure"),
+    errors: n("error"),
+    skipped: n("skipped"),
+    time: seconds(cells.reduce((t, c) => t + c.durationMs, 0)),
+  };
+}
+
+const countAttrs = (c: ReturnType<typeof counts>): string =>
+  `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${c.time}"`;
+
+export function renderJunit(results: RunResults): string {
+  const suites = scenarioOrder(results.scenarios, results.cells).map((scenario) => {
+    const cells = results.cells.filter((c) => c.spec.scenario === scenario);
+    const props = [
+      ["runId", results.runId],
+      ["harnessVersion", results.harnessVersion],
+      ["isolation", results.isolation],
+    ]
+      .map(([k, v]) => `      <property name="${k}" value="${attr(v)}"/>`)
+      .join("\n");
+    return [
+      `  <testsuite name="${attr(scenario)}" ${countAttrs(counts(cells))} timestamp="${attr(results.startedAt)}">`,
+      `    <properties>\n${props}\n    </properties>`,
+      ...cells.map(testcase),
+      "  </testsuite>",
+    ].join("\n");
+  });
+  const total = { ...counts(results.cells), time: seconds(results.durationMs) };
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="s2s-matrix" ${countAttrs(total)}>`,
+    ...suites,
+    "</testsuites>",
+    "",
+  ].join("\n");
+}

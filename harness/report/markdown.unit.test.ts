@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { CELLS, E23, P12, P13, sampleResults } from "./fixtures.ts";
+import { renderMarkdown } from "./markdown.ts";
+
+/** Tables under each heading, as rows of cells (split on unescaped pipes). */
+function tables(md: string): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  let heading = "";
+  for (const line of md.split("\n")) {
+    if (line.startsWith("#")) heading = line.replace(/^#+ /, "");
+    else if (line.startsWith("|")) {
+      const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+      out.set(heading, [...(out.get(heading) ?? []), cells]);
+    }
+  }
+  return out;
+}
+
+describe("renderMarkdown", () => {
+  const md = renderMarkdown(sampleResults());
+  const t = tables(md);
+
+  it("starts with a heading and a summary line", () => {
+    const [h1, , summary] = md.split("\n");
+    expect(h1).toBe("# s2s-matrix: ❌ 3 of 8 cells unexpected");
+    expect(summary).toBe("**8 cells · 5 as expected · 3 unexpected · 2 errors · 1 flaky · 1m 23s**");
+  });
+
+  it("has one table per certificate and dialback combination, asymmetric ones with arrows", () => {
+    expect([...t.keys()]).toEqual(["server-only, dialback off", "server-only, dialback on", "server-only→dual-eku, dialback on→off"]);
+  });
+
+  it("puts initiators in rows and receivers in columns, in order of first appearance", () => {
+    const on = t.get("server-only, dialback on")!;
+    expect(on[0]).toEqual(["initiator ↓ / receiver →", P12, E23, P13]);
+    expect(on[1]).toEqual(["---", "---", "---", "---"]);
+    expect(on.slice(2).map((r) => r[0])).toEqual([`**${P12}**`, `**${E23}**`, `**${P13}**`]);
+    // Every row has as many cells as the header.
+    for (const table of t.values()) for (const row of table) expect(row).toHaveLength(table[0].length);
+  });
+
+  it("writes each cell as icon and short text, with a marker where it differs from expectation", () => {
+    const off = t.get("server-only, dialback off")!;
+    expect(off[2]).toEqual([`**${P12}**`, "—", "✅ EXTERNAL"]);
+    expect(off[3][1]).toBe("❌ TLS alert \\| handshake failure: peer certificate lacks the s…");
+    const on = t.get("server-only, dialback on")!;
+    expect(on[2][3]).toBe("✅ dialback");
+    expect(on[3][3]).toBe("⚠️ error: container ejabberd-23.01 exited with code 137 ❗expected federates");
+    expect(on[4][1]).toBe("✅ dialback ❗expected fails");
+    expect(on[4][2]).toBe("🔀 flaky ❗expected federates");
+    const asym = t.get("server-only→dual-eku, dialback on→off")!;
+    expect(asym[2][2]).toBe("❌ dialback disabled on receiver &lt;b&gt;");
+    // A tolerated error is as expected: no marker.
+    expect(asym[3][1]).toBe("⚠️ error: timeout waiting for stream");
+  });
+
+  it("keeps the short reason within 60 characters", () => {
+    const text = t.get("server-only, dialback off")![3][1].replace(/^❌ /, "").replace(/\\\|/g, "|");
+    expect([...text].length).toBeLessThanOrEqual(60);
+  });
+
+  it("has a legend below the tables and lists unexpected cells with expected vs actual", () => {
+    const legend = md.indexOf("**Legend:**");
+    expect(legend).toBeGreaterThan(md.lastIndexOf("| **"));
+    const section = md.slice(md.indexOf("## Unexpected cells"));
+    const items = section.split("\n").filter((l) => l.startsWith("- "));
+    expect(items).toEqual([
+      `- \`${CELLS.unexpected.spec.id}\`: expected fails, got federates (dialback) — expected fails, but the message was delivered (dialback)`,
+      `- \`${CELLS.error.spec.id}\`: expected federates, got error (container ejabberd-23.01 exited with code 137) — the harness could not decide`,
+      `- \`${CELLS.flaky.spec.id}\`: expected federates, got flaky (fails, federates) — attempts disagreed: fails, federates`,
+    ]);
+  });
+
+  it("says so when everything is as expected", () => {
+    const ok = renderMarkdown(sampleResults([CELLS.external, CELLS.dialback]));
+    expect(ok.split("\n")[0]).toBe("# s2s-matrix: ✅ all 2 cells as expected");
+    expect(ok).toContain("## Unexpected cells\n\nNone: every cell met its expectation.");
+  });
+
+  it("adds a scenario level when a run has several scenarios", () => {
+    const other = { ...CELLS.external, spec: { ...CELLS.external.spec, scenario: "eku" } };
+    const r = { ...sampleResults([CELLS.external, other]), scenarios: ["smoke", "eku"] };
+    const headings = renderMarkdown(r).split("\n").filter((l) => /^##+ /.test(l));
+    expect(headings).toEqual([
+      "## Scenario: smoke",
+      "### server-only, dialback off",
+      "## Scenario: eku",
+      "### server-only, dialback off",
+      "## Unexpected cells",
+    ]);
+  });
+
+  it("escapes pipes and newlines in reasons so a table row stays one row", () => {
+    const evil = { ...CELLS.failsLong, reason: "a|b\nc | d" };
+    const lines = renderMarkdown(sampleResults([evil])).split("\n").filter((l) => l.startsWith(`| **${E23}`));
+    expect(lines).toEqual([`| **${E23}** | ❌ a\\|b c \\| d |`]);
+  });
+});

@@ -1,0 +1,71 @@
+// Escaping and small text helpers shared by the report writers.
+
+/** Control characters (except tab/newline/CR) and ANSI colour codes that servers put in logs. */
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+/** Text as a human should see it: no ANSI escapes, no stray control characters. */
+export function cleanText(s: string): string {
+  return s.replace(ANSI, "").replace(CONTROL, "");
+}
+
+export function escapeHtml(s: string): string {
+  return cleanText(s)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+// XML 1.0 allows only these code points; the `u` flag makes lone surrogates match too.
+const INVALID_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Escapes for text and attribute values alike; newlines survive in attributes as &#10;. */
+export function escapeXml(s: string, attribute = false): string {
+  const text = cleanText(s)
+    .replace(INVALID_XML, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
+  if (!attribute) return text;
+  return text.replace(/"/g, "&quot;").replace(/'/g, "&apos;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
+}
+
+/** Inline markdown text that is safe inside a GFM table cell. */
+export function escapeMarkdown(s: string): string {
+  return oneLine(cleanText(s))
+    .replace(/[\\`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "\\|");
+}
+
+/** A markdown code span around arbitrary text; `|` still needs escaping inside GFM tables. */
+export function codeSpan(s: string): string {
+  const text = oneLine(cleanText(s)).replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}
+
+/** At most `max` characters, ending in "…" when cut. Counts code points so emoji are not split. */
+export function truncate(s: string, max: number): string {
+  const chars = [...oneLine(s)];
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
+/** 0.8s, 12.3s, 1m 23s, 1h 02m. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "?";
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}

@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CELLS, sampleResults } from "./fixtures.ts";
+import { renderJson } from "./json.ts";
+import { writeReports } from "./write.ts";
+
+describe("writeReports", () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it("creates the directory and writes the four reports", async () => {
+    const base = await mkdtemp(join(tmpdir(), "s2s-report-"));
+    dirs.push(base);
+    const dir = join(base, "nested", "report");
+    const results = sampleResults();
+    const { files } = await writeReports(dir, results);
+    expect(files).toEqual(["results.json", "matrix.md", "matrix.html", "junit.xml"].map((f) => join(dir, f)));
+    expect(await readFile(files[0], "utf8")).toBe(renderJson(results));
+    expect(await readFile(files[1], "utf8")).toMatch(/^# s2s-matrix: /);
+    expect(await readFile(files[2], "utf8")).toMatch(/^<!doctype html>/);
+    expect(await readFile(files[3], "utf8")).toContain("<testsuites ");
+    expect(await readFile(files[1], "utf8")).not.toContain("Compared with");
+  });
+
+  it("copes with a run that has no cells", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-report-"));
+    dirs.push(dir);
+    await writeReports(dir, sampleResults([]));
+    expect(await readFile(join(dir, "matrix.md"), "utf8")).toContain("_No cells were run._");
+    expect(await readFile(join(dir, "junit.xml"), "utf8")).toContain('<testsuite name="smoke" tests="0" failures="0" errors="0" skipped="0"');
+  });
+
+  it("appends the baseline comparison to matrix.md", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-report-"));
+    dirs.push(dir);
+    const baseline = { ...sampleResults([CELLS.external]), runId: "run_main_41" };
+    const current = sampleResults([{ ...CELLS.external, outcome: "fails" as const, reason: "expired" }]);
+    await writeReports(dir, current, baseline);
+    const md = await readFile(join(dir, "matrix.md"), "utf8");
+    expect(md).toContain("## Compared with baseline run run\\_main\\_41");
+    expect(md).toContain(`- \`${CELLS.external.spec.id}\`: federates (external) → fails (expired)`);
+    expect(md.indexOf("## Unexpected cells")).toBeLessThan(md.indexOf("## Compared with"));
+  });
+});
