@@ -1,0 +1,47 @@
+// `s2s-matrix cert`: mint one leaf (plus a fresh CA) into a directory, for trying a
+// profile by hand against a server outside the harness.
+import { UsageError } from "../harness/errors.ts";
+import { createCa } from "./authority.ts";
+import { validateDomain } from "./domain.ts";
+import { writeLeafFiles } from "./files.ts";
+import { KEY_TYPES, type KeyType } from "./keys.ts";
+import { getProfile, PROFILE_NAMES, PROFILES } from "./profiles.ts";
+
+export interface CertCommandOptions {
+  profile?: string;
+  domain?: string;
+  out?: string;
+  listProfiles?: boolean;
+  keyType?: string;
+  intermediate?: boolean;
+}
+
+/** The CLI always uses the default test TLD: a CA constrained to a real TLD would be a risk. */
+const TLD = "example";
+const USAGE = "usage: s2s-matrix cert --profile <name> --domain <host.example> --out <dir> | --list-profiles";
+
+export async function certCommand(opts: CertCommandOptions, print: (s: string) => void): Promise<void> {
+  if (opts.listProfiles) {
+    const width = Math.max(...PROFILE_NAMES.map((n) => n.length));
+    for (const name of PROFILE_NAMES) print(`${name.padEnd(width)}  ${PROFILES[name].description}`);
+    return;
+  }
+  const missing = (["profile", "domain", "out"] as const).filter((k) => !opts[k]);
+  if (missing.length) throw new UsageError(`missing --${missing.join(", --")}\n${USAGE}`);
+  const profile = getProfile(opts.profile!);
+  const keyType = (opts.keyType ?? "rsa") as KeyType;
+  if (!KEY_TYPES.includes(keyType)) {
+    throw new UsageError(`unknown --key-type ${JSON.stringify(opts.keyType)}; allowed: ${KEY_TYPES.join(", ")}`);
+  }
+
+  // Checked before the CA exists, so a typo costs no key generation.
+  validateDomain(opts.domain!, TLD);
+
+  // A fresh CA per invocation; its key stays in memory so only ca.crt leaves the process.
+  const ca = await createCa({ tld: TLD, keyType, intermediate: !!opts.intermediate });
+  const leaf = await ca.issue(opts.domain!, profile.name);
+  const files = await writeLeafFiles(opts.out!, opts.domain!, leaf, ca.trustBundle);
+  print(`${profile.name}: ${profile.description}`);
+  for (const path of [files.cert, files.key, files.fullchain, files.ca]) print(`wrote ${path}`);
+  if (profile.issuer !== "ca") print(`note: ${files.ca} does not verify this leaf (issuer: ${profile.issuer})`);
+}

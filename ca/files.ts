@@ -1,0 +1,50 @@
+// Writing a leaf to disk the way servers expect it: private key readable by the owner only.
+import { mkdir, open, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { UsageError } from "../harness/errors.ts";
+import type { HostCertificate } from "../harness/servers/adapter.ts";
+import { isDnsName } from "./domain.ts";
+
+export interface LeafFiles {
+  cert: string;
+  key: string;
+  fullchain: string;
+  ca: string;
+}
+
+/**
+ * Writes `<domain>.crt`, `<domain>.key` (0600), `<domain>.fullchain.pem` and `ca.crt`.
+ * `caBundlePem` must be the trusted root only: the untrusted CA never goes in ca.crt.
+ */
+export async function writeLeafFiles(
+  dir: string,
+  domain: string,
+  leaf: HostCertificate,
+  caBundlePem: string,
+): Promise<LeafFiles> {
+  // The domain becomes a file name: refuse anything that could escape `dir`.
+  if (!isDnsName(domain)) throw new UsageError(`invalid domain ${JSON.stringify(domain)} for a file name`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const files: LeafFiles = {
+    cert: join(dir, `${domain}.crt`),
+    key: join(dir, `${domain}.key`),
+    fullchain: join(dir, `${domain}.fullchain.pem`),
+    ca: join(dir, "ca.crt"),
+  };
+  // The open mode only applies on creation: tighten an existing file before the key goes in.
+  const keyFile = await open(files.key, "w", 0o600);
+  try {
+    await keyFile.chmod(0o600);
+    await keyFile.writeFile(withNewline(leaf.key));
+  } finally {
+    await keyFile.close();
+  }
+  await writeFile(files.cert, withNewline(leaf.cert));
+  await writeFile(files.fullchain, withNewline(leaf.fullchain));
+  await writeFile(files.ca, withNewline(caBundlePem));
+  return files;
+}
+
+function withNewline(pem: string): string {
+  return pem.endsWith("\n") ? pem : `${pem}\n`;
+}

@@ -1,0 +1,92 @@
+// Leaf certificates: the same construction for every profile, driven by the profile's data.
+import "./reflect-polyfill.ts";
+import * as x509 from "@peculiar/x509";
+import { UsageError } from "../harness/errors.ts";
+import type { HostCertificate } from "../harness/servers/adapter.ts";
+import type { ProfileName } from "../harness/types.ts";
+import type { Signer, TestCa } from "./authority.ts";
+import { validateDomain, wrongName } from "./domain.ts";
+import { KEY_TYPES, pooledKeyMaterial, randomSerial, signingAlgorithm, type KeyType } from "./keys.ts";
+import { getProfile, type Profile } from "./profiles.ts";
+
+export interface IssueOptions {
+  /** Extra SAN dNSNames after the domain (e.g. conference.<domain>); same rules as the domain. */
+  altNames?: string[];
+  /** Leaf key algorithm; default the CA's. */
+  keyType?: KeyType;
+  /** Key pool role: leaves with different roles get different keys. Default "leaf". */
+  keyRole?: string;
+  /** Fixed clock, for tests. */
+  now?: Date;
+}
+
+const EKU_OID = { serverAuth: x509.ExtendedKeyUsage.serverAuth, clientAuth: x509.ExtendedKeyUsage.clientAuth };
+
+/** Validates the domain and profile, then mints the leaf. */
+export async function issueLeaf(
+  ca: TestCa,
+  domain: string,
+  profile: ProfileName | string,
+  opts: IssueOptions = {},
+): Promise<HostCertificate> {
+  const p = getProfile(profile);
+  validateDomain(domain, ca.tld);
+  for (const name of opts.altNames ?? []) validateDomain(name, ca.tld);
+  if (opts.keyType !== undefined && !KEY_TYPES.includes(opts.keyType)) {
+    throw new UsageError(`unknown key type ${JSON.stringify(opts.keyType)}; allowed: ${KEY_TYPES.join(", ")}`);
+  }
+  return signLeafUnchecked(ca, [domain, ...(opts.altNames ?? [])], p, opts);
+}
+
+/**
+ * Mints a leaf without checking the names. Internal (not re-exported by index.ts): the
+ * tests use it to prove that the CA's nameConstraints reject names outside the TLD.
+ */
+export async function signLeafUnchecked(
+  ca: TestCa,
+  requested: string[],
+  profile: Profile,
+  opts: IssueOptions = {},
+): Promise<HostCertificate> {
+  const now = (opts.now ?? new Date()).getTime();
+  const keyType = opts.keyType ?? ca.keyType;
+  const key = await pooledKeyMaterial(keyType, opts.keyRole);
+  const names = profile.names === "wrong" ? requested.map(wrongName) : requested;
+  const subject = `CN=${names[0]}`;
+
+  const signer: Signer =
+    profile.issuer === "ca"
+      ? ca.signer()
+      : profile.issuer === "untrusted"
+        ? (await ca.untrusted()).signer()
+        : { name: new x509.Name(subject), key, keyId: key.keyId, chain: [] };
+
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    // RSA keys can do key transport (TLS 1.2 RSA kx); EC keys only sign.
+    new x509.KeyUsagesExtension(
+      keyType === "rsa"
+        ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+        : x509.KeyUsageFlags.digitalSignature,
+      true,
+    ),
+    new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: "dns" as const, value }))),
+    new x509.SubjectKeyIdentifierExtension(key.keyId),
+    new x509.AuthorityKeyIdentifierExtension(signer.keyId),
+  ];
+  if (profile.eku) extensions.push(new x509.ExtendedKeyUsageExtension(profile.eku.map((e) => EKU_OID[e])));
+
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject,
+    issuer: signer.name,
+    notBefore: new Date(now + profile.validity.notBeforeMs),
+    notAfter: new Date(now + profile.validity.notAfterMs),
+    publicKey: key.publicKey,
+    signingKey: signer.key.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(signer.key.type),
+    extensions,
+  });
+  const pem = cert.toString("pem");
+  return { cert: pem, key: key.pem, fullchain: [pem, ...signer.chain].join("\n") + "\n" };
+}
