@@ -103,12 +103,12 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     await Promise.all([...instances].map(async (i) => (running.delete(i), i.stop())));
   };
 
-  const runStage = async (stage: Stage, report: boolean): Promise<Map<string, Attempt>> => {
+  const runStage = async (stage: Stage, report: boolean): Promise<Map<CellSpec, Attempt>> => {
     const started = await startStage(stage);
     try {
       const attempts = await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
         if (report) opts.onCellStart?.(cell.spec);
-        return [cell.spec.id, await runCell(cell, started, ca.trustBundle, timeouts)] as const;
+        return [cell.spec, await runCell(cell, started, ca.trustBundle, timeouts)] as const;
       });
       return new Map(attempts);
     } finally {
@@ -116,48 +116,47 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     }
   };
 
-  const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (id: string, a: Attempt) => void) => {
+  const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (spec: CellSpec, a: Attempt) => void) => {
     const numbered = specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 }));
     const stages = plan(numbered, { isolation, prefix, serverWideKey: serverWideKeyFor(entries) });
     if (isolation === "vhost") {
       const keys = stages[0].instances.map((i) => i.key);
       log(`starting ${keys.length} containers for ${specs.length} cells: ${keys.join(", ")}`);
     }
-    const all = new Map<string, Attempt>();
+    const all = new Map<CellSpec, Attempt>();
     // Isolated mode: each stage is one cell on its own two containers.
     await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 4)), async (stage) => {
-      for (const [id, a] of await runStage(stage, report)) {
-        all.set(id, a);
-        onAttempt?.(id, a);
+      for (const [spec, a] of await runStage(stage, report)) {
+        all.set(spec, a);
+        onAttempt?.(spec, a);
       }
     });
     return all;
   };
 
   try {
-    const first = new Map<string, Attempt>();
-    const results = new Map<string, CellResult>();
-    await runRound(opts.cells, "c", true, (id, a) => {
-      first.set(id, a);
-      const spec = opts.cells.find((c) => c.id === id)!;
+    const first = new Map<CellSpec, Attempt>();
+    const results = new Map<CellSpec, CellResult>();
+    await runRound(opts.cells, "c", true, (spec, a) => {
+      first.set(spec, a);
       const r = toResult(spec, [a], a.outcome, installed);
-      results.set(id, r);
+      results.set(spec, r);
       if (r.asExpected || opts.retryUnexpected === false) opts.onCellDone?.(r);
     });
-    const unexpected = opts.cells.filter((c) => !results.get(c.id)!.asExpected);
+    const unexpected = opts.cells.filter((c) => !results.get(c)!.asExpected);
     if (unexpected.length && opts.retryUnexpected !== false) {
       log(`re-running ${unexpected.length} unexpected cell(s) once in fresh virtual hosts`);
       const second = await runRound(unexpected, "r", false);
       for (const spec of unexpected) {
-        const a = first.get(spec.id)!;
-        const b = second.get(spec.id)!;
+        const a = first.get(spec)!;
+        const b = second.get(spec)!;
         const agree = outcomeOf(a) === outcomeOf(b);
         const r = toResult(spec, [a, b], agree ? b.outcome : "flaky", installed);
-        results.set(spec.id, r);
+        results.set(spec, r);
         opts.onCellDone?.(r);
       }
     }
-    return { results: opts.cells.map((c) => results.get(c.id)!), stats };
+    return { results: opts.cells.map((c) => results.get(c)!), stats };
   } finally {
     await stopAll([...running]);
     await d.getNetwork(networkName).remove().catch(() => {});

@@ -1,0 +1,125 @@
+// `s2s-matrix`: run a matrix, mint a certificate, list servers, clean up.
+// Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment.
+import { Command, InvalidArgumentError } from "commander";
+import { certCommand } from "../ca/index.ts";
+import { CATALOG, serverKey } from "./catalog.ts";
+import { describeRemoved, removeAllRuns, removeDeadRuns } from "./docker/cleanup.ts";
+import { docker } from "./docker/client.ts";
+import { imagePresent, imageTag } from "./docker/images.ts";
+import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { cleanupOnExit } from "./docker/cleanup.ts";
+import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
+import { createProgress } from "./report/progress.ts";
+import { writeReports } from "./report/write.ts";
+import { renderBaselineMarkdown } from "./report/baseline.ts";
+import { adapterFor } from "./servers/index.ts";
+import { defaultConcurrency } from "./run.ts";
+
+const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : s + "\n");
+const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+};
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+const program = new Command()
+  .name("s2s-matrix")
+  .description("Which XMPP server-to-server federation pairs work, on real servers with real TLS.")
+  .version(HARNESS_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command("run")
+  .description("run scenario files on real servers and write the compatibility matrix")
+  .argument("<scenario...>", "scenario YAML files (see scenarios/)")
+  .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
+  .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
+  .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
+  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 (comma-separated)", list)
+  .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
+  .option("--concurrency <n>", `cells probed at once (default ${defaultConcurrency()})`, positiveInt)
+  .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
+  .action(async (files: string[], o) => {
+    if (o.isolation !== "vhost" && o.isolation !== "container") {
+      throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
+    }
+    const prepared = await prepare({ scenarioFiles: files, only: o.only, servers: o.servers });
+    const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    await docker(); // exit 3 with the fix before anything else happens
+    const runId = newRunId();
+    const uninstall = cleanupOnExit(runId, err);
+    const tty = !!process.stderr.isTTY && !process.env.CI;
+    const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
+    err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${prepared.cells.length} cells from ${files.join(", ")}`);
+    try {
+      const run = await runMatrix(prepared, {
+        scenarioFiles: files,
+        runId,
+        baseline,
+        isolation: o.isolation,
+        concurrency: o.concurrency,
+        retryUnexpected: o.retry,
+        log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
+        onCellStart: (c) => progress.start(c.id),
+        onCellDone: (r) => progress.done(r),
+      });
+      progress.finish();
+      const { files: written } = await writeReports(o.out, run.results, baseline);
+      const s = run.results.summary;
+      err(`${s.total} cells: ${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky) in ${(run.results.durationMs / 1000).toFixed(1)} s`);
+      for (const c of run.results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
+      if (run.comparison) err(renderBaselineMarkdown(run.comparison));
+      err(`reports: ${written.join(", ")}`);
+      process.exitCode = run.exitCode;
+    } finally {
+      uninstall();
+    }
+  });
+
+program
+  .command("cert")
+  .description("mint a test certificate with a named profile (and a fresh private CA) into a directory")
+  .option("--profile <name>", "certificate profile (see --list-profiles)")
+  .option("--domain <domain>", "XMPP domain under .example, e.g. a.example")
+  .option("--out <dir>", "directory for <domain>.crt, <domain>.key, <domain>.fullchain.pem, ca.crt")
+  .option("--key-type <type>", "rsa (default) or ec")
+  .option("--intermediate", "issue through an intermediate CA (chain depth 2)")
+  .option("--list-profiles", "list the profiles and what each means")
+  .action(async (o) => certCommand(o, out));
+
+program
+  .command("servers")
+  .description("list the servers s2s-matrix knows, where each image comes from, and whether it is present locally")
+  .action(async () => {
+    const dockerOk = await docker().then(() => true, () => false);
+    for (const e of CATALOG) {
+      const tag = imageTag(e, adapterFor(e.family));
+      const present = dockerOk ? ((await imagePresent(tag)) ? "present" : e.source.kind === "debian" ? "built on first use" : "missing") : "docker unavailable";
+      const source = e.source.kind === "debian" ? `debian ${e.source.suite} package ${e.source.package} ${e.source.packageVersion}` : `upstream ${e.source.image}`;
+      out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} (${present})`);
+    }
+  });
+
+program
+  .command("clean")
+  .description("remove containers and networks of dead s2s-matrix runs (only objects labelled s2s-matrix.run)")
+  .option("--all", "also remove those of runs that are still alive")
+  .action(async (o) => out(describeRemoved(o.all ? await removeAllRuns() : await removeDeadRuns())));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const code = (e as { exitCode?: number; code?: string }).exitCode;
+  const commanderCode = (e as { code?: string }).code;
+  if (commanderCode?.startsWith("commander.")) {
+    // help and version exit 0; a bad flag is a usage error
+    process.exit(commanderCode === "commander.helpDisplayed" || commanderCode === "commander.version" || commanderCode === "commander.help" ? 0 : EXIT.usage);
+  }
+  err(`s2s-matrix: ${(e as Error).message}`);
+  process.exit(code === EXIT.usage || code === EXIT.environment ? code : 1);
+}
