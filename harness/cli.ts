@@ -16,8 +16,8 @@ import { renderBaselineMarkdown } from "./report/baseline.ts";
 import { adapterFor } from "./servers/index.ts";
 import { defaultConcurrency } from "./run.ts";
 
-const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : s + "\n");
-const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
+const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
+const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -109,7 +109,9 @@ program
   .command("clean")
   .description("remove containers and networks of dead s2s-matrix runs (only objects labelled s2s-matrix.run)")
   .option("--all", "also remove those of runs that are still alive")
-  .action(async (o) => out(describeRemoved(o.all ? await removeAllRuns() : await removeDeadRuns())));
+  .action(async (o) => {
+    out(describeRemoved(o.all ? await removeAllRuns() : await removeDeadRuns()));
+  });
 
 try {
   await program.parseAsync(process.argv);

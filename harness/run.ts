@@ -201,7 +201,8 @@ async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance
     const names = [domains.initiator, domains.receiver];
     const la = linesFor(ia.logs.since(marks[0]), names);
     const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
-    const events = [...ia.spec.adapter.parseAuthEvents(la), ...ib.spec.adapter.parseAuthEvents(lb)];
+    // The receiver's words first: it is the side that judged the certificate.
+    const events = [...ib.spec.adapter.parseAuthEvents(lb), ...ia.spec.adapter.parseAuthEvents(la)];
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
     const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];

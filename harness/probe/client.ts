@@ -16,6 +16,7 @@ import { promise } from "@xmpp/events";
 import SASLFactory from "saslmechanisms";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+const ignore = () => {};
 
 export interface ClientOptions {
   /** xmpp://host:port the client dials (the container's mapped c2s port). */
@@ -42,6 +43,15 @@ export interface XmppClient {
 
 export function createClient(opts: ClientOptions): XmppClient {
   const entity = new Client({ service: opts.service, domain: opts.domain });
+  // A socket detached by xmpp.js (after a failed login, during stop) can still
+  // emit ECONNRESET with no listener left, which would crash the whole run:
+  // every socket gets a listener of last resort. While attached, errors still
+  // reach the entity and reject start().
+  const attach = entity._attachSocket.bind(entity);
+  entity._attachSocket = (socket: NodeJS.EventEmitter) => {
+    socket.on("error", ignore);
+    return attach(socket);
+  };
   tcp({ entity });
   const mw = middleware({ entity });
   const features = streamFeatures({ middleware: mw });
@@ -52,7 +62,9 @@ export function createClient(opts: ClientOptions): XmppClient {
     const el = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
     if (!el.is("proceed", NS_TLS)) throw new Error("STARTTLS refused by server");
     const socket = new TlsSocket();
+    socket.on("error", ignore);
     socket.connect({ socket: e.socket, host: opts.domain, servername: opts.domain, ca: opts.ca });
+    socket.socket?.on("error", ignore);
     await promise(socket, "connect");
     e._attachSocket(socket);
     await e.restart();

@@ -35,12 +35,13 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
   if (message.status !== "delivered") {
     const why = failureReason(events, a, b);
     const bounce = message.status === "bounced" ? [message.condition, message.text].filter(Boolean).join(": ") : "no reply";
-    parts.push(why ? `${a} → ${b}: ${why} (${bounce})` : `${a} → ${b}: ${bounce}`);
+    parts.push(why ? `${why} (bounce: ${bounce})` : bounce);
   }
   if (ping.status !== "result") {
     const why = failureReason(events, b, a);
-    if (message.status === "delivered" && why) parts.push(`reply ${b} → ${a}: ${why}`);
-    else if (message.status === "delivered") parts.push(`ping ${ping.status}${ping.condition ? `: ${ping.condition}` : ""}`);
+    if (message.status === "delivered") {
+      parts.push(`one-way: the reply path receiver → initiator fails${why ? `: ${why}` : ` (ping ${ping.status}${ping.condition ? `: ${ping.condition}` : ""})`}`);
+    }
   }
   return { auth: { outbound, inbound }, reason: parts.length ? parts.join("; ") : undefined };
 }

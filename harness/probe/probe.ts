@@ -19,7 +19,9 @@ export interface ProbeTimeouts {
   pingMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 15_000 };
+// A failed s2s attempt bounces within a second or two; an unanswered ping (one-way
+// federation: iq results are never bounced) costs the whole ping timeout.
+export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 10_000 };
 
 /** The harness could not log in: never a federation outcome. */
 export class LoginError extends Error {

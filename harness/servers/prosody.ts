@@ -103,10 +103,10 @@ const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "li
   },
 ];
 
-/** "error<cancel:not-authorized:unsupported certificate purpose>" → "not-authorized: unsupported certificate purpose" */
+/** "error<cancel:not-authorized:unsupported certificate purpose>" → "unsupported certificate purpose (not-authorized)" */
 export function saslErrorText(s: string): string {
   const m = /^error<\w+:([\w-]+)(?::(.*))?>$/.exec(s.trim());
-  return m ? (m[2] ? `${m[1]}: ${m[2]}` : m[1]) : s.trim();
+  return m ? (m[2] ? `${m[2]} (${m[1]})` : m[1]) : s.trim();
 }
 
 export function parseProsodyAuthEvents(lines: string[]): AuthEvent[] {

@@ -1,0 +1,32 @@
+// The harness as a library: run a matrix, or ask about one directed pair.
+import { runCells, type RunOptions } from "./run.ts";
+import { newRunId } from "./docker/labels.ts";
+import { cellId } from "../scenarios/expand.ts";
+import type { CellResult, CellSide, Expectation } from "./types.ts";
+
+export { prepare, runMatrix, loadBaseline } from "./matrix.ts";
+export { runCells } from "./run.ts";
+export type * from "./types.ts";
+
+export interface PairQuery {
+  initiator: CellSide;
+  receiver: CellSide;
+  expected?: Expectation;
+}
+
+/**
+ * Runs directed pairs on real servers (one container per server version) and
+ * returns one structured result per pair: message, ping, auth method per
+ * direction, reason, raw log lines, durations.
+ */
+export async function probePairs(pairs: PairQuery[], opts: Omit<RunOptions, "runId" | "cells"> = {}): Promise<CellResult[]> {
+  const cells = pairs.map((p) => ({
+    id: cellId(p.initiator, p.receiver),
+    scenario: "api",
+    initiator: p.initiator,
+    receiver: p.receiver,
+    expected: p.expected ?? { outcome: "federates" as const, source: "default" },
+  }));
+  const { results } = await runCells({ retryUnexpected: false, ...opts, runId: newRunId(), cells });
+  return results;
+}
