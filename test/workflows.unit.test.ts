@@ -1,0 +1,212 @@
+// The GitHub Actions files, checked by GitHub's own parser (@actions/workflow-parser, the
+// library behind the Actions language service): schema, expressions, required keys.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ActionRunsComposite, ActionTemplate } from "@actions/workflow-parser/actions/index";
+import { Ajv } from "ajv";
+import { tsImport } from "tsx/esm/api";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+
+// The parser imports its JSON schemas without `with { type: "json" }`, which Node's own ESM
+// loader (used by vitest for node_modules) rejects; tsx's loader accepts them.
+const { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } = (await tsImport(
+  "@actions/workflow-parser",
+  import.meta.url,
+)) as typeof import("@actions/workflow-parser");
+const { convertActionTemplate, parseAction } = (await tsImport(
+  "@actions/workflow-parser/actions/index",
+  import.meta.url,
+)) as typeof import("@actions/workflow-parser/actions/index");
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const WORKFLOWS = join(ROOT, ".github", "workflows");
+
+/** Every error the parser and the converter report for a workflow file's text. */
+async function workflowErrors(name: string, content: string): Promise<string[]> {
+  const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+  if (parsed.value) {
+    // Conversion checks more (jobs, needs, matrix) and adds to the same error list.
+    await convertWorkflowTemplate(parsed.context, parsed.value);
+  }
+  const errors = parsed.context.errors.getErrors().map((e) => e.message);
+  return parsed.value ? errors : [...errors, `${name}: no workflow could be read`];
+}
+
+function actionErrors(name: string, content: string): { errors: string[]; template?: ActionTemplate } {
+  const parsed = parseAction({ name, content }, new NoOperationTraceWriter());
+  const template = parsed.value ? convertActionTemplate(parsed.context, parsed.value) : undefined;
+  const errors = parsed.context.errors.getErrors().map((e) => e.message);
+  return { errors: parsed.value ? errors : [...errors, `${name}: no action could be read`], template };
+}
+
+/**
+ * Action metadata as GitHub documents it, strict where GitHub's action schema is loose:
+ * GitHub's parser accepts any key under inputs.<id>, so a typo like `requird` passes it.
+ */
+const ACTION_METADATA_SCHEMA = {
+  type: "object",
+  required: ["name", "description", "runs"],
+  additionalProperties: false,
+  properties: {
+    name: { type: "string", minLength: 1 },
+    description: { type: "string", minLength: 1 },
+    author: { type: "string" },
+    branding: { type: "object" },
+    inputs: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" },
+      additionalProperties: {
+        type: "object",
+        required: ["description"],
+        additionalProperties: false,
+        properties: {
+          description: { type: "string" },
+          required: { type: "boolean" },
+          default: { type: "string" },
+          deprecationMessage: { type: "string" },
+        },
+      },
+    },
+    outputs: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["description", "value"],
+        additionalProperties: false,
+        properties: { description: { type: "string" }, value: { type: "string" } },
+      },
+    },
+    runs: {
+      type: "object",
+      required: ["using", "steps"],
+      additionalProperties: false,
+      properties: {
+        using: { const: "composite" },
+        steps: {
+          type: "array",
+          minItems: 1,
+          items: {
+            type: "object",
+            oneOf: [{ required: ["run", "shell"] }, { required: ["uses"] }],
+          },
+        },
+      },
+    },
+  },
+};
+const validateActionMetadata = new Ajv({ allErrors: true }).compile(ACTION_METADATA_SCHEMA);
+const metadataErrors = (content: string): string[] =>
+  validateActionMetadata(parseYaml(content)) ? [] : (validateActionMetadata.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+
+const workflowFiles = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+describe("GitHub workflows", () => {
+  it("exist: ci.yml and matrix.yml", () => {
+    expect(workflowFiles).toEqual(expect.arrayContaining(["ci.yml", "matrix.yml"]));
+  });
+
+  it.each(workflowFiles)("%s parses without errors", async (file) => {
+    const errors = await workflowErrors(file, readFileSync(join(WORKFLOWS, file), "utf8"));
+    expect(errors).toEqual([]);
+  });
+
+  it("ci.yml tests on Node 20 and 22 and always uploads the report", () => {
+    const ci = parseYaml(readFileSync(join(WORKFLOWS, "ci.yml"), "utf8"));
+    expect(Object.keys(ci.on)).toEqual(expect.arrayContaining(["push", "pull_request"]));
+    const job = ci.jobs.test;
+    expect(job.strategy.matrix.node).toEqual([20, 22]);
+    const runs = job.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
+    for (const cmd of ["npm ci", "npm run test:unit", "npm run test:integration", "apt-get install"]) expect(runs).toContain(cmd);
+    const upload = job.steps.find((s: { uses?: string }) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload.if).toBe("always()");
+    expect(upload.with.path).toBe("s2s-matrix-report/");
+  });
+
+  it("matrix.yml runs weekly, may publish checks, and reports even when the run fails", () => {
+    const wf = parseYaml(readFileSync(join(WORKFLOWS, "matrix.yml"), "utf8"));
+    expect(wf.on.schedule).toHaveLength(1);
+    expect(wf.on).toHaveProperty("workflow_dispatch");
+    expect(wf.permissions.checks).toBe("write");
+    const steps = wf.jobs.matrix.steps as { run?: string; uses?: string; if?: string }[];
+    expect(steps.some((s) => s.run?.includes("npx s2s-matrix run scenarios/letsencrypt-2026.yaml --out s2s-matrix-report"))).toBe(true);
+    const summary = steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"));
+    expect(summary?.if).toBe("always()");
+    const junit = steps.find((s) => /^(mikepenz\/action-junit-report|dorny\/test-reporter)@v\d+$/.test(s.uses ?? ""));
+    expect(junit?.if).toMatch(/^always\(\)/);
+  });
+
+  // The parser must be able to fail, or the checks above prove nothing.
+  it("reports a job without runs-on", async () => {
+    const broken = "on: push\njobs:\n  build:\n    steps:\n      - run: echo hi\n";
+    expect((await workflowErrors("broken.yml", broken)).join("\n")).toMatch(/runs-on/);
+  });
+
+  it("reports an invalid expression", async () => {
+    const broken = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha ) }}\n";
+    expect(await workflowErrors("broken.yml", broken)).not.toEqual([]);
+  });
+
+  it("reports an unknown trigger", async () => {
+    const broken = "on: pushh\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+    expect(await workflowErrors("broken.yml", broken)).not.toEqual([]);
+  });
+});
+
+describe("action.yml (composite action)", () => {
+  const content = readFileSync(join(ROOT, "action.yml"), "utf8");
+
+  it("parses without errors against GitHub's action schema", () => {
+    expect(actionErrors("action.yml", content).errors).toEqual([]);
+  });
+
+  it("matches the stricter action metadata schema (composite, every run step has a shell)", () => {
+    expect(metadataErrors(content)).toEqual([]);
+  });
+
+  it("has the gate's inputs and runs as a composite action", () => {
+    const { template } = actionErrors("action.yml", content);
+    expect(template?.name).toBe("s2s-matrix upgrade gate");
+    const inputs = new Map((template?.inputs ?? []).map((i) => [i.id, i]));
+    expect(inputs.get("scenario")?.required).toBe(true);
+    expect(inputs.get("baseline")?.required).not.toBe(true);
+    expect(inputs.get("servers")?.required).not.toBe(true);
+    expect(inputs.get("out")?.default?.toString()).toBe("s2s-matrix-report");
+    expect(template?.runs.using).toBe("composite");
+    expect((template?.runs as ActionRunsComposite).steps.length).toBeGreaterThan(0);
+  });
+
+  it("passes inputs to shell scripts through the environment only (no ${{ }} inside run:)", () => {
+    const action = parseYaml(content);
+    const steps = action.runs.steps as { run?: string; shell?: string; uses?: string; if?: string }[];
+    for (const step of steps.filter((s) => s.run !== undefined)) {
+      expect(step.shell, `step ${JSON.stringify(step.run?.slice(0, 40))} needs a shell`).toBeDefined();
+      expect(step.run).not.toMatch(/\$\{\{/);
+    }
+    const run = steps.find((s) => s.run?.includes("bin/s2s-matrix.js"))!;
+    expect(run.run).toContain('args+=(--baseline "$S2S_BASELINE")');
+    expect(run.run).toContain('args+=(--servers "$S2S_SERVERS")');
+    expect(run.run).toContain('exit "$code"');
+    // Summary and artifact happen whatever the CLI's verdict.
+    expect(steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"))?.if).toBe("always()");
+    expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("always()");
+  });
+
+  it("reports a composite run step without a shell", () => {
+    const broken = "name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n";
+    expect(actionErrors("action.yml", broken).errors.join("\n")).toMatch(/shell/);
+  });
+
+  it("reports an action without runs", () => {
+    expect(actionErrors("action.yml", "name: x\ndescription: y\n").errors).not.toEqual([]);
+    expect(metadataErrors("name: x\ndescription: y\n")).not.toEqual([]);
+  });
+
+  it("the metadata schema catches what GitHub's parser lets through: a misspelt input key, a missing shell", () => {
+    const typo = content.replace("    required: true", "    requird: true");
+    expect(actionErrors("action.yml", typo).errors).toEqual([]); // why the extra schema exists
+    expect(metadataErrors(typo).join("\n")).toMatch(/must NOT have additional properties/);
+    expect(metadataErrors(content.replace(/^      shell: bash\n/m, ""))).not.toEqual([]);
+  });
+});
