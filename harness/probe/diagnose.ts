@@ -35,7 +35,8 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
   if (message.status !== "delivered") {
     const why = failureReason(events, a, b);
     const bounce = message.status === "bounced" ? [message.condition, message.text].filter(Boolean).join(": ") : "no reply";
-    parts.push(why ? `${why} (bounce: ${bounce})` : bounce);
+    // The receiving server's words when there are some; the bounce stays in `message`.
+    parts.push(why ?? bounce);
   }
   if (ping.status !== "result") {
     const why = failureReason(events, b, a);
