@@ -1,0 +1,88 @@
+// Log reading on lines saved from real runs (harness/servers/fixtures/*.log):
+// the auth method per direction and the reason must come out of them.
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { parseEjabberdAuthEvents } from "./ejabberd.ts";
+import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
+import { authMethod, diagnose, failureReason } from "../probe/diagnose.ts";
+import type { AuthEvent } from "../types.ts";
+
+const lines = (name: string): string[] =>
+  readFileSync(new URL(`./fixtures/${name}.log`, import.meta.url), "utf8").split("\n").filter(Boolean);
+const events = (cell: string): AuthEvent[] => {
+  const out: AuthEvent[] = [];
+  for (const [fam, parse] of [["ejabberd", parseEjabberdAuthEvents], ["prosody", parseProsodyAuthEvents]] as const) {
+    try {
+      out.push(...parse(lines(`${cell}.${fam}`)));
+    } catch {
+      // this cell has no server of that family
+    }
+  }
+  return out;
+};
+
+describe("Prosody log lines", () => {
+  test("SASL EXTERNAL accepted, both directions", () => {
+    const ev = parseProsodyAuthEvents(lines("p12-to-p13-external.prosody"));
+    expect(ev).toContainEqual(expect.objectContaining({ kind: "external-ok", from: "c14-a.example", to: "c14-b.example" }));
+    expect(ev).toContainEqual(expect.objectContaining({ kind: "external-ok", from: "c14-b.example", to: "c14-a.example" }));
+    expect(authMethod(ev, "c14-a.example", "c14-b.example")).toBe("external");
+  });
+
+  test("the initiator's record of a rejected EXTERNAL carries the receiver's reason", () => {
+    const ev = parseProsodyAuthEvents(lines("p13-to-e23-fails.prosody"));
+    const failed = ev.find((e) => e.kind === "external-failed");
+    expect(failed).toMatchObject({ from: "c102-a.example", to: "c102-b.example", reason: "unsupported certificate purpose (not-authorized)" });
+    expect(ev.some((e) => e.kind === "connection-failed" && e.to === "c102-b.example")).toBe(true);
+  });
+
+  test("SASL error condition text", () => {
+    expect(saslErrorText("error<cancel:not-authorized:unsupported certificate purpose>")).toBe("unsupported certificate purpose (not-authorized)");
+    expect(saslErrorText("error<cancel:not-authorized>")).toBe("not-authorized");
+  });
+});
+
+describe("ejabberd log lines", () => {
+  test("inbound EXTERNAL refused for the certificate purpose", () => {
+    const ev = parseEjabberdAuthEvents(lines("p13-to-e23-fails.ejabberd"));
+    expect(ev).toContainEqual(
+      expect.objectContaining({ kind: "external-failed", from: "c102-a.example", to: "c102-b.example", reason: "unsupported certificate purpose" }),
+    );
+  });
+
+  test("dialback after a failed EXTERNAL, both directions between two ejabberd", () => {
+    const ev = parseEjabberdAuthEvents(lines("e24-to-e24-dialback.ejabberd"));
+    expect(ev.some((e) => e.kind === "dialback-retry")).toBe(true);
+    expect(authMethod(ev, "c161-a.example", "c161-b.example")).toBe("dialback");
+    expect(authMethod(ev, "c161-b.example", "c161-a.example")).toBe("dialback");
+  });
+});
+
+describe("diagnosis of a cell from both servers' lines", () => {
+  test("fails: the receiver's words, no auth method", () => {
+    const ev = events("p13-to-e23-fails");
+    const d = diagnose(ev, "c102-a.example", "c102-b.example", { status: "bounced", condition: "remote-server-timeout", ms: 5 }, { status: "error", ms: 5 });
+    expect(d.auth.outbound).toBe("none");
+    expect(d.reason).toBe("unsupported certificate purpose");
+  });
+
+  test("rescued by dialback: outbound dialback, inbound EXTERNAL", () => {
+    const ev = events("p13-to-e23-dialback");
+    const d = diagnose(ev, "c101-a.example", "c101-b.example", { status: "delivered", ms: 5 }, { status: "result", ms: 5 });
+    expect(d.auth).toEqual({ outbound: "dialback", inbound: "external" });
+    expect(d.reason).toBeUndefined();
+  });
+
+  test("one-way federation: delivered, the reply path names why", () => {
+    const ev = events("e23-to-p12-oneway");
+    const d = diagnose(ev, "c114-a.example", "c114-b.example", { status: "delivered", ms: 5 }, { status: "timeout", ms: 10_000 });
+    expect(d.auth).toEqual({ outbound: "external", inbound: "none" });
+    expect(d.reason).toMatch(/^one-way: .*unsupported certificate purpose/);
+    expect(failureReason(ev, "c114-b.example", "c114-a.example")).toBe("unsupported certificate purpose");
+  });
+
+  test("delivered without any auth line is 'unknown', never a guess", () => {
+    const d = diagnose([], "x-a.example", "x-b.example", { status: "delivered", ms: 1 }, { status: "result", ms: 1 });
+    expect(d.auth.outbound).toBe("unknown");
+  });
+});
