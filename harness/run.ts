@@ -124,8 +124,8 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       log(`starting ${keys.length} containers for ${specs.length} cells: ${keys.join(", ")}`);
     }
     const all = new Map<CellSpec, Attempt>();
-    // Isolated mode: each stage is one cell on its own two containers.
-    await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 4)), async (stage) => {
+    // Isolated mode: each stage is one cell on its own two containers; a few at once.
+    await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 2)), async (stage) => {
       for (const [spec, a] of await runStage(stage, report)) {
         all.set(spec, a);
         onAttempt?.(spec, a);

@@ -21,7 +21,7 @@ export interface ProbeTimeouts {
 
 // A failed s2s attempt bounces within a second or two; an unanswered ping (one-way
 // federation: iq results are never bounced) costs the whole ping timeout.
-export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 10_000 };
+export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 8_000 };
 
 /** The harness could not log in: never a federation outcome. */
 export class LoginError extends Error {
