@@ -1,5 +1,7 @@
 // `s2s-matrix`: run a matrix, mint a certificate, list servers, clean up.
 // Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { certCommand } from "../ca/index.ts";
 import { CATALOG, serverKey } from "./catalog.ts";
@@ -44,6 +46,7 @@ program
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", `cells probed at once (default ${defaultConcurrency()})`, positiveInt)
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
+  .option("--keep", "keep the run's CA and leaf keys in a private temporary directory (printed); by default no key is written to disk")
   .action(async (files: string[], o) => {
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
@@ -52,6 +55,7 @@ program
     const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
     await docker(); // exit 3 with the fix before anything else happens
     const runId = newRunId();
+    const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
     const uninstall = cleanupOnExit(runId, err);
     const tty = !!process.stderr.isTTY && !process.env.CI;
     const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
@@ -64,6 +68,7 @@ program
         isolation: o.isolation,
         concurrency: o.concurrency,
         retryUnexpected: o.retry,
+        keepKeysDir,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
         onCellDone: (r) => progress.done(r),
@@ -75,6 +80,7 @@ program
       for (const c of run.results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
       if (run.comparison) err(renderBaselineMarkdown(run.comparison));
       err(`reports: ${written.join(", ")}`);
+      if (keepKeysDir) err(`keys kept (--keep) in ${keepKeysDir}: delete it when done`);
       process.exitCode = run.exitCode;
     } finally {
       uninstall();

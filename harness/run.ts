@@ -3,7 +3,9 @@
 // and removed before it returns, whatever happens.
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { createCa, type TestCa } from "../ca/index.ts";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createCa, writeLeafFiles, type TestCa } from "../ca/index.ts";
 import { resolveServer } from "./catalog.ts";
 import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
@@ -28,6 +30,11 @@ export interface RunOptions {
   readyTimeoutMs?: number;
   /** Re-run each unexpected cell once in fresh virtual hosts (default true). */
   retryUnexpected?: boolean;
+  /**
+   * Keep the run's CA and leaf keys in this directory (0700, keys 0600). Without it
+   * no key touches the disk: they live in memory and inside the run's containers.
+   */
+  keepKeysDir?: string;
   log?: (s: string) => void;
   onCellStart?: (spec: CellSpec) => void;
   onCellDone?: (result: CellResult) => void;
@@ -77,6 +84,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   );
 
   const ca = await createCa({ tld: "example" });
+  if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
   const password = randomBytes(9).toString("base64url");
   const networkName = `s2s-matrix-${opts.runId}`;
   await d.createNetwork({ Name: networkName, Driver: "bridge", Labels: runLabels(opts.runId), CheckDuplicate: true });
@@ -87,7 +95,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     const started = new Map<string, StartedInstance>();
     const results = await Promise.allSettled(
       stage.instances.map(async (pi) => {
-        const inst = await startPlanned(pi, entries, images, ca, password, { runId: opts.runId, network: networkName, readyTimeoutMs, log });
+        const inst = await startPlanned(pi, entries, images, ca, password, opts.keepKeysDir, { runId: opts.runId, network: networkName, readyTimeoutMs, log });
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
@@ -164,6 +172,14 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   }
 }
 
+/** `--keep`: the CA's own certificate and key beside the leaves, owner-only. */
+async function keepCa(dir: string, ca: TestCa): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  await writeFile(join(dir, "ca.crt"), ca.cert);
+  await writeFile(join(dir, "ca.key"), ca.key, { mode: 0o600 });
+}
+
 function serverWideKeyFor(entries: Map<string, CatalogEntry>) {
   return (server: string, host: { certificate: string; dialback: string; domain: string }) => {
     const entry = entries.get(server)!;
@@ -177,11 +193,16 @@ async function startPlanned(
   images: Map<string, string>,
   ca: TestCa,
   password: string,
+  keepKeysDir: string | undefined,
   opts: { runId: string; network: string; readyTimeoutMs: number; log: (s: string) => void },
 ): Promise<StartedInstance> {
   const entry = entries.get(pi.server)!;
   const vhosts: VirtualHost[] = await Promise.all(
-    pi.hosts.map(async (h) => ({ ...h, tls: await ca.issue(h.domain, h.certificate) })),
+    pi.hosts.map(async (h) => {
+      const tls = await ca.issue(h.domain, h.certificate);
+      if (keepKeysDir) await writeLeafFiles(keepKeysDir, h.domain, tls, ca.trustBundle);
+      return { ...h, tls };
+    }),
   );
   const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa: ca.trustBundle, secureAuth: true };
   return startInstance({ key: pi.key, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
