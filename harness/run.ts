@@ -63,6 +63,11 @@ export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise
 
 const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}`;
 
+/** An unexpected cell ran twice: the same outcome and auth method twice stands, anything else is flaky. */
+export function settle(first: Attempt, second: Attempt): Outcome {
+  return outcomeOf(first) === outcomeOf(second) ? second.outcome : "flaky";
+}
+
 export async function runCells(opts: RunOptions): Promise<{ results: CellResult[]; stats: RunStats }> {
   const log = opts.log ?? (() => {});
   const isolation = opts.isolation ?? "vhost";
@@ -158,8 +163,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       for (const spec of unexpected) {
         const a = first.get(spec)!;
         const b = second.get(spec)!;
-        const agree = outcomeOf(a) === outcomeOf(b);
-        const r = toResult(spec, [a, b], agree ? b.outcome : "flaky", installed);
+        const r = toResult(spec, [a, b], settle(a, b), installed);
         results.set(spec, r);
         opts.onCellDone?.(r);
       }

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "vitest";
+import { pool, settle } from "./run.ts";
+import type { Attempt } from "./types.ts";
+
+const attempt = (outcome: Attempt["outcome"], outbound: "external" | "dialback" | "none" = "none"): Attempt => ({
+  outcome,
+  domains: { initiator: "c1-a.example", receiver: "c1-b.example" },
+  durationMs: 1,
+  probe:
+    outcome === "error"
+      ? undefined
+      : {
+          message: { status: outcome === "federates" ? "delivered" : "bounced", ms: 1 },
+          ping: { status: "result", ms: 1 },
+          auth: { outbound, inbound: outbound },
+          events: [],
+          logs: [],
+        },
+});
+
+describe("settle: the re-run of an unexpected cell", () => {
+  test("two runs that agree keep their outcome", () => {
+    expect(settle(attempt("fails"), attempt("fails"))).toBe("fails");
+    expect(settle(attempt("federates", "dialback"), attempt("federates", "dialback"))).toBe("federates");
+  });
+  test("outcomes that differ are flaky, never silently passed", () => {
+    expect(settle(attempt("fails"), attempt("federates", "external"))).toBe("flaky");
+    expect(settle(attempt("error"), attempt("federates", "external"))).toBe("flaky");
+  });
+  test("the same outcome by another auth method is flaky too", () => {
+    expect(settle(attempt("federates", "external"), attempt("federates", "dialback"))).toBe("flaky");
+  });
+});
+
+describe("pool", () => {
+  test("keeps order and never runs more than n at once", async () => {
+    let running = 0;
+    let peak = 0;
+    const out = await pool([5, 1, 3, 2, 4], 2, async (x) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, x * 5));
+      running--;
+      return x * 10;
+    });
+    expect(out).toEqual([50, 10, 30, 20, 40]);
+    expect(peak).toBe(2);
+  });
+});
