@@ -1,6 +1,20 @@
 // Every server version s2s-matrix knows, and where its image comes from.
 // Adding a version is one entry here; adding a family is one adapter in servers/.
+//
+// Two kinds of entries:
+// - debian: s2s-matrix builds the image itself from Debian's archive (harness/images/<family>).
+// - upstream: the project's own image, used as it is. s2s-matrix never pulls it: the
+//   user provides it (`docker pull <image>`, or `docker load` where no registry is
+//   reachable). A run that needs a missing upstream image stops before starting
+//   anything (exit 3), unless the scenario marks that server optional.
+//
+// Naming: users name a server `family@version`, and that key is unique. When a
+// version exists both as a Debian build and as an upstream image, the Debian entry
+// keeps the plain key and the upstream one is `family@version+upstream` (a `+` suffix
+// orders right after the plain version, so version ranges treat both alike; see
+// scenarios/versions.ts). CATALOG is checked for duplicate keys when this module loads.
 import type { CatalogEntry } from "./servers/adapter.ts";
+import { OPENFIRE_ENTRIES } from "./servers/openfire.ts";
 import type { Family, ServerId } from "./types.ts";
 import { UsageError } from "./errors.ts";
 
@@ -11,7 +25,9 @@ const debian = (suite: string, pkg: string, packageVersion: string): CatalogEntr
   packageVersion,
 });
 
-export const CATALOG: CatalogEntry[] = [
+const upstream = (image: string): CatalogEntry["source"] => ({ kind: "upstream", image });
+
+export const DEBIAN_ENTRIES: CatalogEntry[] = [
   { family: "prosody", version: "0.12.3", source: debian("bookworm", "prosody", "0.12.3") },
   { family: "prosody", version: "13.0.1", source: debian("bookworm-backports", "prosody", "13.0.1") },
   { family: "prosody", version: "13.0.6", source: debian("trixie-backports", "prosody", "13.0.6") },
@@ -21,7 +37,58 @@ export const CATALOG: CatalogEntry[] = [
   { family: "ejabberd", version: "26.07", source: debian("trixie-backports", "ejabberd", "26.07") },
 ];
 
+/**
+ * The projects' own images. Prosody publishes branch tags (prosodyim/prosody:13.0 is the
+ * newest 13.0.x when it was pulled; the run reports the exact version installed);
+ * ejabberd publishes one tag per release on ghcr.io.
+ */
+export const UPSTREAM_ENTRIES: CatalogEntry[] = [
+  {
+    family: "prosody",
+    version: "0.12",
+    source: upstream("prosodyim/prosody:0.12"),
+    note: "upstream branch image: the newest 0.12.x at pull time",
+  },
+  {
+    family: "prosody",
+    version: "13.0",
+    source: upstream("prosodyim/prosody:13.0"),
+    note: "upstream branch image: the newest 13.0.x at pull time",
+  },
+  {
+    family: "ejabberd",
+    version: "25.07",
+    source: upstream("ghcr.io/processone/ejabberd:25.07"),
+    note: "upstream image; first release accepting server-only certificates on incoming s2s",
+  },
+  {
+    family: "ejabberd",
+    version: "25.08",
+    source: upstream("ghcr.io/processone/ejabberd:25.08"),
+    note: "upstream image",
+  },
+  ...OPENFIRE_ENTRIES,
+];
+
 export const serverKey = (s: ServerId): string => `${s.family}@${s.version}`;
+
+/** Debian entries keep `family@version`; an upstream entry of the same version becomes `family@version+upstream`. */
+export function withUniqueKeys(debianEntries: CatalogEntry[], upstreamEntries: CatalogEntry[]): CatalogEntry[] {
+  const taken = new Set(debianEntries.map(serverKey));
+  const all = [
+    ...debianEntries,
+    ...upstreamEntries.map((e) => (taken.has(serverKey(e)) ? { ...e, version: `${e.version}+upstream` } : e)),
+  ];
+  const seen = new Set<string>();
+  for (const e of all) {
+    const key = serverKey(e);
+    if (seen.has(key)) throw new Error(`catalog: "${key}" is listed twice; every family@version must be unique`);
+    seen.add(key);
+  }
+  return all;
+}
+
+export const CATALOG: CatalogEntry[] = withUniqueKeys(DEBIAN_ENTRIES, UPSTREAM_ENTRIES);
 
 export function parseServerId(text: string): ServerId | undefined {
   const m = /^(prosody|ejabberd|openfire)@([0-9][0-9A-Za-z.+~-]*)$/.exec(text.trim());
@@ -41,3 +108,7 @@ export function resolveServer(text: string): CatalogEntry {
   }
   return entry;
 }
+
+/** The image a run needs for an upstream entry, or undefined for a Debian entry (built on first use). */
+export const upstreamImage = (entry: CatalogEntry): string | undefined =>
+  entry.source.kind === "upstream" ? entry.source.image : undefined;

@@ -105,9 +105,19 @@ program
     const dockerOk = await docker().then(() => true, () => false);
     for (const e of CATALOG) {
       const tag = imageTag(e, adapterFor(e.family));
-      const present = dockerOk ? ((await imagePresent(tag)) ? "present" : e.source.kind === "debian" ? "built on first use" : "missing") : "docker unavailable";
-      const source = e.source.kind === "debian" ? `debian ${e.source.suite} package ${e.source.package} ${e.source.packageVersion}` : `upstream ${e.source.image}`;
-      out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} (${present})`);
+      // Debian images are built on first use; upstream ones are never pulled by s2s-matrix: the user provides them.
+      const state = !dockerOk
+        ? "(docker unavailable)"
+        : (await imagePresent(tag))
+          ? "(present)"
+          : e.source.kind === "debian"
+            ? "(built on first use)"
+            : `missing (docker pull ${tag})`;
+      const source = e.source.kind === "debian" ? `debian ${e.source.suite} package ${e.source.package} ${e.source.packageVersion}` : "upstream image";
+      out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} ${state}`);
+    }
+    if (CATALOG.some((e) => e.source.kind === "upstream")) {
+      err("upstream images are used as they are, never pulled by s2s-matrix; a scenario can mark such a server optional: {server: family@version, optional: true}");
     }
   });
 

@@ -1,10 +1,11 @@
 // From scenario files to a judged matrix: load and validate everything first,
-// then run the cells, then compare with a baseline. Used by the CLI, the
-// vitest scenario suite and the benchmark.
+// check that every upstream image is present, then run the cells, then compare
+// with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
 import { readFile } from "node:fs/promises";
 import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts";
-import { resolveServer } from "./catalog.ts";
-import { UsageError } from "./errors.ts";
+import { resolveServer, upstreamImage } from "./catalog.ts";
+import { imagePresent } from "./docker/images.ts";
+import { EnvironmentError, UsageError } from "./errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
 import { compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
@@ -61,6 +62,82 @@ export async function loadBaseline(file: string): Promise<RunResults> {
   return r;
 }
 
+/** A server whose upstream image is not present locally. */
+export interface MissingImage {
+  server: string;
+  image: string;
+}
+
+/**
+ * The cells' servers whose upstream image is not present locally. s2s-matrix never pulls
+ * upstream images, and Debian-built images are built on first use, so only those count.
+ */
+export async function findMissingImages(
+  cells: CellSpec[],
+  present: (image: string) => Promise<boolean> = imagePresent,
+): Promise<MissingImage[]> {
+  const servers = [...new Set(cells.flatMap((c) => [c.initiator.server, c.receiver.server]))];
+  const missing: MissingImage[] = [];
+  for (const server of servers) {
+    const image = upstreamImage(resolveServer(server));
+    if (image && !(await present(image))) missing.push({ server, image });
+  }
+  return missing;
+}
+
+const provideHint = (images: string[]): string =>
+  `${images.map((i) => `docker pull ${i}`).join(" && ")} (without registry access: docker save it elsewhere, then docker load -i <file>.tar)`;
+
+/**
+ * Pure. Drops the cells that need a missing image of a server their scenario marks
+ * optional (`{server: x, optional: true}`), with one notice per such server. Throws an
+ * EnvironmentError (exit 3) naming every missing image a non-optional server needs, and
+ * when no cell would be left to run.
+ */
+export function dropUnavailable(prepared: Prepared, missing: MissingImage[]): { prepared: Prepared; notices: string[] } {
+  if (!missing.length) return { prepared, notices: [] };
+  const imageOf = new Map(missing.map((m) => [m.server, m.image]));
+  const optionalIn = (scenarioName: string, server: string): boolean => {
+    const named = prepared.scenarios.filter((s) => s.name === scenarioName);
+    return named.length > 0 && named.every((s) => s.servers.some((x) => x.id === server && x.optional));
+  };
+  const required = new Map<string, Set<string>>(); // server → scenarios that need it
+  const dropped = new Map<string, number>(); // optional server → cells dropped
+  const kept: CellSpec[] = [];
+  for (const cell of prepared.cells) {
+    const lacking = [...new Set([cell.initiator.server, cell.receiver.server])].filter((s) => imageOf.has(s));
+    if (!lacking.length) {
+      kept.push(cell);
+      continue;
+    }
+    const needed = lacking.filter((s) => !optionalIn(cell.scenario, s));
+    for (const s of needed) required.set(s, (required.get(s) ?? new Set()).add(cell.scenario));
+    if (!needed.length) for (const s of lacking) dropped.set(s, (dropped.get(s) ?? 0) + 1);
+  }
+  if (required.size) {
+    const lines = [...required].map(
+      ([server, scenarios]) =>
+        `image ${imageOf.get(server)} for ${server} is not present locally (scenario ${[...scenarios].map((n) => JSON.stringify(n)).join(", ")} needs it), and s2s-matrix does not pull upstream images`,
+    );
+    const first = [...required.keys()][0]!;
+    throw new EnvironmentError(
+      `${lines.join("\n")}\nnothing was started`,
+      `${provideHint([...required.keys()].map((s) => imageOf.get(s)!))}; or mark the server optional in the scenario: servers: [{server: ${first}, optional: true}]`,
+    );
+  }
+  const notices = [...dropped].map(
+    ([server, n]) =>
+      `skipping optional ${server}: image ${imageOf.get(server)} is not present locally; dropped ${n} cell${n === 1 ? "" : "s"} (to include them: docker pull ${imageOf.get(server)})`,
+  );
+  if (!kept.length) {
+    throw new EnvironmentError(
+      `every cell needs an image that is not present locally (${missing.map((m) => `${m.server}: ${m.image}`).join(", ")}): nothing left to run, nothing was started`,
+      provideHint(missing.map((m) => m.image)),
+    );
+  }
+  return { prepared: { ...prepared, cells: kept }, notices };
+}
+
 export interface MatrixRun {
   results: RunResults;
   stats: RunStats;
@@ -68,8 +145,11 @@ export interface MatrixRun {
   exitCode: 0 | 1;
 }
 
-export async function runMatrix(prepared: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {
+export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {
   const runId = opts.runId ?? newRunId();
+  // Before anything starts: every upstream image must be present (or its server optional).
+  const { prepared, notices } = dropUnavailable(all, await findMissingImages(all.cells));
+  for (const n of notices) (opts.log ?? (() => {}))(n);
   const started = new Date();
   const { results: cells, stats } = await runCells({ ...opts, runId, cells: prepared.cells });
   const results: RunResults = {

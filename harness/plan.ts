@@ -8,10 +8,15 @@
 // can leak between cells. A server paired with its own version needs a second
 // container (one server would deliver locally, without s2s): the initiator side
 // of such cells lives on `#2`. Settings that an adapter can only set
-// server-wide split a version into one container per distinct setting.
+// server-wide split a version into one container per distinct setting. A
+// server that holds only a few virtual hosts (Openfire: one) gets as many
+// containers as it needs: with one host each, `openfire@4.9.2#c17-a` serves
+// just the initiator side of cell 17.
 //
 // Isolated mode (`--isolation container`): two fresh containers per cell, the
 // reference the shared mode must agree with.
+import { findEntry } from "./catalog.ts";
+import { adapterFor } from "./servers/index.ts";
 import type { CellSpec, Dialback, ProfileName } from "./types.ts";
 
 export type Isolation = "vhost" | "container";
@@ -47,6 +52,14 @@ export interface PlanOptions {
   tld?: string;
   /** Key of settings the server can only set globally, for a host on this server; undefined = all per host. */
   serverWideKey?: (server: string, host: PlannedHost) => string | undefined;
+  /** Most virtual hosts one instance of the server holds; undefined = no limit. Default: the adapter's maxVirtualHosts. */
+  maxVirtualHosts?: (server: string) => number | undefined;
+}
+
+/** The adapter's limit for a catalog server (`family@version`); undefined when it has none or the server is unknown. */
+export function catalogMaxVirtualHosts(server: string): number | undefined {
+  const entry = findEntry(server);
+  return entry ? adapterFor(entry.family).maxVirtualHosts : undefined;
 }
 
 /** Cells numbered from 1 in the given order; the number names their domains. */
@@ -72,9 +85,27 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
   }
 
   const instances = new Map<string, PlannedInstance>();
+  const maxHosts = opts.maxVirtualHosts ?? catalogMaxVirtualHosts;
+  /** Hosts placed so far per group (server, server-wide key, copy), for servers with a limit. */
+  const placed = new Map<string, number>();
   const place = (server: string, host: PlannedHost, copy: 1 | 2): string => {
-    const wide = opts.serverWideKey?.(server, host);
-    const key = `${server}${wide ? `[${wide}]` : ""}#${copy}`;
+    const max = maxHosts(server);
+    let key: string;
+    if (max === 1) {
+      // One host per instance: the instance is named after its host (c17-a), and a
+      // self-pair's two sides are separate instances anyway.
+      key = `${server}#${host.domain.slice(0, host.domain.length - tld.length - 1)}`;
+    } else {
+      const wide = opts.serverWideKey?.(server, host);
+      key = `${server}${wide ? `[${wide}]` : ""}#${copy}`;
+      if (max !== undefined && max > 1) {
+        // Fill `#1` up to the limit, then `#1.2`, `#1.3`, …
+        const n = placed.get(key) ?? 0;
+        placed.set(key, n + 1);
+        const chunk = Math.floor(n / max);
+        if (chunk > 0) key = `${key}.${chunk + 1}`;
+      }
+    }
     let inst = instances.get(key);
     if (!inst) instances.set(key, (inst = { key, server, hosts: [] }));
     inst.hosts.push(host);

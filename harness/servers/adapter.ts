@@ -80,4 +80,6 @@ export interface ServerAdapter {
   parseAuthEvents(lines: string[]): AuthEvent[];
   /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */
   serverWideKey?(vhost: VirtualHost): string;
+  /** Most virtual hosts one instance can serve (Openfire: 1, one XMPP domain per server); undefined = no limit. */
+  maxVirtualHosts?: number;
 }

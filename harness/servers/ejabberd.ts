@@ -1,16 +1,16 @@
-// ejabberd from Debian: one ejabberd.yml whose host_config gives each cell
-// side its own modules (mod_s2s_dialback present or absent).
+// ejabberd, from Debian or the upstream image: one ejabberd.yml whose host_config
+// gives each cell side its own modules (mod_s2s_dialback present or absent).
+// Paths, modes and commands per image layout: upstream-layouts.ts.
 import { stringify } from "yaml";
 import type { AuthEvent } from "../types.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
-
-const CONFIG = "/etc/ejabberd/ejabberd.yml";
-const CERTS = "/etc/ejabberd/certs";
+import { EJABBERD_AUTH_ANY_SH, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
 // Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
 const BASE_MODULES: Record<string, object> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
 
-export function renderEjabberdConfig(config: InstanceConfig): string {
+export function renderEjabberdConfig(config: InstanceConfig, layout: EjabberdLayout = EJABBERD_LAYOUTS.debian): string {
+  const CERTS = layout.certs;
   const hostConfig: Record<string, object> = {};
   for (const v of config.vhosts) {
     hostConfig[v.domain] = {
@@ -26,9 +26,9 @@ export function renderEjabberdConfig(config: InstanceConfig): string {
     ca_file: `${CERTS}/ca.crt`,
     s2s_cafile: `${CERTS}/ca.crt`,
     s2s_use_starttls: config.secureAuth ? "required" : "optional",
-    // Test users only matter for c2s: an extauth script accepts them (see images/ejabberd/auth-any.pl).
+    // Test users only matter for c2s: an extauth script accepts them (images/ejabberd/auth-any.pl, or EJABBERD_AUTH_ANY_SH).
     auth_method: ["external"],
-    extauth_program: "/usr/local/bin/s2s-matrix-auth",
+    extauth_program: layout.authProgram,
     auth_use_cache: false,
     listen: [
       { port: 5222, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
@@ -42,14 +42,16 @@ export function renderEjabberdConfig(config: InstanceConfig): string {
   return "# Rendered by s2s-matrix for one test instance.\n" + stringify(doc, { aliasDuplicateObjects: false });
 }
 
-function renderFiles(config: InstanceConfig): RenderedFile[] {
+function renderFiles(config: InstanceConfig, layout: EjabberdLayout): RenderedFile[] {
+  const CERTS = layout.certs;
   const files: RenderedFile[] = [
-    { path: CONFIG, content: renderEjabberdConfig(config), mode: 0o640 },
+    { path: layout.config, content: renderEjabberdConfig(config, layout), mode: layout.configMode },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
+  if (layout.authScript) files.push({ path: layout.authProgram, content: EJABBERD_AUTH_ANY_SH, mode: 0o755 });
   for (const v of config.vhosts) {
     // ejabberd wants certificate and key in one PEM.
-    files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: 0o600 });
+    files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: layout.secretMode });
   }
   return files;
 }
@@ -109,9 +111,12 @@ export const ejabberd: ServerAdapter = {
   dockerContext: "ejabberd",
   c2sPort: 5222,
   s2sPort: 5269,
-  render: (_entry: CatalogEntry, config: InstanceConfig) => ({ files: renderFiles(config) }),
+  render: (entry: CatalogEntry, config: InstanceConfig) => {
+    const layout = ejabberdLayout(entry);
+    return { files: renderFiles(config, layout), ...(layout.command ? { command: layout.command } : {}) };
+  },
   // ejabberdctl status boots an Erlang node (~1 s a call); the log line is instant.
-  readyCommand: () => "grep -q 'is started in the node' /var/log/ejabberd/ejabberd.log",
-  versionCommand: () => "cat /etc/s2s-matrix-version",
+  readyCommand: (entry: CatalogEntry) => ejabberdReadyCommand(ejabberdLayout(entry)),
+  versionCommand: (entry: CatalogEntry) => ejabberdLayout(entry).versionCommand,
   parseAuthEvents: parseEjabberdAuthEvents,
 };

@@ -2,9 +2,10 @@
 import type { Family } from "../types.ts";
 import type { ServerAdapter } from "./adapter.ts";
 import { ejabberd } from "./ejabberd.ts";
+import { openfireAdapter } from "./openfire.ts";
 import { prosody } from "./prosody.ts";
 
-const ADAPTERS: Partial<Record<Family, ServerAdapter>> = { prosody, ejabberd };
+const ADAPTERS: Record<Family, ServerAdapter> = { prosody, ejabberd, openfire: openfireAdapter };
 
 export function adapterFor(family: Family): ServerAdapter {
   const a = ADAPTERS[family];

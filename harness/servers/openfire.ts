@@ -16,7 +16,8 @@
 //   the harness must list 5269 itself if it ever needs it from the host.
 //
 // Openfire hosts exactly ONE XMPP domain per server, and dialback / TLS policy are
-// server-wide properties, so every cell side gets its own instance (serverWideKey).
+// server-wide properties, so every cell side gets its own instance (maxVirtualHosts: 1,
+// which harness/plan.ts honours; serverWideKey says the same for dialback).
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import type { AuthEvent } from "../types.ts";
@@ -516,6 +517,9 @@ export const openfireAdapter: ServerAdapter = {
 
   // Dialback is one property for the whole server (the TLS policy too, but that is per instance already).
   serverWideKey: (vhost: VirtualHost) => `dialback=${vhost.dialback}`,
+
+  // One XMPP domain per server: the plan gives every cell side its own container.
+  maxVirtualHosts: 1,
 };
 
 export default openfireAdapter;

@@ -17,6 +17,8 @@ import {
   openfireAdapter,
   parseOpenfireAuthEvents,
 } from "./openfire.ts";
+import { adapterFor } from "./index.ts";
+import { plan } from "../plan.ts";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -182,6 +184,35 @@ describe("openfire render", () => {
   it("keys instances by the server-wide dialback setting", async () => {
     expect(openfireAdapter.serverWideKey!(await vhostFor("rsa", "on"))).toBe("dialback=on");
     expect(openfireAdapter.serverWideKey!(await vhostFor("rsa", "off"))).toBe("dialback=off");
+  });
+
+  it("holds one virtual host per instance, so the plan gives every cell side its own container", () => {
+    expect(openfireAdapter.maxVirtualHosts).toBe(1);
+    const spec = (dialback: "on" | "off") => ({
+      id: `x ${dialback}`,
+      scenario: "t",
+      initiator: { server: "openfire@4.9.2", certificate: "server-only" as const, dialback },
+      receiver: { server: "openfire@4.9.2", certificate: "server-only" as const, dialback },
+      expected: { outcome: "federates" as const, source: "default" },
+    });
+    // Two cells with the same dialback setting: serverWideKey alone would share instances.
+    const [stage] = plan(
+      [
+        { spec: spec("on"), n: 1 },
+        { spec: spec("on"), n: 2 },
+      ],
+      { isolation: "vhost", serverWideKey: (_s, h) => openfireAdapter.serverWideKey!(h as VirtualHost) },
+    );
+    expect(stage!.instances.map((i) => [i.key, i.hosts.length])).toEqual([
+      ["openfire@4.9.2#c1-a", 1],
+      ["openfire@4.9.2#c1-b", 1],
+      ["openfire@4.9.2#c2-a", 1],
+      ["openfire@4.9.2#c2-b", 1],
+    ]);
+  });
+
+  it("is the registered adapter of the openfire family", () => {
+    expect(adapterFor("openfire")).toBe(openfireAdapter);
   });
 
   it("rejects a key that does not belong to the leaf", async () => {

@@ -1,11 +1,9 @@
-// Prosody from Debian: one prosody.cfg.lua with a VirtualHost per cell side.
-// Dialback and the certificate are per host, so one instance serves every cell.
+// Prosody, from Debian or the upstream image: one prosody.cfg.lua with a VirtualHost
+// per cell side. Dialback and the certificate are per host, so one instance serves
+// every cell. Paths, modes and commands per image layout: upstream-layouts.ts.
 import type { AuthEvent } from "../types.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
-
-const CONFIG = "/etc/prosody/prosody.cfg.lua";
-const CERTS = "/etc/prosody/certs";
-const DATA = "/var/lib/prosody";
+import { PROSODY_LAYOUTS, prosodyLayout, type ProsodyLayout } from "./upstream-layouts.ts";
 
 // Modules every host loads; "dialback" is added per host when it is on.
 const BASE_MODULES = ["tls", "saslauth", "disco", "ping", "roster"];
@@ -17,18 +15,23 @@ const luaList = (xs: string[]): string => `{ ${xs.map(lua).join(", ")} }`;
 export const prosodyPathEncode = (s: string): string =>
   s.replace(/[^a-zA-Z0-9]/g, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0"));
 
-export function renderProsodyConfig(config: InstanceConfig): string {
-  const hosts = config.vhosts.map((v) => renderVirtualHost(v)).join("\n");
+export function renderProsodyConfig(config: InstanceConfig, layout: ProsodyLayout = PROSODY_LAYOUTS.debian): string {
+  const CERTS = layout.certs;
+  const hosts = config.vhosts.map((v) => renderVirtualHost(v, CERTS)).join("\n");
+  // Where the data directories are not writable, accounts are read from our files and everything else stays in memory.
+  const storage = layout.writableData
+    ? `storage = "internal"`
+    : `storage = { accounts = "internal" }\ndefault_storage = "memory"`;
   return `-- Rendered by s2s-matrix for one test instance.
 daemonize = false
-pidfile = "/var/run/prosody/prosody.pid"
-data_path = ${lua(DATA)}
+pidfile = ${lua(layout.pidfile)}
+data_path = ${lua(layout.data)}
 -- Log everything to stdout: the harness streams it and keeps each cell's lines.
 log = { { levels = { min = "debug" }, to = "console" } }
 plugin_paths = {}
 modules_enabled = ${luaList(BASE_MODULES)}
 authentication = "internal_plain"
-storage = "internal"
+${storage}
 c2s_require_encryption = true
 s2s_require_encryption = true
 s2s_secure_auth = ${config.secureAuth ? "true" : "false"}
@@ -41,7 +44,7 @@ ${hosts}
 `;
 }
 
-function renderVirtualHost(v: VirtualHost): string {
+function renderVirtualHost(v: VirtualHost, CERTS: string): string {
   const modules = v.dialback === "on" ? [...BASE_MODULES, "dialback"] : BASE_MODULES;
   return `VirtualHost ${lua(v.domain)}
   modules_enabled = ${luaList(modules)}
@@ -49,20 +52,21 @@ function renderVirtualHost(v: VirtualHost): string {
 `;
 }
 
-function renderFiles(config: InstanceConfig): RenderedFile[] {
+function renderFiles(config: InstanceConfig, layout: ProsodyLayout): RenderedFile[] {
+  const { certs: CERTS, data: DATA } = layout;
   const files: RenderedFile[] = [
-    { path: CONFIG, content: renderProsodyConfig(config), mode: 0o644 },
+    { path: layout.config, content: renderProsodyConfig(config, layout), mode: 0o644 },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
   for (const v of config.vhosts) {
     files.push({ path: `${CERTS}/${v.domain}.crt`, content: v.tls.fullchain, mode: 0o644 });
-    files.push({ path: `${CERTS}/${v.domain}.key`, content: v.tls.key, mode: 0o600 });
+    files.push({ path: `${CERTS}/${v.domain}.key`, content: v.tls.key, mode: layout.secretMode });
     // internal_plain accounts are plain Lua files: writing them beats one prosodyctl call per user.
     for (const u of config.users) {
       files.push({
         path: `${DATA}/${prosodyPathEncode(v.domain)}/accounts/${prosodyPathEncode(u.username)}.dat`,
         content: `return {\n\t["password"] = ${lua(u.password)};\n};\n`,
-        mode: 0o600,
+        mode: layout.secretMode,
       });
     }
   }
@@ -128,9 +132,15 @@ export const prosody: ServerAdapter = {
   dockerContext: "prosody",
   c2sPort: 5222,
   s2sPort: 5269,
-  render: (_entry: CatalogEntry, config: InstanceConfig) => ({ files: renderFiles(config) }),
-  // daemonize=false still writes the pidfile once the server is listening.
-  readyCommand: () => "test -s /var/run/prosody/prosody.pid && kill -0 $(cat /var/run/prosody/prosody.pid)",
-  versionCommand: () => "cat /etc/s2s-matrix-version",
+  render: (entry: CatalogEntry, config: InstanceConfig) => {
+    const layout = prosodyLayout(entry);
+    return {
+      files: renderFiles(config, layout),
+      ...(layout.command ? { command: layout.command } : {}),
+      ...(layout.env ? { env: layout.env } : {}),
+    };
+  },
+  readyCommand: (entry: CatalogEntry) => prosodyLayout(entry).readyCommand,
+  versionCommand: (entry: CatalogEntry) => prosodyLayout(entry).versionCommand,
   parseAuthEvents: parseProsodyAuthEvents,
 };

@@ -1,0 +1,152 @@
+// Where cells run: containers per server version, virtual hosts per cell, and the
+// servers that hold only one domain (Openfire).
+import { describe, expect, test } from "vitest";
+import { catalogMaxVirtualHosts, plan, type PlannedInstance, type Stage } from "./plan.ts";
+import type { CellSpec, Dialback, ProfileName } from "./types.ts";
+
+const cell = (initiator: string, receiver: string, dialback: Dialback = "off", certificate: ProfileName = "server-only"): CellSpec => ({
+  id: `${initiator} → ${receiver} [${certificate}, dialback ${dialback}]`,
+  scenario: "test",
+  initiator: { server: initiator, certificate, dialback },
+  receiver: { server: receiver, certificate, dialback },
+  expected: { outcome: "federates", source: "default" },
+});
+const numbered = (cells: CellSpec[]) => cells.map((spec, i) => ({ spec, n: i + 1 }));
+const byKey = (stage: Stage) => new Map<string, PlannedInstance>(stage.instances.map((i) => [i.key, i]));
+const domains = (i: PlannedInstance | undefined) => i?.hosts.map((h) => h.domain);
+
+const P = "prosody@0.12.3";
+const E = "ejabberd@23.01";
+const O = "openfire@4.9.2";
+
+describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
+  // The smoke matrix: every directed pair of two servers.
+  const cells = [cell(P, P), cell(P, E), cell(E, P), cell(E, E)];
+  const stages = plan(numbered(cells), { isolation: "vhost" });
+
+  test("one stage; one instance per version plus a #2 instance for self-pairs", () => {
+    expect(stages).toHaveLength(1);
+    expect(stages[0]!.instances.map((i) => i.key).sort()).toEqual([`${E}#1`, `${E}#2`, `${P}#1`, `${P}#2`]);
+    for (const i of stages[0]!.instances) expect(i.server).toBe(i.key.split("#")[0]);
+  });
+
+  test("fresh domains per cell, named c<n>-a (initiator) and c<n>-b (receiver)", () => {
+    const planned = stages[0]!.cells;
+    expect(planned.map((c) => [c.initiator.domain, c.receiver.domain])).toEqual([
+      ["c1-a.example", "c1-b.example"],
+      ["c2-a.example", "c2-b.example"],
+      ["c3-a.example", "c3-b.example"],
+      ["c4-a.example", "c4-b.example"],
+    ]);
+    const all = stages[0]!.instances.flatMap((i) => domains(i)!);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toHaveLength(8);
+  });
+
+  test("a self-pair's initiator lives on #2, every other side on #1", () => {
+    const [pp, pe, ep, ee] = stages[0]!.cells;
+    expect([pp!.initiator.instance, pp!.receiver.instance]).toEqual([`${P}#2`, `${P}#1`]);
+    expect([pe!.initiator.instance, pe!.receiver.instance]).toEqual([`${P}#1`, `${E}#1`]);
+    expect([ep!.initiator.instance, ep!.receiver.instance]).toEqual([`${E}#1`, `${P}#1`]);
+    expect([ee!.initiator.instance, ee!.receiver.instance]).toEqual([`${E}#2`, `${E}#1`]);
+    const inst = byKey(stages[0]!);
+    expect(domains(inst.get(`${P}#1`))).toEqual(["c1-b.example", "c2-a.example", "c3-b.example"]);
+    expect(domains(inst.get(`${P}#2`))).toEqual(["c1-a.example"]);
+  });
+
+  test("each host keeps its cell side's certificate and dialback setting", () => {
+    const stage = plan(numbered([cell(P, E, "on", "dual-eku")]), { isolation: "vhost" })[0]!;
+    const inst = byKey(stage);
+    expect(inst.get(`${P}#1`)!.hosts).toEqual([{ domain: "c1-a.example", certificate: "dual-eku", dialback: "on" }]);
+    expect(inst.get(`${E}#1`)!.hosts).toEqual([{ domain: "c1-b.example", certificate: "dual-eku", dialback: "on" }]);
+  });
+
+  test("prefix and tld name a re-run's domains", () => {
+    const stage = plan([{ spec: cell(P, E), n: 7 }], { isolation: "vhost", prefix: "r", tld: "test" })[0]!;
+    expect([stage.cells[0]!.initiator.domain, stage.cells[0]!.receiver.domain]).toEqual(["r7-a.test", "r7-b.test"]);
+  });
+
+  test("a server-wide setting splits a version into one instance per value", () => {
+    const cells2 = [cell(P, E, "on"), cell(P, E, "off")];
+    const stage = plan(numbered(cells2), {
+      isolation: "vhost",
+      serverWideKey: (server, host) => (server === E ? `dialback=${host.dialback}` : undefined),
+    })[0]!;
+    expect(stage.instances.map((i) => i.key).sort()).toEqual([`${E}[dialback=off]#1`, `${E}[dialback=on]#1`, `${P}#1`]);
+    expect(domains(byKey(stage).get(`${P}#1`))).toEqual(["c1-a.example", "c2-a.example"]);
+  });
+});
+
+describe("isolated mode (--isolation container)", () => {
+  test("one stage per cell, each with two fresh instances of one host", () => {
+    const stages = plan(numbered([cell(P, P), cell(P, E)]), { isolation: "container" });
+    expect(stages).toHaveLength(2);
+    for (const [i, stage] of stages.entries()) {
+      expect(stage.instances).toHaveLength(2);
+      expect(stage.cells).toHaveLength(1);
+      for (const inst of stage.instances) expect(inst.hosts).toHaveLength(1);
+      expect(stage.instances.map((x) => domains(x)![0])).toEqual([`c${i + 1}-a.example`, `c${i + 1}-b.example`]);
+    }
+    expect(stages[0]!.instances.map((i) => i.key)).toEqual([`c1:a:${P}`, `c1:b:${P}`]);
+  });
+});
+
+describe("servers with one XMPP domain per instance (Openfire, maxVirtualHosts 1)", () => {
+  test("the catalog's Openfire entries hold one virtual host; Prosody and ejabberd have no limit", () => {
+    expect(catalogMaxVirtualHosts(O)).toBe(1);
+    expect(catalogMaxVirtualHosts("openfire@5.0.2")).toBe(1);
+    expect(catalogMaxVirtualHosts(P)).toBeUndefined();
+    expect(catalogMaxVirtualHosts(E)).toBeUndefined();
+    expect(catalogMaxVirtualHosts("openfire@0.0.1")).toBeUndefined();
+  });
+
+  // Dialback on and off on both sides: Openfire's serverWideKey alone would have put
+  // two hosts on each of its instances.
+  const cells = [cell(O, O, "on"), cell(O, O, "off"), cell(O, P, "on"), cell(P, O, "off"), cell(O, P, "off")];
+  const stages = plan(numbered(cells), {
+    isolation: "vhost",
+    serverWideKey: (server, host) => (server.startsWith("openfire@") ? `dialback=${host.dialback}` : undefined),
+  });
+  const stage = stages[0]!;
+  const inst = byKey(stage);
+
+  test("every Openfire host gets its own instance, named after the host", () => {
+    const openfire = stage.instances.filter((i) => i.server === O);
+    expect(openfire.map((i) => i.key)).toEqual([
+      `${O}#c1-a`,
+      `${O}#c1-b`,
+      `${O}#c2-a`,
+      `${O}#c2-b`,
+      `${O}#c3-a`,
+      `${O}#c4-b`,
+      `${O}#c5-a`,
+    ]);
+    for (const i of openfire) expect(i.hosts).toHaveLength(1);
+  });
+
+  test("a self-pair's two sides are two instances; Prosody in the same plan still shares one", () => {
+    const [oo] = stage.cells;
+    expect([oo!.initiator.instance, oo!.receiver.instance]).toEqual([`${O}#c1-a`, `${O}#c1-b`]);
+    expect(stage.instances.filter((i) => i.server === P).map((i) => i.key)).toEqual([`${P}#1`]);
+    expect(domains(inst.get(`${P}#1`))).toEqual(["c3-b.example", "c4-a.example", "c5-b.example"]);
+  });
+
+  test("the cell names its host's instance", () => {
+    for (const c of stage.cells) {
+      expect(domains(inst.get(c.initiator.instance))).toContain(c.initiator.domain);
+      expect(domains(inst.get(c.receiver.instance))).toContain(c.receiver.domain);
+    }
+    const one = plan([{ spec: cell(O, P), n: 17 }], { isolation: "vhost" })[0]!;
+    expect(one.cells[0]!.initiator.instance).toBe(`${O}#c17-a`);
+  });
+
+  test("a limit above one fills #1 up to it, then #1.2, …", () => {
+    const many = numbered([cell(E, P), cell(E, P), cell(E, P), cell(E, P), cell(E, P)]);
+    const s = plan(many, { isolation: "vhost", maxVirtualHosts: (server) => (server === E ? 2 : undefined) })[0]!;
+    const m = byKey(s);
+    expect(s.instances.filter((i) => i.server === E).map((i) => i.key)).toEqual([`${E}#1`, `${E}#1.2`, `${E}#1.3`]);
+    expect(domains(m.get(`${E}#1`))).toEqual(["c1-a.example", "c2-a.example"]);
+    expect(domains(m.get(`${E}#1.3`))).toEqual(["c5-a.example"]);
+    expect(domains(m.get(`${P}#1`))).toHaveLength(5);
+  });
+});

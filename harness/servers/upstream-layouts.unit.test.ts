@@ -1,0 +1,188 @@
+// What the prosody and ejabberd adapters render for the upstream images
+// (prosodyim/prosody, ghcr.io/processone/ejabberd) next to the Debian-built ones:
+// paths, file modes, commands. The images themselves are not on this machine;
+// see upstream.int.test.ts for the run that needs them.
+import { spawnSync } from "node:child_process";
+import { describe, expect, test } from "vitest";
+import { parse } from "yaml";
+import { CATALOG } from "../catalog.ts";
+import type { CatalogEntry, InstanceConfig, RenderedFile } from "./adapter.ts";
+import { ejabberd } from "./ejabberd.ts";
+import { adapterFor } from "./index.ts";
+import { prosody } from "./prosody.ts";
+import { EJABBERD_AUTH_ANY_SH, EJABBERD_LAYOUTS, ejabberdReadyCommand } from "./upstream-layouts.ts";
+
+const tls = (d: string) => ({ cert: `CERT ${d}\n`, key: `KEY ${d}\n`, fullchain: `CERT ${d}\nINTERMEDIATE\n` });
+const config: InstanceConfig = {
+  vhosts: [
+    { domain: "c1-a.example", certificate: "server-only", dialback: "off", tls: tls("c1-a.example") },
+    { domain: "c2-b.example", certificate: "dual-eku", dialback: "on", tls: tls("c2-b.example") },
+  ],
+  users: [{ username: "probe", password: "secret" }],
+  trustedCa: "ROOT CA\n",
+  secureAuth: true,
+};
+const find = (key: string): CatalogEntry => {
+  const e = CATALOG.find((x) => `${x.family}@${x.version}` === key);
+  if (!e) throw new Error(`no catalog entry ${key}`);
+  return e;
+};
+const files = (list: RenderedFile[]) => new Map(list.map((f) => [f.path, f]));
+
+describe("Prosody, upstream image prosodyim/prosody", () => {
+  const entry = find("prosody@13.0");
+  const rendered = prosody.render(entry, config);
+  const byPath = files(rendered.files);
+  const cfg = String(byPath.get("/etc/prosody/prosody.cfg.lua")?.content);
+
+  test("the catalog entry is the upstream image", () => {
+    expect(entry.source).toEqual({ kind: "upstream", image: "prosodyim/prosody:13.0" });
+    expect(find("prosody@0.12").source).toEqual({ kind: "upstream", image: "prosodyim/prosody:0.12" });
+  });
+
+  test("config, certificates and accounts where the image's Prosody reads them", () => {
+    expect([...byPath.keys()].sort()).toEqual([
+      "/etc/prosody/certs/c1-a.example.crt",
+      "/etc/prosody/certs/c1-a.example.key",
+      "/etc/prosody/certs/c2-b.example.crt",
+      "/etc/prosody/certs/c2-b.example.key",
+      "/etc/prosody/certs/ca.crt",
+      "/etc/prosody/prosody.cfg.lua",
+      "/var/lib/prosody/c1%2da%2eexample/accounts/probe.dat",
+      "/var/lib/prosody/c2%2db%2eexample/accounts/probe.dat",
+    ]);
+    expect(cfg).toContain('certificate = "/etc/prosody/certs/c1-a.example.crt", key = "/etc/prosody/certs/c1-a.example.key"');
+  });
+
+  test("keys and accounts are readable by the unprivileged prosody user (Docker copies them in as root)", () => {
+    expect(byPath.get("/etc/prosody/certs/c1-a.example.key")?.mode).toBe(0o644);
+    expect(byPath.get("/var/lib/prosody/c1%2da%2eexample/accounts/probe.dat")?.mode).toBe(0o644);
+  });
+
+  test("only accounts on disk, every other store in memory (the directories we create are root-owned)", () => {
+    expect(cfg).toMatch(/^storage = \{ accounts = "internal" \}$/m);
+    expect(cfg).toMatch(/^default_storage = "memory"$/m);
+    expect(cfg).not.toMatch(/^storage = "internal"$/m);
+    expect(cfg).toContain('data_path = "/var/lib/prosody"');
+  });
+
+  test("pidfile in /tmp, readiness on it, logs to the console (container stdout)", () => {
+    expect(cfg).toContain('pidfile = "/tmp/s2s-matrix-prosody.pid"');
+    expect(prosody.readyCommand(entry)).toBe("test -s /tmp/s2s-matrix-prosody.pid && kill -0 $(cat /tmp/s2s-matrix-prosody.pid)");
+    expect(cfg).toContain('to = "console"');
+    expect(cfg).toMatch(/^daemonize = false$/m);
+  });
+
+  test("the image's entrypoint starts `prosody -F`; the version comes from the installed release", () => {
+    expect(rendered.command).toEqual(["prosody", "-F"]);
+    expect(rendered.env).toEqual({ __FLUSH_LOG: "yes" });
+    expect(prosody.versionCommand(entry)).toMatch(/^cat \/usr\/lib\/prosody\/prosody\.version 2>\/dev\/null \|\| dpkg-query /);
+  });
+
+  test("the Debian layout is unchanged: keys 0600, writable internal storage, start script of the image", () => {
+    const debian = find("prosody@13.0.7");
+    const r = prosody.render(debian, config);
+    const d = files(r.files);
+    expect(d.get("/etc/prosody/certs/c1-a.example.key")?.mode).toBe(0o600);
+    expect(String(d.get("/etc/prosody/prosody.cfg.lua")?.content)).toMatch(/^storage = "internal"$/m);
+    expect(String(d.get("/etc/prosody/prosody.cfg.lua")?.content)).toContain('pidfile = "/var/run/prosody/prosody.pid"');
+    expect(r.command).toBeUndefined();
+    expect(prosody.readyCommand(debian)).toBe("test -s /var/run/prosody/prosody.pid && kill -0 $(cat /var/run/prosody/prosody.pid)");
+    expect(prosody.versionCommand(debian)).toBe("cat /etc/s2s-matrix-version");
+  });
+});
+
+describe("ejabberd, upstream image ghcr.io/processone/ejabberd", () => {
+  const entry = find("ejabberd@25.08");
+  const rendered = ejabberd.render(entry, config);
+  const byPath = files(rendered.files);
+  const doc = parse(String(byPath.get("/opt/ejabberd/conf/ejabberd.yml")?.content));
+
+  test("the catalog has 25.07 and 25.08 as upstream images", () => {
+    expect(find("ejabberd@25.07").source).toEqual({ kind: "upstream", image: "ghcr.io/processone/ejabberd:25.07" });
+    expect(entry.source).toEqual({ kind: "upstream", image: "ghcr.io/processone/ejabberd:25.08" });
+  });
+
+  test("config and certificates under /opt/ejabberd/conf, readable by the ejabberd user", () => {
+    expect([...byPath.keys()].sort()).toEqual([
+      "/opt/ejabberd/conf/certs/c1-a.example.pem",
+      "/opt/ejabberd/conf/certs/c2-b.example.pem",
+      "/opt/ejabberd/conf/certs/ca.crt",
+      "/opt/ejabberd/conf/ejabberd.yml",
+      "/opt/ejabberd/conf/s2s-matrix-auth.sh",
+    ]);
+    expect(byPath.get("/opt/ejabberd/conf/ejabberd.yml")?.mode).toBe(0o644);
+    expect(byPath.get("/opt/ejabberd/conf/certs/c1-a.example.pem")?.mode).toBe(0o644);
+    expect(doc.certfiles).toEqual(["/opt/ejabberd/conf/certs/c1-a.example.pem", "/opt/ejabberd/conf/certs/c2-b.example.pem"]);
+    expect(doc.ca_file).toBe("/opt/ejabberd/conf/certs/ca.crt");
+    expect(doc.s2s_cafile).toBe("/opt/ejabberd/conf/certs/ca.crt");
+  });
+
+  test("the same server settings as the Debian layout", () => {
+    expect(doc.s2s_use_starttls).toBe("required");
+    expect(doc.hosts).toEqual(["c1-a.example", "c2-b.example"]);
+    expect(doc.host_config["c1-a.example"].modules.mod_s2s_dialback).toBeUndefined();
+    expect(doc.host_config["c2-b.example"].modules).toHaveProperty("mod_s2s_dialback");
+  });
+
+  test("extauth is the sh script copied in (no Perl in the image), executable", () => {
+    expect(doc.auth_method).toEqual(["external"]);
+    expect(doc.extauth_program).toBe("/opt/ejabberd/conf/s2s-matrix-auth.sh");
+    const script = byPath.get("/opt/ejabberd/conf/s2s-matrix-auth.sh");
+    expect(script?.content).toBe(EJABBERD_AUTH_ANY_SH);
+    expect(script?.mode).toBe(0o755);
+  });
+
+  test("command `foreground` after the image's `tini -- ejabberdctl`; readiness by the log line, not the 1-minute HEALTHCHECK", () => {
+    expect(rendered.command).toEqual(["foreground"]);
+    const ready = ejabberd.readyCommand(entry);
+    expect(ready).toContain("'/opt/ejabberd/logs/ejabberd.log'");
+    expect(ready).toContain("is started in the node");
+    expect(ready).not.toContain("ejabberdctl");
+    expect(ejabberd.versionCommand(entry)).toContain("/opt/ejabberd/logs/ejabberd.log");
+  });
+
+  test("the Debian layout is unchanged", () => {
+    const debian = find("ejabberd@26.07");
+    const r = ejabberd.render(debian, config);
+    const d = files(r.files);
+    expect([...d.keys()]).toContain("/etc/ejabberd/ejabberd.yml");
+    expect(d.get("/etc/ejabberd/ejabberd.yml")?.mode).toBe(0o640);
+    expect(d.get("/etc/ejabberd/certs/c1-a.example.pem")?.mode).toBe(0o600);
+    expect([...d.keys()].some((p) => p.endsWith("s2s-matrix-auth.sh"))).toBe(false);
+    expect(parse(String(d.get("/etc/ejabberd/ejabberd.yml")?.content)).extauth_program).toBe("/usr/local/bin/s2s-matrix-auth");
+    expect(r.command).toBeUndefined();
+    expect(ejabberd.versionCommand(debian)).toBe("cat /etc/s2s-matrix-version");
+  });
+});
+
+describe("readiness and version commands run in a shell", () => {
+  const sh = (script: string, cwd?: string) => spawnSync("sh", ["-c", script], { cwd, encoding: "utf8" });
+
+  test("ejabberd readiness: exit 0 once any log file has the line, 1 before", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(`${tmpdir()}/s2s-ready-`);
+    const layout = { ...EJABBERD_LAYOUTS.upstream, logFiles: [`${dir}/missing.log`, `${dir}/ejabberd.log`] };
+    writeFileSync(`${dir}/ejabberd.log`, "2026-01-01 [info] Loading configuration\n");
+    expect(sh(ejabberdReadyCommand(layout)).status).toBe(1);
+    writeFileSync(`${dir}/ejabberd.log`, "2026-01-01 [info] ejabberd 25.8.0 is started in the node ejabberd@localhost in 2.10s\n", { flag: "a" });
+    expect(sh(ejabberdReadyCommand(layout)).status).toBe(0);
+  });
+
+  test("the sh extauth answers every request with success, framed as ejabberd's {packet, 2}", () => {
+    const frame = (s: string) => {
+      const body = Buffer.from(s);
+      return Buffer.concat([Buffer.from([body.length >> 8, body.length & 255]), body]);
+    };
+    const long = `auth:probe:c1-a.example:${"x".repeat(300)}`; // length > 255: both length bytes matter
+    const input = Buffer.concat([frame("auth:probe:c1-a.example:secret"), frame("isuser:probe:c2-b.example"), frame(long)]);
+    const r = spawnSync("sh", ["-c", EJABBERD_AUTH_ANY_SH], { input });
+    expect(r.status).toBe(0);
+    expect([...r.stdout]).toEqual([0, 2, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1]);
+  });
+});
+
+test("every family has an adapter, Openfire included", () => {
+  for (const e of CATALOG) expect(adapterFor(e.family).family).toBe(e.family);
+});
