@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CATALOG, serverKey } from "../harness/catalog.ts";
+import { DEBIAN_ENTRIES, serverKey } from "../harness/catalog.ts";
 import { cellId, expandCells } from "./expand.ts";
 import { loadScenario, parseScenario } from "./load.ts";
 
@@ -10,8 +10,8 @@ describe("expandCells: the shipped Let's Encrypt scenario", async () => {
   const scenario = await loadScenario(here("letsencrypt-2026.yaml"));
   const cells = expandCells(scenario);
 
-  it("lists every catalog server", () => {
-    expect(scenario.servers.map((s) => s.id)).toEqual(CATALOG.map(serverKey));
+  it("lists every catalog server built from Debian (upstream images cannot be assumed present)", () => {
+    expect(scenario.servers.map((s) => s.id)).toEqual(DEBIAN_ENTRIES.map(serverKey));
   });
 
   it("has 7 servers → 49 directed pairs × 2 certificates × 2 dialback = 196 cells, unique ids", () => {

@@ -213,17 +213,17 @@ describe("parseScenario: malformed input", () => {
   });
 
   describe("follows the catalog rather than a fixed list", () => {
-    const added = { family: "openfire" as const, version: "4.9.2", source: { kind: "upstream" as const, image: "x" } };
+    const added = { family: "openfire" as const, version: "9.9.9", source: { kind: "upstream" as const, image: "x" } };
     afterEach(() => {
       const i = CATALOG.indexOf(added);
       if (i >= 0) CATALOG.splice(i, 1);
     });
     it("accepts a server once it is in the catalog, and lists it when one is unknown", () => {
-      const text = VALID.replace("ejabberd@23.01]", "openfire@4.9.2]").replace("ejabberd@<25.07", "openfire@<5");
-      expect(rejected(text)[0]).toContain(`unknown server "openfire@4.9.2"`);
+      const text = VALID.replace("ejabberd@23.01]", "openfire@9.9.9]").replace("ejabberd@<25.07", "openfire@<10");
+      expect(rejected(text)[0]).toContain(`unknown server "openfire@9.9.9"`);
       CATALOG.push(added);
-      expect(parseScenario(text, FILE).servers.map((s) => s.id)).toEqual(["prosody@0.12.3", "openfire@4.9.2"]);
-      expect(rejected(VALID.replace("prosody@0.12.3,", "prosody@9.9,"))[0]).toContain(", openfire@4.9.2");
+      expect(parseScenario(text, FILE).servers.map((s) => s.id)).toEqual(["prosody@0.12.3", "openfire@9.9.9"]);
+      expect(rejected(VALID.replace("prosody@0.12.3,", "prosody@9.9,"))[0]).toContain(", openfire@9.9.9");
     });
   });
 
@@ -279,7 +279,7 @@ describe("parseScenario: malformed input", () => {
     );
     expect(lines).toEqual([
       expect.stringMatching(/^scenarios\/x\.yaml:8:17: expect\.rules\[0\]\.receiver: invalid version range "<<25" at "<<25"; expected /),
-      `${FILE}:11:18: expect.rules[0].initiator: unknown server family "jabberd" in selector "jabberd"; known families: prosody, ejabberd; did you mean "ejabberd"?`,
+      `${FILE}:11:18: expect.rules[0].initiator: unknown server family "jabberd" in selector "jabberd"; known families: prosody, ejabberd, openfire; did you mean "ejabberd"?`,
     ]);
     expect(rejected(VALID.replace("receiver: ejabberd@<25.07", "receiver: Ejabberd"))[0]).toMatch(
       /^scenarios\/x\.yaml:8:17: expect\.rules\[0\]\.receiver: invalid server selector "Ejabberd"; expected /,
