@@ -3,6 +3,7 @@
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { stringify } from "yaml";
 import type { AuthEvent } from "../types.ts";
+import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { EJABBERD_AUTH_ANY_SH, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
@@ -57,7 +58,7 @@ function renderFiles(config: InstanceConfig, layout: EjabberdLayout): RenderedFi
 }
 
 // ejabberd's own words for s2s authentication (ejabberd_s2s_in / ejabberd_s2s_out, 23.01–26.x).
-const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "line"> }[] = [
+const PATTERNS: LogPattern[] = [
   {
     re: /Accepted inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)/,
     make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-ok" : "dialback-ok", from: m[2], to: m[3] }),
@@ -92,19 +93,7 @@ const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "li
   },
 ];
 
-export function parseEjabberdAuthEvents(lines: string[]): AuthEvent[] {
-  const events: AuthEvent[] = [];
-  for (const line of lines) {
-    for (const p of PATTERNS) {
-      const m = line.match(p.re);
-      if (m) {
-        events.push({ ...p.make(m), line });
-        break;
-      }
-    }
-  }
-  return events;
-}
+export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines);
 
 export const ejabberd: ServerAdapter = {
   family: "ejabberd",

@@ -2,6 +2,7 @@
 // per cell side. Dialback and the certificate are per host, so one instance serves
 // every cell. Paths, modes and commands per image layout: upstream-layouts.ts.
 import type { AuthEvent } from "../types.ts";
+import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
 import { PROSODY_LAYOUTS, prosodyLayout, type ProsodyLayout } from "./upstream-layouts.ts";
 
@@ -75,7 +76,7 @@ function renderFiles(config: InstanceConfig, layout: ProsodyLayout): RenderedFil
 
 // Log lines (0.12 and 13) that say how an s2s stream authenticated. The first
 // column names the host for module lines ("b.example:saslauth") and the session otherwise.
-const PATTERNS: { re: RegExp; make: (m: RegExpMatchArray) => Omit<AuthEvent, "line"> }[] = [
+const PATTERNS: LogPattern[] = [
   {
     // receiver: "b.example:saslauth info Accepting SASL EXTERNAL identity from a.example"
     re: /^(\S+):saslauth\s+\w+\s+Accepting SASL EXTERNAL identity from (\S+)/,
@@ -113,19 +114,7 @@ export function saslErrorText(s: string): string {
   return m ? (m[2] ? `${m[2]} (${m[1]})` : m[1]) : s.trim();
 }
 
-export function parseProsodyAuthEvents(lines: string[]): AuthEvent[] {
-  const events: AuthEvent[] = [];
-  for (const line of lines) {
-    for (const p of PATTERNS) {
-      const m = line.match(p.re);
-      if (m) {
-        events.push({ ...p.make(m), line });
-        break;
-      }
-    }
-  }
-  return events;
-}
+export const parseProsodyAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines);
 
 export const prosody: ServerAdapter = {
   family: "prosody",

@@ -1,0 +1,22 @@
+// A server's s2s log lines as AuthEvents: each adapter lists its patterns, the
+// first that matches a line decides (patterns are ordered most specific first).
+import type { AuthEvent } from "../types.ts";
+
+export interface LogPattern {
+  re: RegExp;
+  make: (m: RegExpMatchArray) => Omit<AuthEvent, "line">;
+}
+
+export function matchLogPatterns(patterns: LogPattern[], lines: string[]): AuthEvent[] {
+  const events: AuthEvent[] = [];
+  for (const line of lines) {
+    for (const p of patterns) {
+      const m = line.match(p.re);
+      if (m) {
+        events.push({ ...p.make(m), line });
+        break;
+      }
+    }
+  }
+  return events;
+}
