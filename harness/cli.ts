@@ -10,7 +10,7 @@ import { docker } from "./docker/client.ts";
 import { imagePresent, imageTag } from "./docker/images.ts";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { cleanupOnExit } from "./docker/cleanup.ts";
+import { cleanupOnExit, stopInProgress } from "./docker/cleanup.ts";
 import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
 import { createProgress } from "./report/progress.ts";
 import { writeReports } from "./report/write.ts";
@@ -132,6 +132,9 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  // A signal's handler is removing the run: the run failing under it (its
+  // containers vanish) must not exit first, with another code, mid-removal.
+  if (stopInProgress()) await new Promise(() => {});
   const code = (e as { exitCode?: number; code?: string }).exitCode;
   const commanderCode = (e as { code?: string }).code;
   if (commanderCode?.startsWith("commander.")) {

@@ -6,6 +6,7 @@ import { LogBuffer } from "./logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
 import { EnvironmentError } from "./errors.ts";
 import { runLabels } from "./docker/labels.ts";
+import { isStopping } from "./docker/cleanup.ts";
 import { serverKey } from "./catalog.ts";
 
 export interface InstanceSpec {
@@ -63,6 +64,8 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     );
 
   let started: StartedTestContainer;
+  // Interrupted: the signal handler is removing the run's containers; do not add one.
+  if (isStopping(opts.runId)) throw new EnvironmentError(`${spec.key} not started: run ${opts.runId} is being stopped`);
   try {
     started = await container.start();
   } catch (e) {

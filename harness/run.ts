@@ -219,8 +219,16 @@ async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance
   const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
   const marks = [ia.logs.mark(), ib.logs.mark()];
   const t0 = Date.now();
+  const deadServers = async (): Promise<string[]> =>
+    (await Promise.all([...new Set([ia, ib])].map(async (i) => ((await i.alive()) ? "" : i.spec.key)))).filter(Boolean);
   try {
     const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts);
+    // A server that died during the probe explains a bounce or a timeout ("connection
+    // refused"): that is no federation verdict, the cell is an error naming it.
+    if (message.status !== "delivered" || ping.status !== "result") {
+      const dead = await deadServers();
+      if (dead.length) return { outcome: "error", error: `server ${dead.join(", ")} is no longer running`, domains, durationMs: Date.now() - t0 };
+    }
     // Give the servers a moment to write the lines about what just happened.
     await new Promise((r) => setTimeout(r, 250));
     const names = [domains.initiator, domains.receiver];
@@ -233,7 +241,7 @@ async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
     return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs } };
   } catch (e) {
-    const dead = (await Promise.all([ia, ib].map(async (i) => ((await i.alive()) ? undefined : i.spec.key)))).filter(Boolean);
+    const dead = await deadServers();
     const why = dead.length ? `server ${dead.join(", ")} is no longer running` : (e as Error).message;
     return { outcome: "error", error: e instanceof LoginError || dead.length ? why : `harness error: ${why}`, domains, durationMs: Date.now() - t0 };
   }

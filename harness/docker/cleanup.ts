@@ -8,29 +8,41 @@ export interface Removed {
   containers: string[];
   networks: string[];
   volumes: string[];
+  /** Objects that are still there: what could not be removed, and why. */
+  failed?: string[];
 }
+
+/** 404: someone else (the run's own cleanup) removed it first; it is gone all the same. */
+const gone = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 404;
+const reasonOf = (e: unknown): string => ((e as { json?: { message?: string } }).json?.message ?? (e as Error).message ?? String(e)).split("\n")[0];
 
 async function removeWhere(filter: (labels: Record<string, string>) => boolean): Promise<Removed> {
   const d = await docker();
-  const removed: Removed = { containers: [], networks: [], volumes: [] };
+  const removed: Removed = { containers: [], networks: [], volumes: [], failed: [] };
+  // Only what is really gone is reported as removed; the rest is named in `failed`.
+  const attempt = async (list: string[], kind: string, name: string, remove: () => Promise<unknown>) => {
+    try {
+      await remove();
+    } catch (e) {
+      if (!gone(e)) return void removed.failed!.push(`${kind} ${name} (${reasonOf(e)})`);
+    }
+    list.push(name);
+  };
   const containers = await d.listContainers({ all: true, filters: { label: [LABEL_RUN] } });
   await Promise.all(
     containers
       .filter((c) => filter(c.Labels))
-      .map(async (c) => {
-        await d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
-        removed.containers.push(c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12));
-      }),
+      .map((c) =>
+        attempt(removed.containers, "container", c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12), () => d.getContainer(c.Id).remove({ force: true, v: true })),
+      ),
   );
   const networks = await d.listNetworks({ filters: { label: [LABEL_RUN] } });
   for (const n of networks.filter((n) => filter(n.Labels ?? {}))) {
-    await d.getNetwork(n.Id).remove().catch(() => {});
-    removed.networks.push(n.Name);
+    await attempt(removed.networks, "network", n.Name, () => d.getNetwork(n.Id).remove());
   }
   const { Volumes: volumes } = await d.listVolumes({ filters: { label: [LABEL_RUN] } });
   for (const v of (volumes ?? []).filter((v) => filter(v.Labels ?? {}))) {
-    await d.getVolume(v.Name).remove().catch(() => {});
-    removed.volumes.push(v.Name);
+    await attempt(removed.volumes, "volume", v.Name, () => d.getVolume(v.Name).remove());
   }
   return removed;
 }
@@ -61,12 +73,43 @@ export const removeAllRuns = (): Promise<Removed> => removeWhere(() => true);
 
 export function describeRemoved(r: Removed): string {
   const n = r.containers.length + r.networks.length + r.volumes.length;
-  if (n === 0) return "nothing to remove";
+  const failed = r.failed?.length ? `could not remove ${r.failed.join(", ")}` : "";
+  if (n === 0) return failed || "nothing to remove";
   const parts = [];
   if (r.containers.length) parts.push(`${r.containers.length} container(s): ${r.containers.join(", ")}`);
   if (r.networks.length) parts.push(`${r.networks.length} network(s): ${r.networks.join(", ")}`);
   if (r.volumes.length) parts.push(`${r.volumes.length} volume(s): ${r.volumes.join(", ")}`);
-  return "removed " + parts.join("; ");
+  return "removed " + parts.join("; ") + (failed ? `; ${failed}` : "");
+}
+
+const stopping = new Set<string>();
+
+/** Whether the run is being torn down after a signal: nothing new may start for it. */
+export const isStopping = (runId: string): boolean => stopping.has(runId);
+
+/** Whether any run of this process is being torn down (its handler will exit the process). */
+export const stopInProgress = (): boolean => stopping.size > 0;
+
+/**
+ * Removes the run's objects, again and again until a pass finds nothing for
+ * `settleMs`: a container or network whose creation was in flight when the run
+ * was interrupted lands after the first pass (and a network cannot go while a
+ * container is still attached). Bounded by `maxMs`; what is left is in `failed`.
+ */
+export async function removeRunSettled(runId: string, { settleMs = 2_000, maxMs = 20_000, everyMs = 250 } = {}): Promise<Removed> {
+  const total: Removed = { containers: [], networks: [], volumes: [], failed: [] };
+  const deadline = Date.now() + maxMs;
+  let quietSince = Date.now();
+  for (;;) {
+    const r = await removeRun(runId);
+    for (const k of ["containers", "networks", "volumes"] as const) for (const x of r[k]) if (!total[k].includes(x)) total[k].push(x);
+    total.failed = r.failed ?? [];
+    if (r.containers.length || r.networks.length || r.volumes.length || total.failed.length) quietSince = Date.now();
+    else if (Date.now() - quietSince >= settleMs) break;
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return total;
 }
 
 /**
@@ -78,10 +121,15 @@ export function cleanupOnExit(runId: string, log: (s: string) => void): () => vo
   const handler = (code: number, why: string) => async (err?: unknown) => {
     if (done) return;
     done = true;
+    // From here on nothing new starts for the run (see instance.ts), and the CLI
+    // leaves the exit to this handler.
+    stopping.add(runId);
     if (err instanceof Error) log(`s2s-matrix: ${err.stack ?? err.message}`);
     log(`s2s-matrix: ${why}; removing run ${runId}'s containers and networks…`);
     try {
-      log(`s2s-matrix: ${describeRemoved(await removeRun(runId))}`);
+      log(`s2s-matrix: ${describeRemoved(await removeRunSettled(runId))}`);
+    } catch (e) {
+      log(`s2s-matrix: could not remove run ${runId}'s objects (${reasonOf(e)}); run: s2s-matrix clean`);
     } finally {
       process.exit(code);
     }

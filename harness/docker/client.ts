@@ -1,6 +1,6 @@
 // The Docker connection, shared with testcontainers so both see the same engine.
 import { existsSync } from "node:fs";
-import type Dockerode from "dockerode";
+import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
 import { EnvironmentError } from "../errors.ts";
 
@@ -22,17 +22,43 @@ export function configureTestcontainers(log: (s: string) => void = () => {}): vo
 
 let cached: Promise<Dockerode> | undefined;
 
+/**
+ * testcontainers tries DOCKER_HOST first and, when nothing answers there, falls
+ * back to /var/run/docker.sock: a run would silently use another engine than the
+ * one the user named. When DOCKER_HOST is set, it must answer itself.
+ */
+async function pingConfiguredHost(dockerHost: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // Without options, docker-modem reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
+    await Promise.race([
+      new Dockerode().ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("no answer within 15 s")), 15_000))),
+    ]);
+  } catch (e) {
+    throw new EnvironmentError(
+      `no Docker engine answers at DOCKER_HOST=${dockerHost} (${(e as Error).message.split("\n")[0]})`,
+      `start Docker there, or unset DOCKER_HOST to use the local engine (on Debian as root: bash ${ENSURE})`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** dockerode for what testcontainers has no API for (labels on networks, listing, image builds). */
 export function docker(): Promise<Dockerode> {
   cached ??= (async () => {
     configureTestcontainers();
+    const configured = process.env.DOCKER_HOST?.trim();
     try {
+      if (configured) await pingConfiguredHost(configured);
       const client = await getContainerRuntimeClient();
       const d = client.container.dockerode;
       await d.ping();
       return d;
     } catch (e) {
       cached = undefined;
+      if (e instanceof EnvironmentError) throw e;
       throw new EnvironmentError(
         `no Docker engine answers (${(e as Error).message.split("\n")[0]})`,
         `start Docker, or on Debian as root run: bash ${ENSURE}`,

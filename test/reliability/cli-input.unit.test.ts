@@ -1,0 +1,247 @@
+// Every bad input is answered clearly, by the real CLI, before Docker is touched.
+// The children run with DOCKER_HOST pointing at a socket that does not exist: any
+// Docker access would end in exit 3, so exit 2 proves that validation came first.
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CATALOG, serverKey } from "../../harness/catalog.ts";
+import { PROFILE_NAMES } from "../../ca/index.ts";
+import { ROOT, runCli, type CliResult } from "./helpers.ts";
+
+const NO_DOCKER = { DOCKER_HOST: "unix:///nonexistent.sock" };
+const KNOWN_SERVERS = CATALOG.map(serverKey).join(", ");
+const TIMEOUT = 30_000;
+
+const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-bad-scenarios-"));
+const out = join(dir, "report");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A scenario file with this text, as an absolute path. */
+function scenario(name: string, text: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs `s2s-matrix run <file>` with Docker unreachable; checks what every bad input must give. */
+async function rejected(args: string[]): Promise<CliResult> {
+  const r = await runCli(["run", ...args, "--out", out], { env: NO_DOCKER });
+  expect(r.signal, r.stderr).toBeNull();
+  // 3 would mean Docker was asked first; 0/1 would mean a run started.
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).not.toMatch(/Docker|run \d{8}-/);
+  // No stack trace: one clear message.
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(existsSync(out)).toBe(false);
+  return r;
+}
+
+/** The first message line for `file` (after the `s2s-matrix: ` prefix). */
+const firstLine = (r: CliResult): string => r.stderr.split("\n")[0].replace(/^s2s-matrix: /, "");
+
+const VALID_HEAD = `name: Bad
+servers: [prosody@0.12.3, ejabberd@23.01]
+certificates: [server-only]
+dialback: [off]
+`;
+
+describe("malformed scenarios: exit 2 with file, line, field, what was found and what is allowed", () => {
+  // [case, text, line, field, found, allowed]
+  const cases: [string, string, number, string, RegExp, RegExp][] = [
+    [
+      "wrong type at the top level",
+      `name: Bad\nservers: prosody@0.12.3\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      2,
+      "servers",
+      /found string "prosody@0\.12\.3"/,
+      /expected a list/,
+    ],
+    [
+      "wrong type deep inside a rule",
+      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receiver: ejabberd\n      outcome: [fails]\n`,
+      9,
+      "expect.rules[0].outcome",
+      /found a list/,
+      /federates, fails/,
+    ],
+    [
+      "unknown top-level key",
+      `${VALID_HEAD}colour: blue\nexpect:\n  default: federates\n`,
+      5,
+      "",
+      /unknown key "colour"/,
+      /allowed keys: .*servers, certificates, dialback/,
+    ],
+    [
+      "unknown key in a rule, with a suggestion",
+      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receivr: ejabberd\n      outcome: fails\n`,
+      8,
+      "expect.rules[0]",
+      /unknown key "receivr"/,
+      /allowed keys: .*receiver.*; did you mean "receiver"\?/,
+    ],
+    [
+      "unknown server family",
+      `name: Bad\nservers: [prosody@0.12.3, prosodyy@1.0]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      2,
+      "servers[1]",
+      /unknown server "prosodyy@1\.0": no server family "prosodyy"/,
+      new RegExp(`known servers: ${KNOWN_SERVERS.replace(/\./g, "\\.")}`),
+    ],
+    [
+      "unknown version of a known server",
+      `name: Bad\nservers: [prosody@0.12.3, ejabberd@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      2,
+      "servers[1]",
+      /unknown server "ejabberd@99\.99": no such ejabberd version/,
+      /known servers: .*ejabberd@23\.01/,
+    ],
+    [
+      "unknown certificate profile",
+      `name: Bad\nservers: [prosody@0.12.3]\ncertificates: [server-only, dual-ekuu]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      3,
+      "certificates[1]",
+      /unknown certificate profile "dual-ekuu"/,
+      new RegExp(`allowed: ${PROFILE_NAMES.join(", ")}; did you mean "dual-eku"\\?`),
+    ],
+    [
+      "empty matrix: no servers",
+      `name: Bad\nservers: []\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      2,
+      "servers",
+      /empty list: the matrix would have no cells/,
+      /give at least one server/,
+    ],
+    [
+      "empty matrix: no certificates",
+      `name: Bad\nservers: [prosody@0.12.3]\ncertificates: []\ndialback: [off]\nexpect:\n  default: federates\n`,
+      3,
+      "certificates",
+      /empty list: the matrix would have no cells/,
+      /give at least one certificate profile/,
+    ],
+    [
+      "empty matrix: pairs cross with one server",
+      `name: Bad\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]\npairs: cross\nexpect:\n  default: federates\n`,
+      5,
+      "pairs",
+      /only prosody@0\.12\.3: the matrix would have no cells/,
+      /add a server or use pairs: all/,
+    ],
+    [
+      "version range that matches none of the servers",
+      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receiver: ejabberd@>=30\n      outcome: fails\n`,
+      8,
+      "expect.rules[0].receiver",
+      /"ejabberd@>=30" matches none of the scenario's servers/,
+      /its ejabberd servers are ejabberd@23\.01/,
+    ],
+    [
+      "version range that does not parse",
+      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receiver: ejabberd@<x\n      outcome: fails\n`,
+      8,
+      "expect.rules[0].receiver",
+      /invalid version range "<x"/,
+      /expected a version .*<25\.07/,
+    ],
+    [
+      "duplicate server",
+      `name: Bad\nservers: [prosody@0.12.3, ejabberd@23.01, prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      2,
+      "servers[2]",
+      /duplicate server "prosody@0\.12\.3" \(already listed as servers\[0\]\)/,
+      /list each server once/,
+    ],
+    [
+      "wrong dialback value",
+      `name: Bad\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [sometimes]\nexpect:\n  default: federates\n`,
+      4,
+      "dialback[0]",
+      /unknown dialback setting "sometimes"/,
+      /allowed: on, off, true, false/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (name, text, line, field, found, allowed) => {
+    const file = scenario(name.replace(/\W+/g, "-"), text);
+    const r = await rejected([file]);
+    const msg = firstLine(r);
+    // file:line:col: field: message
+    expect(msg.startsWith(`${file}:${line}:`), msg).toBe(true);
+    const rest = msg.replace(/^[^:]+:\d+:\d+: /, "");
+    if (field) expect(rest.startsWith(`${field}: `), msg).toBe(true);
+    expect(msg).toMatch(found);
+    expect(msg).toMatch(allowed);
+  }, TIMEOUT);
+
+  it("every problem of a file at once, one line each, in file order", async () => {
+    const file = scenario("many", `name: 5\nservers: [prosody@0.12.3]\ncertificates: server-only\ndialback: [maybe]\nexpect:\n  default: perhaps\n`);
+    const r = await rejected([file]);
+    const lines = r.stderr.trim().split("\n").map((l) => l.replace(/^s2s-matrix: /, ""));
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:1:\\d+: name: expected a string, found number 5$`)),
+      expect.stringMatching(new RegExp(`^${file}:3:\\d+: certificates: expected a list or a mapping, found string "server-only"$`)),
+      expect.stringMatching(new RegExp(`^${file}:4:\\d+: dialback\\[0\\]: unknown dialback setting "maybe"; allowed: on, off, true, false$`)),
+      expect.stringMatching(new RegExp(`^${file}:6:\\d+: expect\\.default: unknown outcome "perhaps"; allowed: federates, fails$`)),
+    ]);
+  }, TIMEOUT);
+
+  it("YAML syntax error: file, line and column of the offending token", async () => {
+    const file = scenario("syntax", `name: Bad\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]]\nexpect:\n  default: federates\n`);
+    const r = await rejected([file]);
+    expect(firstLine(r)).toMatch(new RegExp(`^${file}:4:16: YAML syntax error: .*"\\]"`));
+  }, TIMEOUT);
+
+  it("YAML duplicate key: named as a syntax error at its line", async () => {
+    const file = scenario("dupkey", `name: Bad\nname: Again\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`);
+    const r = await rejected([file]);
+    expect(firstLine(r)).toMatch(new RegExp(`^${file}:2:1: YAML syntax error: Map keys must be unique`));
+  }, TIMEOUT);
+
+  it("an empty file says what a scenario must contain", async () => {
+    const file = scenario("empty", "");
+    const r = await rejected([file]);
+    expect(firstLine(r)).toBe(`${file}:1:1: the file is empty; a scenario is a mapping with name, servers, certificates, dialback, expect`);
+  }, TIMEOUT);
+
+  it("a file that does not exist: named, with the absolute path looked for", async () => {
+    const abs = join(dir, "nope", "missing.yaml");
+    const rel = relative(ROOT, abs);
+    const r = await rejected([rel]);
+    expect(firstLine(r)).toBe(`${rel}: scenario file not found (looked for ${resolve(ROOT, rel)})`);
+  }, TIMEOUT);
+
+  it("a directory instead of a file", async () => {
+    const d = join(dir, "adir.yaml");
+    mkdirSync(d, { recursive: true });
+    const r = await rejected([d]);
+    expect(firstLine(r)).toBe(`${d}: is a directory, not a scenario file`);
+  }, TIMEOUT);
+
+  it("a good file next to a bad one: nothing runs", async () => {
+    const bad = scenario("bad-second", `name: Bad\nservers: [ejabberd@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`);
+    const r = await rejected(["scenarios/smoke.yaml", bad]);
+    expect(firstLine(r)).toMatch(new RegExp(`^${bad}:2:\\d+: servers\\[0\\]: unknown server "ejabberd@99\\.99"`));
+  }, TIMEOUT);
+});
+
+describe("bad flags: exit 2 before Docker", () => {
+  it.each([
+    [["--only", "zzz"], /--only "zzz" matches none of the 4 cells; a cell id looks like "prosody@0\.12\.3 → ejabberd@23\.01/],
+    [["--servers", "bogus@1"], new RegExp(`unknown server "bogus@1"; known servers: ${KNOWN_SERVERS.replace(/\./g, "\\.")}`)],
+    [["--isolation", "pods"], /--isolation "pods": allowed values are vhost, container/],
+    [["--concurrency", "0"], /option '--concurrency <n>' argument '0' is invalid\. expected a whole number ≥ 1/],
+    [["--baseline", "/nonexistent/results.json"], /--baseline \/nonexistent\/results\.json: cannot read it as JSON .*ENOENT.*give the results\.json of an earlier run/],
+  ])("run smoke.yaml %j", async (flags, message) => {
+    const r = await rejected(["scenarios/smoke.yaml", ...flags]);
+    expect(r.stderr).toMatch(message);
+  }, TIMEOUT);
+
+  it("no scenario at all", async () => {
+    const r = await runCli(["run"], { env: NO_DOCKER });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing required argument 'scenario'/);
+  }, TIMEOUT);
+});

@@ -1,0 +1,125 @@
+// A server that crashes mid-run turns its cells into error cells, naming it; the
+// cells between other servers go on and federate. Never a "fails" verdict for a
+// pair whose server was not there to answer.
+import type Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker } from "../../harness/docker/client.ts";
+import { newRunId } from "../../harness/docker/labels.ts";
+import { runCells } from "../../harness/run.ts";
+import type { CellResult, CellSide, CellSpec } from "../../harness/types.ts";
+import { cellId } from "../../scenarios/expand.ts";
+import { labelled, removeLabelled } from "./helpers.ts";
+
+const P = "prosody@0.12.3";
+const E = "ejabberd@23.01";
+const side = (server: string, certificate: CellSide["certificate"]): CellSide => ({ server, certificate, dialback: "off" });
+const cell = (from: string, to: string, certificate: CellSide["certificate"] = "dual-eku"): CellSpec => {
+  const initiator = side(from, certificate);
+  const receiver = side(to, certificate);
+  return { id: cellId(initiator, receiver), scenario: "crash", initiator, receiver, expected: { outcome: "federates", source: "default" } };
+};
+
+// Run one at a time, in this order: the first cell federates before the crash,
+// the second is the one during which ejabberd's container is killed.
+const CELLS = [cell(P, P), cell(P, E), cell(E, P), cell(E, E), cell(P, P, "server-only")];
+
+describe("a server that crashes mid-run", () => {
+  const runId = newRunId();
+  let d: Dockerode;
+  let results: CellResult[] = [];
+  let killed: string | undefined;
+  let killedAt: string | undefined;
+  let killDone: Promise<void> | undefined;
+  let trigger: string | undefined;
+  const order: string[] = [];
+
+  beforeAll(async () => {
+    d = await docker();
+  });
+  afterAll(async () => {
+    await removeLabelled(d, runId);
+  }, 60_000);
+
+  /**
+   * Kills the receiving ejabberd container the moment the initiating Prosody logs
+   * the first line naming the receiver's domain: the probe's message has left the
+   * client and Prosody is about to open s2s to ejabberd, so the crash lands after
+   * both logins and before any delivery. Falls back to a kill after 5 s.
+   */
+  async function killWhenMessageSent(spec: CellSpec): Promise<void> {
+    const list = await d.listContainers({ filters: { label: [`s2s-matrix.run=${runId}`] } });
+    const pick = (server: string) => {
+      const mine = list.filter((c) => c.Labels["s2s-matrix.server"] === server).sort((x, y) => (x.Labels["s2s-matrix.instance"] < y.Labels["s2s-matrix.instance"] ? -1 : 1));
+      // Not a self-pair: both sides live on `#1` (a self-pair's initiator is on `#2`).
+      return mine.find((c) => !c.Labels["s2s-matrix.instance"].endsWith("#2")) ?? mine[0];
+    };
+    const receiver = pick(spec.receiver.server);
+    const initiator = pick(spec.initiator.server);
+    killed = receiver.Labels["s2s-matrix.instance"];
+    // Cell n's hosts are c<n>-a / c<n>-b (harness/plan.ts).
+    const domain = `c${CELLS.indexOf(spec) + 1}-b.example`;
+    const stream = (await d.getContainer(initiator.Id).logs({ follow: true, stdout: true, stderr: true, since: Math.floor(Date.now() / 1000) - 2 })) as NodeJS.ReadableStream & { destroy(): void };
+    trigger = await new Promise<string>((resolve) => {
+      let seen = "";
+      const timer = setTimeout(() => resolve("no line within 5 s"), 5_000);
+      stream.on("data", (b: Buffer) => {
+        seen = (seen + b.toString("latin1")).slice(-8192);
+        const line = seen.split("\n").find((l) => l.includes(domain));
+        if (line) {
+          clearTimeout(timer);
+          resolve(`${initiator.Labels["s2s-matrix.instance"]} log line: ${line.replace(/[^\x20-\x7e]/g, "").trim().slice(0, 160)}`);
+        }
+      });
+    });
+    stream.destroy();
+    await d.getContainer(receiver.Id).kill();
+  }
+
+  it("cells on the killed ejabberd are errors naming it; prosody ↔ prosody cells federate", async () => {
+    const t0 = Date.now();
+    const run = await runCells({
+      runId,
+      cells: CELLS,
+      concurrency: 1,
+      retryUnexpected: false,
+      readyTimeoutMs: 60_000,
+      timeouts: { loginMs: 8_000, messageMs: 8_000, pingMs: 4_000 },
+      onCellStart: (spec) => {
+        order.push(spec.id);
+        if (killDone || spec.receiver.server !== E) return;
+        killedAt = spec.id;
+        // Not awaited: the container dies while the cell's probe is under way.
+        killDone = killWhenMessageSent(spec);
+      },
+    });
+    await killDone;
+    results = run.results;
+    const byId = new Map(results.map((r) => [r.spec.id, r]));
+    const summary = results.map((r) => `${r.spec.id}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`).join("\n");
+    console.log(`killed ${killed} during "${killedAt}" on ${trigger}; ${((Date.now() - t0) / 1000).toFixed(1)} s\n${summary}`);
+
+    expect(order).toEqual(CELLS.map((c) => c.id));
+    expect(killedAt).toBe(CELLS[1].id);
+    expect(killed).toMatch(/^ejabberd@23\.01/);
+    expect(trigger).toMatch(/^prosody@0\.12\.3#1 log line: /);
+    expect(results).toHaveLength(CELLS.length);
+
+    // Before the crash, and afterwards between the servers still up: federation as usual.
+    for (const c of [CELLS[0], CELLS[4]]) {
+      const r = byId.get(c.id)!;
+      expect(r.outcome, summary).toBe("federates");
+      expect(r.auth.outbound, summary).toBe("external");
+      expect(r.asExpected).toBe(true);
+    }
+    // Every cell that needs the killed server: an error that names it, never "fails".
+    for (const c of [CELLS[1], CELLS[2], CELLS[3]]) {
+      const r = byId.get(c.id)!;
+      expect(r.outcome, summary).toBe("error");
+      expect(r.error, summary).toBe(`server ${killed} is no longer running`);
+      expect(r.asExpected).toBe(false);
+      expect(r.mismatch).toBeTruthy();
+    }
+    // And the run left nothing behind, the dead container included.
+    expect(await labelled(d, runId)).toEqual({ containers: [], networks: [] });
+  }, 300_000);
+});

@@ -1,0 +1,104 @@
+// A server that never becomes ready: an EnvironmentError (exit 3) that carries the
+// server's own last log lines, and no container of the run left behind.
+import type Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCa } from "../../ca/index.ts";
+import { resolveServer } from "../../harness/catalog.ts";
+import { docker } from "../../harness/docker/client.ts";
+import { ensureServerImage } from "../../harness/docker/images.ts";
+import { newRunId, runLabels } from "../../harness/docker/labels.ts";
+import { EnvironmentError } from "../../harness/errors.ts";
+import { startInstance } from "../../harness/instance.ts";
+import { adapterFor } from "../../harness/servers/index.ts";
+import type { InstanceConfig, ServerAdapter } from "../../harness/servers/adapter.ts";
+import { labelled, removeLabelled } from "./helpers.ts";
+
+const CONFIG = "/etc/prosody/prosody.cfg.lua";
+
+describe("a server that never becomes ready", () => {
+  const runId = newRunId();
+  const network = `s2s-matrix-${runId}`;
+  let d: Dockerode;
+  let image: string;
+  let config: InstanceConfig;
+  const entry = resolveServer("prosody@0.12.3");
+  const prosody = adapterFor("prosody");
+
+  beforeAll(async () => {
+    d = await docker();
+    image = await ensureServerImage(entry, prosody);
+    await d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId) });
+    const ca = await createCa({ tld: "example", keyType: "ec" });
+    config = {
+      vhosts: [{ domain: "nr-a.example", certificate: "dual-eku", dialback: "off", tls: await ca.issue("nr-a.example", "dual-eku") }],
+      users: [{ username: "probe", password: "not-a-secret" }],
+      trustedCa: ca.trustBundle,
+      secureAuth: true,
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await removeLabelled(d, runId);
+  }, 60_000);
+
+  it("prosody with a Lua syntax error in its config → EnvironmentError with prosody's own words, nothing left", async () => {
+    // The real adapter, whose rendered config gets a line Lua cannot parse.
+    const broken: ServerAdapter = {
+      ...prosody,
+      render: (e, c) => {
+        const r = prosody.render(e, c);
+        return { ...r, files: r.files.map((f) => (f.path === CONFIG ? { ...f, content: `${f.content}\nthis is = = not lua\n` } : f)) };
+      },
+    };
+    const logs: string[] = [];
+    const t0 = Date.now();
+    const err = await startInstance(
+      { key: "prosody@0.12.3#broken", entry, adapter: broken, image, config },
+      { runId, network, readyTimeoutMs: 15_000, log: (s) => logs.push(s) },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const ms = Date.now() - t0;
+    expect(err).toBeInstanceOf(EnvironmentError);
+    const e = err as EnvironmentError;
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/^prosody@0\.12\.3#broken did not become ready within 15 s: /);
+    expect(e.message).toContain("--- last log lines of prosody@0.12.3#broken ---");
+    // Prosody's own report of the broken file: where and what.
+    const tail = e.message.split("--- last log lines of prosody@0.12.3#broken ---\n")[1];
+    expect(tail).toMatch(/A problem occurred while reading the config file \/etc\/prosody\/prosody\.cfg\.lua/);
+    expect(tail).toMatch(/prosody\.cfg\.lua:\d+: syntax error near 'is'/);
+    expect(e.message).toMatch(/fix: read the server's log lines above/);
+    expect(logs.some((l) => / ready \(/.test(l))).toBe(false);
+    // The ready timeout bounds the wait (plus the time to stop the container).
+    expect(ms).toBeLessThan(45_000);
+    console.log(`not ready after ${ms} ms:\n${e.message}`);
+
+    expect((await labelled(d, runId)).containers).toEqual([]);
+  }, 90_000);
+
+  it("a server that runs but never passes its ready check → EnvironmentError after the ready timeout, with its log, nothing left", async () => {
+    const never: ServerAdapter = { ...prosody, readyCommand: () => "false" };
+    const t0 = Date.now();
+    const err = await startInstance(
+      { key: "prosody@0.12.3#never", entry, adapter: never, image, config },
+      { runId, network, readyTimeoutMs: 15_000, log: () => {} },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const ms = Date.now() - t0;
+    expect(err).toBeInstanceOf(EnvironmentError);
+    const e = err as EnvironmentError;
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/^prosody@0\.12\.3#never did not become ready within 15 s: .+/);
+    const tail = e.message.split("--- last log lines of prosody@0.12.3#never ---\n")[1] ?? "";
+    // Prosody did start: its own startup lines are what the user gets to read.
+    expect(tail).toMatch(/Hello and welcome to Prosody|startup|Activated service/i);
+    expect(ms).toBeGreaterThanOrEqual(14_000);
+    expect(ms).toBeLessThan(45_000);
+    console.log(`never ready: gave up after ${ms} ms: ${e.message.split("\n")[0]}`);
+    expect((await labelled(d, runId)).containers).toEqual([]);
+  }, 90_000);
+});
