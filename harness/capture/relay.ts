@@ -1,0 +1,91 @@
+// Starts the TLS-intercepting relay (harness/images/relay/relay.mjs) on a run's
+// network. Every domain given resolves to the relay (network aliases); the relay
+// forwards each s2s connection to the domain's `upstream` (the real server's
+// alias, e.g. `upstream.<domain>`) and writes what it saw as JSON lines, which
+// land in a LogBuffer: read them with captureFor() from transcript.ts.
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import type { HostCertificate } from "../servers/adapter.ts";
+import { LogBuffer } from "../logbuffer.ts";
+import { runLabels } from "../docker/labels.ts";
+import { EnvironmentError } from "../errors.ts";
+import { ensureRelayImage } from "./image.ts";
+
+export interface RelayHost {
+  /** The XMPP domain: a network alias of the relay. */
+  domain: string;
+  /** The domain's real certificate and key: presented to initiators (as server) and receivers (as client). */
+  tls: HostCertificate;
+  /** Hostname (optionally `host:port`, default port 5269) of the server that really serves the domain. */
+  upstream: string;
+}
+
+export interface StartRelayOptions {
+  runId: string;
+  /** Docker network the servers are on. */
+  network: string;
+  hosts: RelayHost[];
+  /** PEM the relay names in its CertificateRequest and checks the receiver's certificate against (recorded, never enforced). */
+  trustedCa: string;
+  log: (s: string) => void;
+  /** Image tag; default: ensureRelayImage(). */
+  image?: string;
+  /** Container name suffix, unique in the run (default `relay`). */
+  key?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface StartedRelay {
+  /** The relay's JSON lines (one event each), as they arrive. */
+  logs: LogBuffer;
+  container: StartedTestContainer;
+  stop(): Promise<void>;
+}
+
+export const RELAY_CONFIG_PATH = "/relay/config.json";
+
+/** The relay's /relay/config.json. */
+export function relayConfig(hosts: RelayHost[], trustedCa: string): string {
+  const seen = new Set<string>();
+  for (const h of hosts) {
+    if (seen.has(h.domain)) throw new Error(`relay: domain ${h.domain} given twice`);
+    seen.add(h.domain);
+  }
+  return JSON.stringify({
+    hosts: Object.fromEntries(hosts.map((h) => [h.domain, { cert: h.tls.cert, key: h.tls.key, fullchain: h.tls.fullchain, upstream: h.upstream }])),
+    ca: trustedCa,
+  });
+}
+
+export async function startRelay(opts: StartRelayOptions): Promise<StartedRelay> {
+  const image = opts.image ?? (await ensureRelayImage(opts.log));
+  const logs = new LogBuffer();
+  const t0 = Date.now();
+  const name = `s2s-matrix-${opts.runId}-${(opts.key ?? "relay").replace(/[^a-zA-Z0-9_.-]/g, "-")}`.slice(0, 120);
+  const container = new GenericContainer(image)
+    .withName(name)
+    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.instance": opts.key ?? "relay" })
+    .withNetworkMode(opts.network)
+    .withNetworkAliases(...opts.hosts.map((h) => h.domain))
+    // Keys of the run's test CA only, readable by the relay's user (nobody) inside its container.
+    .withCopyContentToContainer([{ content: relayConfig(opts.hosts, opts.trustedCa), target: RELAY_CONFIG_PATH, mode: 0o444 }])
+    .withLogConsumer((stream) => logs.attach(stream))
+    .withWaitStrategy(Wait.forLogMessage(/"ev":"listening"/))
+    .withStartupTimeout(opts.readyTimeoutMs ?? 30_000);
+  let started: StartedTestContainer;
+  try {
+    started = await container.start();
+  } catch (e) {
+    throw new EnvironmentError(
+      `the s2s relay did not start: ${(e as Error).message.split("\n")[0]}\n--- last relay lines ---\n${logs.tail(10).join("\n")}`,
+      "read the relay's lines above",
+    );
+  }
+  opts.log(`relay ready for ${opts.hosts.length} domains (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return {
+    logs,
+    container: started,
+    stop: async () => {
+      await started.stop({ remove: true, removeVolumes: true, timeout: 2_000 }).catch(() => {});
+    },
+  };
+}

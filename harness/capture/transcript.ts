@@ -1,0 +1,526 @@
+// Reads the relay's JSON lines (harness/images/relay/relay.mjs) into one
+// transcript per s2s connection, summarises each (TLS, certificates, features,
+// SASL, dialback, first stanzas) and says in one line what a cell's capture
+// shows. Pure: unit-tested on recorded relay output (fixtures/).
+import { parse as parseXml, type Element } from "ltx";
+
+/** Who sent what the event describes: the initiator of the connection, its receiver, or the relay itself (TLS facts, errors). */
+export type Direction = "i2r" | "r2i" | "relay";
+
+/** One line of the relay's output. */
+export interface RelayEvent {
+  t: string;
+  /** Connection id, `c<n>`, unique for the relay's lifetime. Absent on relay-wide lines (`listening`). */
+  conn?: string;
+  from?: string | null;
+  to?: string | null;
+  dir?: Direction;
+  ev: string;
+  [field: string]: unknown;
+}
+
+export interface CertInfo {
+  subject: string;
+  /** `DNS:b.example`, `othername:…`, as Node prints them. */
+  san: string[];
+  /** Extended key usage names (`serverAuth`, `clientAuth`) or OIDs; null: no EKU extension (any purpose). */
+  eku: string[] | null;
+  issuer: string;
+  validFrom?: string;
+  validTo?: string;
+  serial?: string;
+  fingerprint256?: string;
+}
+
+export interface TlsSide {
+  version?: string;
+  cipher?: string;
+}
+
+export interface TlsProblem {
+  /** The TLS connection it happened on: relay↔initiator or relay↔receiver. */
+  side: "initiator" | "receiver";
+  /** Alert name (`unsupported certificate`, `bad certificate`) when one was received or sent. */
+  alert?: string;
+  code?: string;
+  message: string;
+}
+
+export interface FeatureSet {
+  starttls: "required" | "optional" | false;
+  mechanisms: string[];
+  external: boolean;
+  /** XEP-0220 `<dialback xmlns='urn:xmpp:features:dialback'/>`. */
+  dialback: boolean;
+  /** XEP-0288 bidirectional streams. */
+  bidi: boolean;
+  /** Other features, as `name ns`. */
+  other: string[];
+}
+
+export interface SaslSummary {
+  mechanism?: string;
+  /** `pending`: an <auth/> without answer before the connection ended. */
+  result: "success" | "failure" | "abort" | "pending";
+  condition?: string;
+  text?: string;
+  /** EXTERNAL's authorization identity (base64-decoded), `=` meaning none. */
+  authzid?: string;
+}
+
+export interface DialbackStep {
+  kind: "result" | "verify";
+  dir: "i2r" | "r2i";
+  /** `valid`/`invalid`/`error`; null for the request. */
+  type: string | null;
+  from?: string;
+  to?: string;
+  /** For `type='error'`: the stanza error condition. */
+  condition?: string;
+}
+
+export interface StanzaSeen {
+  dir: "i2r" | "r2i";
+  phase: string;
+  name: string;
+  attrs: Record<string, string>;
+  children: string[];
+}
+
+export interface StreamErrorSeen {
+  dir: "i2r" | "r2i";
+  condition?: string;
+  text?: string;
+}
+
+export interface ConnectionTranscript {
+  id: string;
+  from: string | null;
+  to: string | null;
+  events: RelayEvent[];
+}
+
+export interface ConnectionSummary {
+  id: string;
+  from: string | null;
+  to: string | null;
+  /** `dialback-verify`: a connection that only carried db:verify (the receiver asking the authoritative server). */
+  purpose: "s2s" | "dialback-verify";
+  /** Whether STARTTLS happened (both legs negotiated TLS through the relay). */
+  starttls: boolean;
+  /** Each TLS leg as negotiated by the relay: with the initiator (relay as server) and with the receiver (relay as client). */
+  tls?: { initiator?: TlsSide & { sni?: string | null }; receiver?: TlsSide & { authorized?: boolean; authorizationError?: string } };
+  /** Whether the receiver sent a CertificateRequest (null: not observable, undefined: no TLS with the receiver). */
+  clientCertRequested?: boolean | null;
+  /** Leaf certificates presented: by the initiator (as TLS client), by the receiver (as TLS server), and the one the relay presented to the receiver on the initiator's behalf. null: none presented. */
+  certificates: { initiator?: CertInfo | null; receiver?: CertInfo | null; presentedToReceiver?: (CertInfo & { domain?: string }) | null };
+  alerts: TlsProblem[];
+  /** Socket errors (connection refused, reset) and the relay's own errors (no such domain in its config). */
+  errors: { side: "initiator" | "receiver" | "relay"; code?: string; message: string }[];
+  /** The receiver's stream features before TLS. */
+  plainFeatures?: FeatureSet;
+  /** The receiver's stream features on the first stream after TLS (SASL mechanisms, dialback, bidi). */
+  features?: FeatureSet;
+  sasl?: SaslSummary;
+  dialback: DialbackStep[];
+  streamErrors: StreamErrorSeen[];
+  firstStanzas: StanzaSeen[];
+  /** The initiator completed TLS with the relay, then closed without opening a stream over it (it rejected what TLS showed it). */
+  closedAfterTls?: boolean;
+  /** The relay stopped recording this connection (event/byte bound). */
+  truncated: boolean;
+  /** The connection was closed on both sides before the lines ended. */
+  ended: boolean;
+  /** Readable transcript, one line per event. */
+  transcript: string[];
+}
+
+/** The name the brief uses for one connection's summary. */
+export type CaptureSummary = ConnectionSummary;
+
+/** A cell's capture: connections initiator → receiver (what the message needs) and receiver → initiator (the ping reply, dialback verifies). */
+export interface CellCapture {
+  outbound: ConnectionSummary[];
+  inbound: ConnectionSummary[];
+}
+
+export interface CellDomains {
+  initiator: string;
+  receiver: string;
+}
+
+const NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
+const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+const NS_STREAM = "http://etherx.jabber.org/streams";
+const NS_DIALBACK = "jabber:server:dialback";
+const NS_STREAM_ERRORS = "urn:ietf:params:xml:ns:xmpp-streams";
+
+/** The relay's lines → events (other lines, e.g. a stray Node warning, are skipped). */
+export function parseRelayLines(lines: string[]): RelayEvent[] {
+  const out: RelayEvent[] = [];
+  for (const line of lines) {
+    const s = line.trim();
+    if (!s.startsWith("{")) continue;
+    try {
+      const e = JSON.parse(s);
+      if (e && typeof e === "object" && typeof e.ev === "string") out.push(e as RelayEvent);
+    } catch {
+      // not one of the relay's lines
+    }
+  }
+  return out;
+}
+
+/** Events grouped by connection, in order of first appearance; from/to are the initiator's stream header's. */
+export function transcripts(lines: string[] | RelayEvent[]): ConnectionTranscript[] {
+  const events = typeof lines[0] === "string" ? parseRelayLines(lines as string[]) : (lines as RelayEvent[]);
+  const byId = new Map<string, ConnectionTranscript>();
+  for (const e of events) {
+    if (!e.conn) continue;
+    let t = byId.get(e.conn);
+    if (!t) byId.set(e.conn, (t = { id: e.conn, from: null, to: null, events: [] }));
+    t.events.push(e);
+    if (t.from === null && e.from) t.from = e.from;
+    if (t.to === null && e.to) t.to = e.to;
+  }
+  return [...byId.values()];
+}
+
+function xmlOf(e: RelayEvent): Element | undefined {
+  if (typeof e.xml !== "string") return undefined;
+  try {
+    return parseXml(e.xml.replace(/…\[\d+ chars cut\]$/, ""));
+  } catch {
+    return undefined;
+  }
+}
+
+const elements = (el: Element): Element[] => el.children.filter((c): c is Element => typeof c !== "string");
+
+/** Local name, whatever the prefix. */
+const local = (name: string) => name.slice(name.indexOf(":") + 1);
+
+function features(el: Element): FeatureSet {
+  const f: FeatureSet = { starttls: false, mechanisms: [], external: false, dialback: false, bidi: false, other: [] };
+  for (const c of elements(el)) {
+    const ns = c.attrs.xmlns as string | undefined;
+    const name = local(c.name);
+    if (name === "starttls" && ns === NS_TLS) f.starttls = elements(c).some((x) => local(x.name) === "required") ? "required" : "optional";
+    else if (name === "mechanisms" && ns === NS_SASL) f.mechanisms = elements(c).map((m) => m.getText().trim());
+    else if (name === "dialback" && ns === "urn:xmpp:features:dialback") f.dialback = true;
+    else if (name === "bidi" && (ns === "urn:xmpp:features:bidi" || ns === "urn:xmpp:bidi")) f.bidi = true;
+    else f.other.push(ns ? `${name} ${ns}` : name);
+  }
+  f.external = f.mechanisms.includes("EXTERNAL");
+  return f;
+}
+
+/** The defined condition and text of a SASL failure, stream error or stanza error. */
+function conditionOf(el: Element): { condition?: string; text?: string } {
+  const kids = elements(el);
+  const cond = kids.find((c) => local(c.name) !== "text");
+  const text = kids.find((c) => local(c.name) === "text")?.getText().trim();
+  return { condition: cond ? local(cond.name) : undefined, text: text || undefined };
+}
+
+function decodeAuthzid(payload: string): string | undefined {
+  const p = payload.trim();
+  if (!p) return undefined;
+  if (p === "=") return "=";
+  try {
+    return Buffer.from(p, "base64").toString("utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+const arrow = (e: RelayEvent, from: string | null, to: string | null) =>
+  e.dir === "i2r" ? `${from ?? "?"} → ${to ?? "?"}` : e.dir === "r2i" ? `${to ?? "?"} → ${from ?? "?"}` : "relay";
+
+function ekuText(eku: string[] | null | undefined): string {
+  if (eku === undefined) return "?";
+  if (eku === null) return "no EKU (any purpose)";
+  return eku.length === 1 ? `${eku[0]} only` : eku.join(", ");
+}
+
+function certLine(c: CertInfo | null | undefined): string {
+  if (c === undefined) return "?";
+  if (c === null) return "none";
+  return `${c.subject} [${c.san.join(" ")}] EKU ${ekuText(c.eku)}, issuer ${c.issuer}`;
+}
+
+/** One readable line per event. */
+function describe(e: RelayEvent, from: string | null, to: string | null): string {
+  const time = typeof e.t === "string" ? e.t.slice(11, 23) : "";
+  const who = arrow(e, from, to);
+  let what: string;
+  switch (e.ev) {
+    case "stream": {
+      const a = (e.attrs ?? {}) as Record<string, string>;
+      what = `<stream:stream${["from", "to", "version", "id"].filter((k) => a[k]).map((k) => ` ${k}='${a[k]}'`).join("")}> (${e.phase})`;
+      break;
+    }
+    case "element":
+      what = String(e.xml);
+      break;
+    case "stanza": {
+      const a = (e.attrs ?? {}) as Record<string, string>;
+      const kids = ((e.children ?? []) as { name: string }[]).map((c) => c.name).join(",");
+      what = `<${e.name}${Object.entries(a).filter(([k]) => !k.startsWith("xmlns")).map(([k, v]) => ` ${k}='${v}'`).join("")}>${kids ? ` {${kids}}` : ""}`;
+      break;
+    }
+    case "tls":
+      what =
+        e.side === "initiator"
+          ? `TLS with initiator: ${e.version} ${e.cipher}, SNI ${e.sni ?? "none"}, client certificate: ${certLine(e.peerCertificate as CertInfo | null)}`
+          : `TLS with receiver: ${e.version} ${e.cipher}, CertificateRequest ${e.clientCertRequested === null ? "unknown" : e.clientCertRequested ? "received" : "not received"}, relay presented ${certLine(e.presented as CertInfo | null)}, receiver certificate: ${certLine(e.peerCertificate as CertInfo | null)}`;
+      break;
+    case "tls-error":
+      what = `TLS error with ${e.side}: ${e.alert ? `alert ${e.alert}: ` : ""}${e.message}`;
+      break;
+    case "socket-error":
+      what = `socket error with ${e.side}: ${e.message}`;
+      break;
+    case "closed":
+      what = `${e.side} closed`;
+      break;
+    case "open":
+    case "connected":
+      what = `${e.ev} ${e.upstream}`;
+      break;
+    case "end":
+      what = `end (${JSON.stringify(e.traffic)} bytes)`;
+      break;
+    default:
+      what = e.ev + (e.message ? `: ${e.message}` : "");
+  }
+  return `${time} ${e.conn} ${who}: ${what}`;
+}
+
+/** What one connection shows: TLS, certificates, features, SASL, dialback, first stanzas. */
+export function summarize(conn: ConnectionTranscript): ConnectionSummary {
+  const s: ConnectionSummary = {
+    id: conn.id,
+    from: conn.from,
+    to: conn.to,
+    purpose: "s2s",
+    starttls: false,
+    certificates: {},
+    alerts: [],
+    errors: [],
+    dialback: [],
+    streamErrors: [],
+    firstStanzas: [],
+    truncated: false,
+    ended: false,
+    transcript: conn.events.map((e) => describe(e, conn.from, conn.to)),
+  };
+  let saslMechanism: string | undefined;
+  for (const e of conn.events) {
+    switch (e.ev) {
+      case "starttls":
+        s.starttls = true;
+        break;
+      case "tls":
+        s.tls ??= {};
+        if (e.side === "initiator") {
+          s.tls.initiator = { version: e.version as string, cipher: e.cipher as string, sni: (e.sni as string | null) ?? null };
+          s.certificates.initiator = (e.peerCertificate as CertInfo | null) ?? null;
+        } else {
+          s.tls.receiver = {
+            version: e.version as string,
+            cipher: e.cipher as string,
+            authorized: e.authorized as boolean | undefined,
+            authorizationError: e.authorizationError as string | undefined,
+          };
+          s.clientCertRequested = (e.clientCertRequested as boolean | null | undefined) ?? null;
+          s.certificates.receiver = (e.peerCertificate as CertInfo | null) ?? null;
+          s.certificates.presentedToReceiver = (e.presented as CertInfo | null) ?? null;
+        }
+        break;
+      case "tls-error":
+        s.alerts.push({ side: e.side as TlsProblem["side"], alert: e.alert as string | undefined, code: e.code as string | undefined, message: String(e.message ?? "") });
+        break;
+      case "element": {
+        const el = xmlOf(e);
+        const ns = e.ns as string | null;
+        const name = local(String(e.name));
+        const dir = e.dir as "i2r" | "r2i";
+        if (!el) break;
+        if (ns === NS_STREAM && name === "features" && dir === "r2i") {
+          if (e.phase === "plain") s.plainFeatures ??= features(el);
+          else if (e.phase === "tls") s.features ??= features(el);
+        } else if (ns === NS_STREAM && name === "error") {
+          const c = elements(el).filter((x) => x.attrs.xmlns === NS_STREAM_ERRORS || local(x.name) === "text");
+          const cond = c.find((x) => local(x.name) !== "text");
+          const text = c.find((x) => local(x.name) === "text")?.getText().trim();
+          s.streamErrors.push({ dir, condition: cond ? local(cond.name) : undefined, text: text || undefined });
+        } else if (ns === NS_SASL) {
+          if (name === "auth" && dir === "i2r") {
+            saslMechanism = el.attrs.mechanism as string | undefined;
+            s.sasl ??= { mechanism: saslMechanism, result: "pending" };
+            if (saslMechanism === "EXTERNAL") s.sasl.authzid = decodeAuthzid(el.getText());
+          } else if (name === "success" && dir === "r2i" && s.sasl?.result === "pending") {
+            s.sasl.result = "success";
+          } else if (name === "failure" && dir === "r2i" && s.sasl?.result === "pending") {
+            Object.assign(s.sasl, { result: "failure" }, conditionOf(el));
+          } else if (name === "abort" && dir === "i2r" && s.sasl?.result === "pending") {
+            s.sasl.result = "abort";
+          }
+        } else if (ns === NS_DIALBACK && (name === "result" || name === "verify")) {
+          const step: DialbackStep = { kind: name, dir, type: (el.attrs.type as string | undefined) ?? null };
+          if (el.attrs.from) step.from = el.attrs.from as string;
+          if (el.attrs.to) step.to = el.attrs.to as string;
+          if (step.type === "error") {
+            const err = elements(el).find((x) => local(x.name) === "error");
+            if (err) step.condition = conditionOf(err).condition;
+          }
+          s.dialback.push(step);
+        }
+        break;
+      }
+      case "stanza":
+        s.firstStanzas.push({
+          dir: e.dir as "i2r" | "r2i",
+          phase: String(e.phase),
+          name: String(e.name),
+          attrs: (e.attrs ?? {}) as Record<string, string>,
+          children: ((e.children ?? []) as { name: string }[]).map((c) => c.name),
+        });
+        break;
+      case "socket-error":
+        s.errors.push({ side: e.side as "initiator" | "receiver", code: e.code as string | undefined, message: String(e.message ?? "") });
+        break;
+      case "error":
+      case "relay-error":
+        s.errors.push({ side: "relay", message: String(e.message ?? "") });
+        break;
+      case "closed":
+        if (e.beforeStream) s.closedAfterTls = true;
+        break;
+      case "truncated":
+        s.truncated = true;
+        break;
+      case "end":
+        s.ended = true;
+        if (e.truncated) s.truncated = true;
+        break;
+    }
+  }
+  if (s.dialback.length && s.dialback.every((d) => d.kind === "verify") && !s.sasl) s.purpose = "dialback-verify";
+  return s;
+}
+
+/** Whether a connection carries `from → to`: by its stream header, or (header without `from`) by its dialback elements. */
+function carries(t: ConnectionTranscript, from: string, to: string): boolean {
+  if (t.from === from && t.to === to) return true;
+  if (t.from !== null || t.to !== to) return false;
+  return t.events.some((e) => {
+    if (e.ev !== "element" || e.ns !== NS_DIALBACK) return false;
+    const a = (e.attrs ?? {}) as Record<string, string>;
+    return e.dir === "i2r" && a.from === from && a.to === to;
+  });
+}
+
+/** The cell's connections in the relay's lines (e.g. `relay.logs.since(mark)`): initiator → receiver and the reverse. */
+export function captureFor(lines: string[] | RelayEvent[], domains: CellDomains): CellCapture {
+  const all = transcripts(lines);
+  return {
+    outbound: all.filter((t) => carries(t, domains.initiator, domains.receiver)).map(summarize),
+    inbound: all.filter((t) => carries(t, domains.receiver, domains.initiator)).map(summarize),
+  };
+}
+
+const failureText = (s: SaslSummary) => `<${s.condition ?? "failure"}/>${s.text ? `: ${s.text}` : ""}`;
+
+/** One connection from `from` to `to` in a few words; `long` adds the certificate facts. */
+function connectionStory(s: ConnectionSummary, receiver: string, long: boolean): { text: string; ok: boolean } {
+  const tlsAlert = s.alerts.find((a) => a.side === "receiver") ?? s.alerts[0];
+  if (tlsAlert && !s.features) {
+    // The relay runs two TLS legs; name the one that failed.
+    const leg = tlsAlert.side === "receiver" ? `${receiver} (receiver leg)` : `${s.from ?? "the initiator"} (initiator leg)`;
+    return { text: `TLS with ${leg} failed: ${tlsAlert.alert ? `alert ${tlsAlert.alert}` : tlsAlert.message}`, ok: false };
+  }
+  const relayError = s.errors.find((x) => x.side === "relay");
+  if (relayError && !s.plainFeatures) return { text: `relay: ${relayError.message}`, ok: false };
+  const unreachable = s.errors.find((x) => x.side === "receiver");
+  if (unreachable && !s.plainFeatures) return { text: `the relay could not reach ${receiver}'s server: ${unreachable.code ?? unreachable.message}`, ok: false };
+  if (s.closedAfterTls && !s.features) {
+    const shown = s.tls?.initiator?.sni !== undefined ? ` (SNI ${s.tls.initiator.sni ?? "none"})` : "";
+    return { text: `${s.from ?? "the initiator"} closed the connection after TLS${shown} without opening a stream`, ok: false };
+  }
+  const parts: string[] = [];
+  const cert = s.certificates.initiator;
+  const certNote =
+    s.clientCertRequested === false
+      ? `${receiver} sent no CertificateRequest`
+      : cert === null
+        ? "initiator presented no certificate"
+        : cert
+          ? `initiator cert EKU = ${ekuText(cert.eku)}`
+          : undefined;
+  let ok = false;
+  const sasl = s.sasl;
+  if (!s.starttls) parts.push(`no STARTTLS${s.plainFeatures && !s.plainFeatures.starttls ? ` (${receiver} offered none)` : ""}`);
+  if (sasl?.mechanism === "EXTERNAL" || (s.features?.external && !sasl)) {
+    if (!sasl) parts.push(`${receiver} offered EXTERNAL, the initiator did not use it`);
+    else if (sasl.result === "success") {
+      ok = true;
+      parts.push(long ? `${receiver} accepted EXTERNAL${certNote ? ` (${certNote})` : ""}` : "EXTERNAL accepted");
+    } else if (sasl.result === "failure") {
+      parts.push(long ? `${receiver} offered EXTERNAL, then answered ${failureText(sasl)}${certNote ? ` (${certNote})` : ""}` : `EXTERNAL refused (${failureText(sasl)})`);
+    } else parts.push(`EXTERNAL ${sasl.result}`);
+  } else if (sasl) {
+    parts.push(`SASL ${sasl.mechanism ?? "?"} ${sasl.result}${sasl.result === "failure" ? ` (${failureText(sasl)})` : ""}`);
+    ok = sasl.result === "success";
+  } else if (s.features) {
+    parts.push(`${receiver} did not offer EXTERNAL${certNote ? ` (${certNote})` : ""}`);
+  }
+  if (!ok) {
+    const results = s.dialback.filter((d) => d.kind === "result");
+    const answer = results.find((d) => d.dir === "r2i" && d.type);
+    if (answer) {
+      parts.push(`dialback: result ${answer.type}${answer.condition ? ` <${answer.condition}/>` : ""}`);
+      ok = answer.type === "valid";
+    } else if (results.length) parts.push("dialback: result unanswered");
+    // Only the XEP-0220 feature counts: ejabberd declares xmlns:db on its header with mod_s2s_dialback off too.
+    else if (s.features && !s.features.dialback) parts.push(`dialback not offered by ${receiver}`);
+    else if (s.features) parts.push(`dialback offered by ${receiver} but not tried`);
+  }
+  for (const e of s.streamErrors) parts.push(`stream error from ${e.dir === "r2i" ? receiver : (s.from ?? "initiator")}: <${e.condition ?? "?"}/>${e.text ? ` ${e.text}` : ""}`);
+  if (s.truncated) parts.push("(capture truncated)");
+  return { text: parts.join("; ") || "connection opened, nothing negotiated", ok };
+}
+
+/**
+ * One line saying what the capture shows for the cell, e.g.
+ * `c1-b.example offered EXTERNAL, then answered <not-authorized/>: unsupported certificate purpose (initiator cert EKU = serverAuth only); dialback not offered by c1-b.example`
+ * or, for a cell dialback rescued, `EXTERNAL refused (<not-authorized/>: …); dialback: result valid`.
+ */
+export function diagnoseCapture(capture: CellCapture, domains: CellDomains): string {
+  const main = capture.outbound.filter((s) => s.purpose === "s2s");
+  if (!main.length) return `no s2s connection ${domains.initiator} → ${domains.receiver} went through the relay`;
+  const stories = main.map((s) => connectionStory(s, domains.receiver, true));
+  const good = stories.findIndex((x) => x.ok);
+  let line: string;
+  if (good >= 0) {
+    // Federated: the short form, from the connection that made it.
+    line = connectionStory(main[good], domains.receiver, false).text;
+  } else {
+    line = stories[0].text;
+    if (stories.length > 1) line += ` (${stories.length} attempts)`;
+  }
+  const back = capture.inbound.filter((s) => s.purpose === "s2s").map((s) => connectionStory(s, domains.initiator, false));
+  if (back.length && !back.some((b) => b.ok)) line += `; reverse ${domains.receiver} → ${domains.initiator}: ${back[0].text}`;
+  return line;
+}
+
+/** What a cell can keep (e.g. as CellResult.capture): the one-line diagnosis and both directions' summaries. */
+export interface CellCaptureResult extends CellCapture {
+  diagnosis: string;
+}
+
+export function captureCell(lines: string[] | RelayEvent[], domains: CellDomains): CellCaptureResult {
+  const capture = captureFor(lines, domains);
+  return { diagnosis: diagnoseCapture(capture, domains), ...capture };
+}
