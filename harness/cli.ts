@@ -46,6 +46,7 @@ program
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", `cells probed at once (default ${defaultConcurrency()})`, positiveInt)
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
+  .option("--capture", "put a TLS-intercepting relay between the servers and record each s2s negotiation decrypted (shown per cell)")
   .option("--keep", "keep the run's CA and leaf keys in a private temporary directory (printed); by default no key is written to disk")
   .action(async (files: string[], o) => {
     if (o.isolation !== "vhost" && o.isolation !== "container") {
@@ -69,6 +70,7 @@ program
         concurrency: o.concurrency,
         retryUnexpected: o.retry,
         keepKeysDir,
+        capture: !!o.capture,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
         onCellDone: (r) => progress.done(r),

@@ -34,6 +34,8 @@ export interface StartOptions {
   network: string;
   readyTimeoutMs: number;
   log: (s: string) => void;
+  /** Network aliases of a virtual host; default the domain itself (with the capture relay: `upstream.<domain>`). */
+  aliases?: (domain: string) => string[];
 }
 
 const containerName = (runId: string, key: string) =>
@@ -48,7 +50,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     .withName(containerName(opts.runId, spec.key))
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
     .withNetworkMode(opts.network)
-    .withNetworkAliases(...config.vhosts.map((v) => v.domain))
+    .withNetworkAliases(...config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
     .withExposedPorts(adapter.c2sPort)
     .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
     .withLogConsumer((stream) => logs.attach(stream))

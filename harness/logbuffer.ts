@@ -8,6 +8,8 @@ export class LogBuffer {
   private waiters: (() => void)[] = [];
 
   attach(stream: Readable): void {
+    // Docker resets the log connection when a container goes away: the end of a log, not a crash.
+    stream.on("error", () => {});
     stream.on("data", (chunk: Buffer | string) => {
       const text = this.partial + chunk.toString();
       const parts = text.split("\n");

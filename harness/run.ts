@@ -11,13 +11,16 @@ import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { ensureServerImage } from "./docker/images.ts";
 import { runLabels } from "./docker/labels.ts";
-import { startInstance, type StartedInstance } from "./instance.ts";
+import { startInstance, type StartedInstance, type StartOptions } from "./instance.ts";
+import { startRelay, type StartedRelay } from "./capture/relay.ts";
+import { captureCell } from "./capture/transcript.ts";
+import { ensureRelayImage } from "./capture/image.ts";
 import { linesFor } from "./logbuffer.ts";
 import { plan, type Isolation, type PlannedCell, type PlannedInstance, type Stage } from "./plan.ts";
 import { diagnose } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
 import { adapterFor } from "./servers/index.ts";
-import type { CatalogEntry, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
+import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
 import type { Attempt, CellResult, CellSpec, Outcome } from "./types.ts";
 import { judge } from "../scenarios/expect.ts";
 
@@ -35,6 +38,11 @@ export interface RunOptions {
    * no key touches the disk: they live in memory and inside the run's containers.
    */
   keepKeysDir?: string;
+  /**
+   * Put the TLS-intercepting relay between the servers: every domain resolves to
+   * it and it records each s2s negotiation decrypted (harness/capture/).
+   */
+  capture?: boolean;
   log?: (s: string) => void;
   onCellStart?: (spec: CellSpec) => void;
   onCellDone?: (result: CellResult) => void;
@@ -88,6 +96,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     [...entries].map(async ([key, entry]) => images.set(key, await ensureServerImage(entry, adapterFor(entry.family), log))),
   );
 
+  if (opts.capture) await ensureRelayImage(log);
   const ca = await createCa({ tld: "example" });
   if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
   const password = randomBytes(9).toString("base64url");
@@ -96,11 +105,20 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   const running = new Set<StartedInstance>();
   const installed = new Map<string, string>();
 
-  const startStage = async (stage: Stage): Promise<Map<string, StartedInstance>> => {
+  const relays = new Set<StartedRelay>();
+  const startStage = async (stage: Stage): Promise<{ instances: Map<string, StartedInstance>; relay?: StartedRelay }> => {
     const started = new Map<string, StartedInstance>();
+    const tls = await issueCertificates(stage, ca, opts.keepKeysDir);
+    let relay: StartedRelay | undefined;
+    if (opts.capture) {
+      const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
+      relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}` });
+      relays.add(relay);
+    }
+    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
     const results = await Promise.allSettled(
       stage.instances.map(async (pi) => {
-        const inst = await startPlanned(pi, entries, images, ca, password, opts.keepKeysDir, { runId: opts.runId, network: networkName, readyTimeoutMs, log });
+        const inst = await startPlanned(pi, entries, images, tls, ca.trustBundle, password, startOpts);
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
@@ -109,23 +127,28 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       }),
     );
     const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
-    return started;
+    if (failed) {
+      await stopAll(started.values());
+      if (relay) await (relays.delete(relay), relay.stop());
+      throw failed.reason;
+    }
+    return { instances: started, relay };
   };
   const stopAll = async (instances: Iterable<StartedInstance>) => {
     await Promise.all([...instances].map(async (i) => (running.delete(i), i.stop())));
   };
 
   const runStage = async (stage: Stage, report: boolean): Promise<Map<CellSpec, Attempt>> => {
-    const started = await startStage(stage);
+    const { instances, relay } = await startStage(stage);
     try {
       const attempts = await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
         if (report) opts.onCellStart?.(cell.spec);
-        return [cell.spec, await runCell(cell, started, ca.trustBundle, timeouts)] as const;
+        return [cell.spec, await runCell(cell, instances, ca.trustBundle, timeouts, relay)] as const;
       });
       return new Map(attempts);
     } finally {
-      await stopAll(started.values());
+      await stopAll(instances.values());
+      if (relay) await (relays.delete(relay), relay.stop());
     }
   };
 
@@ -171,6 +194,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     return { results: opts.cells.map((c) => results.get(c)!), stats };
   } finally {
     await stopAll([...running]);
+    await Promise.all([...relays].map((r) => r.stop()));
     await d.getNetwork(networkName).remove().catch(() => {});
     await removeRun(opts.runId).catch(() => {});
   }
@@ -191,33 +215,49 @@ function serverWideKeyFor(entries: Map<string, CatalogEntry>) {
   };
 }
 
+/** Every host of a stage gets its certificate before anything starts (the relay needs them all). */
+async function issueCertificates(stage: Stage, ca: TestCa, keepKeysDir: string | undefined): Promise<Map<string, HostCertificate>> {
+  const hosts = stage.instances.flatMap((pi) => pi.hosts);
+  const issued = await Promise.all(
+    hosts.map(async (h) => {
+      const tls = await ca.issue(h.domain, h.certificate);
+      if (keepKeysDir) await writeLeafFiles(keepKeysDir, h.domain, tls, ca.trustBundle);
+      return [h.domain, tls] as const;
+    }),
+  );
+  return new Map(issued);
+}
+
+/** With --capture a server answers to `upstream.<domain>`; the domain itself is the relay's. */
+const upstreamAlias = (domain: string) => `upstream.${domain}`;
+
 async function startPlanned(
   pi: PlannedInstance,
   entries: Map<string, CatalogEntry>,
   images: Map<string, string>,
-  ca: TestCa,
+  tls: Map<string, HostCertificate>,
+  trustedCa: string,
   password: string,
-  keepKeysDir: string | undefined,
-  opts: { runId: string; network: string; readyTimeoutMs: number; log: (s: string) => void },
+  opts: StartOptions,
 ): Promise<StartedInstance> {
   const entry = entries.get(pi.server)!;
-  const vhosts: VirtualHost[] = await Promise.all(
-    pi.hosts.map(async (h) => {
-      const tls = await ca.issue(h.domain, h.certificate);
-      if (keepKeysDir) await writeLeafFiles(keepKeysDir, h.domain, tls, ca.trustBundle);
-      return { ...h, tls };
-    }),
-  );
-  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa: ca.trustBundle, secureAuth: true };
+  const vhosts: VirtualHost[] = pi.hosts.map((h) => ({ ...h, tls: tls.get(h.domain)! }));
+  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa, secureAuth: true };
   return startInstance({ key: pi.key, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
 }
 
 /** Probes one cell and reads both servers' logs for its domains. */
-async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance>, ca: string, timeouts: ProbeTimeouts): Promise<Attempt> {
+async function runCell(
+  cell: PlannedCell,
+  instances: Map<string, StartedInstance>,
+  ca: string,
+  timeouts: ProbeTimeouts,
+  relay?: StartedRelay,
+): Promise<Attempt> {
   const ia = instances.get(cell.initiator.instance)!;
   const ib = instances.get(cell.receiver.instance)!;
   const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
-  const marks = [ia.logs.mark(), ib.logs.mark()];
+  const marks = [ia.logs.mark(), ib.logs.mark(), relay?.logs.mark() ?? 0];
   const t0 = Date.now();
   const deadServers = async (): Promise<string[]> =>
     (await Promise.all([...new Set([ia, ib])].map(async (i) => ((await i.alive()) ? "" : i.spec.key)))).filter(Boolean);
@@ -239,7 +279,8 @@ async function runCell(cell: PlannedCell, instances: Map<string, StartedInstance
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
     const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
-    return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs } };
+    const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
+    return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
   } catch (e) {
     const dead = await deadServers();
     const why = dead.length ? `server ${dead.join(", ")} is no longer running` : (e as Error).message;
@@ -266,6 +307,7 @@ function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, install
     reason: p?.reason ?? last.error,
     logs: p?.logs ?? [],
     error: last.error,
+    capture: last.capture,
     asExpected: verdict.asExpected,
     mismatch: verdict.mismatch,
     durationMs: attempts.reduce((s, a) => s + a.durationMs, 0),

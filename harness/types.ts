@@ -1,4 +1,5 @@
 // The vocabulary shared by ca/, harness/ and scenarios/: what a cell is and what it yields.
+import type { CellCaptureResult } from "./capture/transcript.ts";
 
 export type Family = "prosody" | "ejabberd" | "openfire";
 
@@ -97,6 +98,8 @@ export interface Attempt {
   outcome: Outcome;
   probe?: ProbeResult;
   error?: string;
+  /** With --capture: the relay's decrypted record of the cell's s2s connections. */
+  capture?: CellCaptureResult;
   domains: { initiator: string; receiver: string };
   durationMs: number;
 }
@@ -114,6 +117,8 @@ export interface CellResult {
   reason?: string;
   logs: string[];
   error?: string;
+  /** With --capture: the relay's record of the deciding attempt (diagnosis, both directions). */
+  capture?: CellCaptureResult;
   /** Whether the outcome meets the scenario's expectation. */
   asExpected: boolean;
   /** Why it does not, in words. */

@@ -28,11 +28,30 @@ function matrixTable(t: MatrixTable, index: Map<CellResult, number>): string {
   return `<table class="matrix"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
-/** Stanza transcript, if the harness recorded one; its shape is not fixed yet, so accept any. */
+/** A connection of the relay's capture (harness/capture/transcript.ts ConnectionSummary), as far as this page needs it. */
+interface CapturedConnection {
+  id?: string;
+  from?: string | null;
+  to?: string | null;
+  purpose?: string;
+  transcript?: string[];
+}
+
+/** The relay's capture: its diagnosis, then each connection's readable transcript; any other shape as JSON. */
 export function captureText(capture: unknown): string | undefined {
   if (capture === undefined || capture === null) return undefined;
   if (typeof capture === "string") return capture;
-  if (!Array.isArray(capture)) return JSON.stringify(capture, null, 2);
+  if (!Array.isArray(capture)) {
+    const c = capture as { diagnosis?: string; outbound?: CapturedConnection[]; inbound?: CapturedConnection[] };
+    if (!Array.isArray(c.outbound) && !Array.isArray(c.inbound)) return JSON.stringify(capture, null, 2);
+    const conn = (label: string) => (k: CapturedConnection) =>
+      [`── ${label} ${k.from ?? "?"} → ${k.to ?? "?"}${k.purpose && k.purpose !== "s2s" ? ` (${k.purpose})` : ""} [${k.id ?? ""}]`, ...(k.transcript ?? [])].join("\n");
+    return [
+      ...(c.diagnosis ? [`diagnosis: ${c.diagnosis}`] : []),
+      ...(c.outbound ?? []).map(conn("outbound")),
+      ...(c.inbound ?? []).map(conn("inbound")),
+    ].join("\n\n");
+  }
   return capture
     .map((item) => {
       if (typeof item === "string") return item;
