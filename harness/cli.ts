@@ -54,7 +54,7 @@ program
     }
     const prepared = await prepare({ scenarioFiles: files, only: o.only, servers: o.servers });
     const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
-    await docker(); // exit 3 with the fix before anything else happens
+    await docker(err); // exit 3 with the fix before anything else happens
     const runId = newRunId();
     const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
     const uninstall = cleanupOnExit(runId, err);

@@ -138,14 +138,14 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     await Promise.all([...instances].map(async (i) => (running.delete(i), i.stop())));
   };
 
-  const runStage = async (stage: Stage, report: boolean): Promise<Map<CellSpec, Attempt>> => {
+  /** Runs a stage's cells; each attempt is handed on as soon as its cell is done (progress). */
+  const runStage = async (stage: Stage, report: boolean, onAttempt: (spec: CellSpec, a: Attempt) => void): Promise<void> => {
     const { instances, relay } = await startStage(stage);
     try {
-      const attempts = await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
+      await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
         if (report) opts.onCellStart?.(cell.spec);
-        return [cell.spec, await runCell(cell, instances, ca.trustBundle, timeouts, relay)] as const;
+        onAttempt(cell.spec, await runCell(cell, instances, ca.trustBundle, timeouts, relay));
       });
-      return new Map(attempts);
     } finally {
       await stopAll(instances.values());
       if (relay) await (relays.delete(relay), relay.stop());
@@ -161,12 +161,12 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     }
     const all = new Map<CellSpec, Attempt>();
     // Isolated mode: each stage is one cell on its own two containers; a few at once.
-    await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 2)), async (stage) => {
-      for (const [spec, a] of await runStage(stage, report)) {
+    await pool(stages, isolation === "vhost" ? 1 : Math.max(1, Math.floor(concurrency / 2)), (stage) =>
+      runStage(stage, report, (spec, a) => {
         all.set(spec, a);
         onAttempt?.(spec, a);
-      }
-    });
+      }),
+    );
     return all;
   };
 

@@ -6,17 +6,23 @@ import { EnvironmentError } from "../errors.ts";
 
 const ENSURE = "harness/docker/ensure-docker.sh";
 
+/** testcontainers' own reaper image (node_modules/testcontainers/build/reaper/reaper.js). */
+const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? "testcontainers/ryuk:0.14.0";
+
 /** testcontainers settings that must be in place before its first call. */
-export function configureTestcontainers(log: (s: string) => void = () => {}): void {
+export async function configureTestcontainers(log: (s: string) => void = () => {}): Promise<void> {
   // Inside a container (CI, this sandbox) the mapped ports are reached on localhost.
   if (!process.env.TESTCONTAINERS_HOST_OVERRIDE && existsSync("/.dockerenv")) {
     process.env.TESTCONTAINERS_HOST_OVERRIDE = "localhost";
   }
-  // Ryuk's image usually cannot be pulled where s2s-matrix runs offline; the
+  // Ryuk as well when its image is here; where it cannot be had (offline), the
   // harness removes everything it labelled itself (see cleanup.ts).
   if (process.env.TESTCONTAINERS_RYUK_DISABLED === undefined) {
-    process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
-    log("testcontainers' Ryuk is off: s2s-matrix removes its own containers and networks (label s2s-matrix.run).");
+    const present = await new Dockerode().getImage(RYUK_IMAGE).inspect().then(() => true, () => false);
+    if (!present) {
+      process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
+      log(`note: ${RYUK_IMAGE} is not present, so testcontainers' Ryuk is off; s2s-matrix removes its own containers and networks (label s2s-matrix.run) itself.`);
+    }
   }
 }
 
@@ -46,9 +52,9 @@ async function pingConfiguredHost(dockerHost: string): Promise<void> {
 }
 
 /** dockerode for what testcontainers has no API for (labels on networks, listing, image builds). */
-export function docker(): Promise<Dockerode> {
+export function docker(log?: (s: string) => void): Promise<Dockerode> {
   cached ??= (async () => {
-    configureTestcontainers();
+    await configureTestcontainers(log);
     const configured = process.env.DOCKER_HOST?.trim();
     try {
       if (configured) await pingConfiguredHost(configured);
