@@ -34,19 +34,19 @@ export class LogBuffer {
 }
 
 /**
- * The lines of a log that concern the given domains: those naming one of them,
- * plus every line of a session (first column, e.g. Prosody's `s2sin55d0…`) that
- * did name one. Bounded to `max` lines, keeping the first and last halves.
+ * The s2s lines of a log that concern the given domains: those naming one of
+ * them, plus every line of an s2s session (first column, e.g. Prosody's
+ * `s2sin55d0…`) that did name one. The probe's own c2s sessions are left out.
+ * Bounded to `max` lines, keeping the first and last halves.
  */
 export function linesFor(lines: string[], domains: string[], max = 400): string[] {
   const mentions = (l: string) => domains.some((d) => l.includes(d));
+  const session = (l: string) => l.split(/\s/, 1)[0];
   const sessions = new Set<string>();
   for (const l of lines) {
-    if (!mentions(l)) continue;
-    const first = l.split(/\s/, 1)[0];
-    if (/^(s2sin|s2sout|c2s)[0-9a-f]+$/.test(first)) sessions.add(first);
+    if (mentions(l) && /^s2s(in|out)[0-9a-f]+$/.test(session(l))) sessions.add(session(l));
   }
-  const picked = lines.filter((l) => mentions(l) || sessions.has(l.split(/\s/, 1)[0]));
+  const picked = lines.filter((l) => !/^c2s[0-9a-f]+$/.test(session(l)) && (mentions(l) || sessions.has(session(l))));
   if (picked.length <= max) return picked;
   const half = Math.floor(max / 2);
   return [...picked.slice(0, half), `… ${picked.length - max} lines left out …`, ...picked.slice(-half)];

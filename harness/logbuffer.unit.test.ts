@@ -23,8 +23,9 @@ describe("linesFor", () => {
     "s2sout55aa info Outgoing s2s connection c1-a.example->c1-b.example complete",
     "s2sout77bb info Stream encrypted (TLSv1.3)",
     "c2-a.example:saslauth info something else",
+    "c2s55cc debug Client sent opening <stream:stream> to c1-a.example",
   ];
-  test("keeps lines naming the domains and every line of their sessions", () => {
+  test("keeps lines naming the domains and every line of their s2s sessions, not the probe's c2s lines", () => {
     expect(linesFor(log, ["c1-a.example", "c1-b.example"])).toEqual([log[0], log[1], log[2]]);
   });
   test("is bounded", () => {
