@@ -52,6 +52,18 @@ export function createClient(opts: ClientOptions): XmppClient {
     socket.on("error", ignore);
     return attach(socket);
   };
+  // @xmpp/connection's start() creates its "online" promise before opening the
+  // stream; when the socket resets during open() both reject, open()'s error is
+  // thrown and the "online" rejection is left unhandled. Same steps, handled.
+  entity.start = async function start(this: any) {
+    if (this.status !== "offline") throw new Error("Connection is not offline");
+    const { service, domain, lang } = this.options;
+    await this.connect(service);
+    const online = promise(this, "online");
+    online.catch(ignore); // its failure is the one open() throws
+    await this.open({ domain, lang });
+    return online;
+  };
   tcp({ entity });
   const mw = middleware({ entity });
   const features = streamFeatures({ middleware: mw });
