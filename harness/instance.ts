@@ -54,7 +54,9 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     .withExposedPorts(adapter.c2sPort)
     .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
     .withLogConsumer((stream) => logs.attach(stream))
-    .withWaitStrategy(Wait.forSuccessfulCommand(adapter.readyCommand(entry)))
+    .withWaitStrategy(
+      adapter.readyLogLine ? Wait.forLogMessage(adapter.readyLogLine(entry)) : Wait.forSuccessfulCommand(adapter.readyCommand(entry)),
+    )
     .withStartupTimeout(opts.readyTimeoutMs);
   if (rendered.env) container = container.withEnvironment(rendered.env);
   if (rendered.command) container = container.withCommand(rendered.command);

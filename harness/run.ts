@@ -53,7 +53,8 @@ export interface RunStats {
   instances: string[];
 }
 
-export const defaultConcurrency = (): number => Math.max(2, availableParallelism() * 3);
+// Cells mostly wait on the network; measured on 2 cores, 8 per core beat 3 per core by ~25 %.
+export const defaultConcurrency = (): number => Math.min(32, Math.max(2, availableParallelism() * 8));
 
 /** Runs `fn` over items with at most `n` at a time, keeping order of results. */
 export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {

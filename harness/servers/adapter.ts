@@ -74,6 +74,12 @@ export interface ServerAdapter {
   render(entry: CatalogEntry, config: InstanceConfig): RenderedInstance;
   /** Shell command (run with sh -c in the container) whose exit 0 means the server is up. */
   readyCommand(entry: CatalogEntry): string;
+  /**
+   * A line on the container's stdout after which the server is up; preferred to
+   * readyCommand where given (polling with `docker exec` costs CPU that a dozen
+   * containers starting together on two cores do not have). A c2s login follows either way.
+   */
+  readyLogLine?(entry: CatalogEntry): RegExp;
   /** Shell command printing the installed server version. */
   versionCommand(entry: CatalogEntry): string;
   /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */

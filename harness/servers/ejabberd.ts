@@ -106,6 +106,7 @@ export const ejabberd: ServerAdapter = {
   },
   // ejabberdctl status boots an Erlang node (~1 s a call); the log line is instant.
   readyCommand: (entry: CatalogEntry) => ejabberdReadyCommand(ejabberdLayout(entry)),
+  readyLogLine: () => /is started in the node/,
   versionCommand: (entry: CatalogEntry) => ejabberdLayout(entry).versionCommand,
   parseAuthEvents: parseEjabberdAuthEvents,
 };
