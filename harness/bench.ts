@@ -1,9 +1,10 @@
 // `npm run bench [scenario.yaml]`: the same scenario in the shared mode
-// (`--isolation vhost`) and the isolated mode (`--isolation container`), on this
-// machine, in one invocation. Prints cells, containers started, wall time,
-// per-cell median, peak memory of the harness and of the containers, the ratio
-// isolated/shared, and fails (exit 1) unless both modes produced the identical
-// matrix. Writes the figures to s2s-matrix-report/bench.json.
+// (`--isolation vhost`), the isolated mode (`--isolation container`) and the
+// shared mode with the capture relay, on this machine, in one invocation.
+// Prints cells, containers started, wall time, per-cell median, peak memory of
+// the harness and of the containers, the ratio isolated/shared, and fails
+// (exit 1) unless all three produced the identical matrix. Writes the figures
+// to s2s-matrix-report/bench.json.
 import { mkdir, writeFile } from "node:fs/promises";
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
@@ -13,7 +14,7 @@ import type { Isolation } from "./plan.ts";
 import type { CellResult } from "./types.ts";
 
 interface Figures {
-  mode: Isolation;
+  mode: Isolation | "vhost+capture";
   cells: number;
   containersStarted: number;
   wallSeconds: number;
@@ -66,9 +67,11 @@ async function main() {
   const prepared = await prepare({ scenarioFiles: [scenario] });
   const figures: Figures[] = [];
   const matrices: Map<string, string>[] = [];
-  for (const mode of ["vhost", "container"] as const) {
+  // The capture relay's cost shows as a third column: the shared mode with --capture.
+  for (const mode of ["vhost", "container", "vhost+capture"] as const) {
     const runId = newRunId();
-    process.stderr.write(`bench: ${scenario}, ${prepared.cells.length} cells, --isolation ${mode} …\n`);
+    const isolation: Isolation = mode === "container" ? "container" : "vhost";
+    process.stderr.write(`bench: ${scenario}, ${prepared.cells.length} cells, ${mode} …\n`);
     const uninstall = cleanupOnExit(runId, (s) => process.stderr.write(s + "\n"));
     const stop = sampleMemory(runId);
     const t0 = Date.now();
@@ -76,7 +79,8 @@ async function main() {
     const run = await runMatrix(prepared, {
       scenarioFiles: [scenario],
       runId,
-      isolation: mode,
+      isolation,
+      capture: mode === "vhost+capture",
       // Both modes answer the same question once: no flakiness re-runs in a timing.
       retryUnexpected: false,
       onCellDone: () => {
@@ -98,8 +102,10 @@ async function main() {
     });
     matrices.push(new Map(run.results.cells.map((c) => [`${c.spec.scenario}\n${c.spec.id}`, key(c)])));
   }
-  const [shared, isolated] = figures;
-  const differ = [...matrices[0]].filter(([id, v]) => matrices[1].get(id) !== v).map(([id, v]) => `${id.split("\n")[1]}: shared ${v}, isolated ${matrices[1].get(id)}`);
+  const [shared, isolated, captured] = figures;
+  const differ = [...matrices[0]]
+    .filter(([id, v]) => matrices[1].get(id) !== v || matrices[2].get(id) !== v)
+    .map(([id, v]) => `${id.split("\n")[1]}: shared ${v}, isolated ${matrices[1].get(id)}, shared+capture ${matrices[2].get(id)}`);
   const ratio = Math.round((isolated.wallSeconds / shared.wallSeconds) * 10) / 10;
 
   const rows: [string, keyof Figures][] = [
@@ -112,18 +118,18 @@ async function main() {
     ["cells as expected", "asExpected"],
   ];
   const out = [
-    `| ${scenario} | shared (--isolation vhost) | isolated (--isolation container) |`,
-    "| --- | ---: | ---: |",
-    ...rows.map(([label, k]) => `| ${label} | ${shared[k]} | ${isolated[k]} |`),
-    `| isolated / shared wall time | ${ratio}× | |`,
-    `| identical matrix (outcome + auth per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | |`,
+    `| ${scenario} | shared (--isolation vhost) | isolated (--isolation container) | shared with --capture |`,
+    "| --- | ---: | ---: | ---: |",
+    ...rows.map(([label, k]) => `| ${label} | ${shared[k]} | ${isolated[k]} | ${captured[k]} |`),
+    `| isolated / shared wall time | ${ratio}× | | |`,
+    `| identical matrix in all three (outcome + auth per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
   ].join("\n");
   process.stdout.write(out + "\n");
   for (const d of differ) process.stdout.write(`  differs: ${d}\n`);
   await mkdir("s2s-matrix-report", { recursive: true });
   await writeFile(
     "s2s-matrix-report/bench.json",
-    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, ratio, identical: differ.length === 0, differ }, null, 2) + "\n",
+    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ }, null, 2) + "\n",
   );
   process.exitCode = differ.length ? 1 : 0;
 }
