@@ -79,7 +79,8 @@ describe("a server that never becomes ready", () => {
   }, 90_000);
 
   it("a server that runs but never passes its ready check → EnvironmentError after the ready timeout, with its log, nothing left", async () => {
-    const never: ServerAdapter = { ...prosody, readyCommand: () => "false" };
+    // Neither readiness signal ever comes: no such log line, a ready command that fails.
+    const never: ServerAdapter = { ...prosody, readyLogLine: () => /a line prosody never writes/, readyCommand: () => "false" };
     const t0 = Date.now();
     const err = await startInstance(
       { key: "prosody@0.12.3#never", entry, adapter: never, image, config },
