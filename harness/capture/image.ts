@@ -10,9 +10,7 @@ import { dirname, join } from "node:path";
 import type Dockerode from "dockerode";
 import { docker } from "../docker/client.ts";
 import { ensureBaseImage } from "../docker/base-images.ts";
-import { IMAGES_DIR, imagePresent } from "../docker/images.ts";
-import { LABEL_IMAGE } from "../docker/labels.ts";
-import { EnvironmentError } from "../errors.ts";
+import { buildImage, IMAGES_DIR, imagePresent } from "../docker/images.ts";
 
 export const RELAY_DIR = join(IMAGES_DIR, "relay");
 const SUITE = "bookworm";
@@ -43,35 +41,21 @@ export function relayImageTag(): string {
 
 async function build(d: Dockerode, tag: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-relay-"));
-  const output: string[] = [];
   try {
     const files = relayContextFiles();
     for (const [path, src] of files) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       copyFileSync(src, join(dir, path));
     }
-    const stream: NodeJS.ReadableStream = await (d.buildImage as (ctx: unknown, opts: unknown) => Promise<NodeJS.ReadableStream>)(
-      { context: dir, src: files.map(([p]) => p) },
-      { t: tag, dockerfile: "relay/Dockerfile", buildargs: { SUITE }, labels: { [LABEL_IMAGE]: "relay" }, rm: "true", forcerm: "true" },
-    );
-    await new Promise<void>((resolve, reject) =>
-      d.modem.followProgress(
-        stream,
-        (err, res: { error?: string }[]) => {
-          const failed = err?.message ?? res?.find((r) => r.error)?.error;
-          failed ? reject(new Error(failed)) : resolve();
-        },
-        (ev: { stream?: string; error?: string }) => {
-          if (ev.stream) output.push(...ev.stream.split("\n").filter(Boolean));
-          if (ev.error) output.push(ev.error);
-        },
-      ),
-    );
-  } catch (e) {
-    throw new EnvironmentError(
-      `building the relay image ${tag} failed: ${(e as Error).message}\n--- last build output ---\n${output.slice(-25).join("\n")}`,
-      "read the apt/docker error above (the image installs Debian's nodejs package)",
-    );
+    await buildImage(d, tag, {
+      context: dir,
+      src: files.map(([p]) => p),
+      dockerfile: "relay/Dockerfile",
+      buildargs: { SUITE },
+      label: "relay",
+      what: "the s2s capture relay",
+      fix: "read the apt/docker error above (the image installs Debian's nodejs package)",
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

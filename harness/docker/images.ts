@@ -40,38 +40,58 @@ export async function imagePresent(tag: string): Promise<boolean> {
   return d.getImage(tag).inspect().then(() => true, () => false);
 }
 
-async function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } }, adapter: ServerAdapter, tag: string): Promise<void> {
-  const dist = entry.source.suite;
-  const stream: NodeJS.ReadableStream = await (d.buildImage as (ctx: unknown, opts: unknown) => Promise<NodeJS.ReadableStream>)(
-    { context: IMAGES_DIR, src: contextFiles(adapter) },
-    {
-      t: tag,
-      dockerfile: `${adapter.dockerContext}/Dockerfile`,
-      buildargs: { SUITE: baseSuite(dist), DIST: dist, VERSION: entry.source.packageVersion },
-      labels: { [LABEL_IMAGE]: `${entry.family}@${entry.version}` },
-      rm: "true",
-      forcerm: "true",
-    },
-  );
-  // testcontainers' build hides the daemon's message; keep the output to show it.
+export interface BuildSpec {
+  /** Folder sent as the build context, and the files of it to send. */
+  context: string;
+  src: string[];
+  dockerfile: string;
+  buildargs: Record<string, string>;
+  /** Value of the s2s-matrix.image label: what the image is for. */
+  label: string;
+  /** For the error message: what was being built, and how to fix it. */
+  what: string;
+  fix: string;
+}
+
+/** Builds with the daemon's own output kept: testcontainers' build hides the real apt/docker error. */
+export async function buildImage(d: Dockerode, tag: string, b: BuildSpec): Promise<void> {
   const output: string[] = [];
-  await new Promise<void>((resolve, reject) =>
-    d.modem.followProgress(
-      stream,
-      (err, res: { error?: string }[]) => {
-        const failed = err?.message ?? res?.find((r) => r.error)?.error;
-        failed ? reject(new Error(failed)) : resolve();
-      },
-      (ev: { stream?: string; error?: string }) => {
-        if (ev.stream) output.push(...ev.stream.split("\n").filter(Boolean));
-        if (ev.error) output.push(ev.error);
-      },
-    ),
-  ).catch((e) => {
-    throw new EnvironmentError(
-      `building ${tag} (${entry.family} ${entry.version} from Debian ${dist}) failed: ${(e as Error).message}\n--- last build output ---\n${output.slice(-25).join("\n")}`,
-      "read the apt/docker error above; if the archive moved, update harness/catalog.ts",
+  try {
+    const stream: NodeJS.ReadableStream = await (d.buildImage as (ctx: unknown, opts: unknown) => Promise<NodeJS.ReadableStream>)(
+      { context: b.context, src: b.src },
+      { t: tag, dockerfile: b.dockerfile, buildargs: b.buildargs, labels: { [LABEL_IMAGE]: b.label }, rm: "true", forcerm: "true" },
     );
+    await new Promise<void>((resolve, reject) =>
+      d.modem.followProgress(
+        stream,
+        (err, res: { error?: string }[]) => {
+          const failed = err?.message ?? res?.find((r) => r.error)?.error;
+          failed ? reject(new Error(failed)) : resolve();
+        },
+        (ev: { stream?: string; error?: string }) => {
+          if (ev.stream) output.push(...ev.stream.split("\n").filter(Boolean));
+          if (ev.error) output.push(ev.error);
+        },
+      ),
+    );
+  } catch (e) {
+    throw new EnvironmentError(
+      `building ${tag} (${b.what}) failed: ${(e as Error).message}\n--- last build output ---\n${output.slice(-25).join("\n")}`,
+      b.fix,
+    );
+  }
+}
+
+function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } }, adapter: ServerAdapter, tag: string): Promise<void> {
+  const dist = entry.source.suite;
+  return buildImage(d, tag, {
+    context: IMAGES_DIR,
+    src: contextFiles(adapter),
+    dockerfile: `${adapter.dockerContext}/Dockerfile`,
+    buildargs: { SUITE: baseSuite(dist), DIST: dist, VERSION: entry.source.packageVersion },
+    label: `${entry.family}@${entry.version}`,
+    what: `${entry.family} ${entry.version} from Debian ${dist}`,
+    fix: "read the apt/docker error above; if the archive moved, update harness/catalog.ts",
   });
 }
 
