@@ -6,6 +6,7 @@ import { LogBuffer } from "./logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
 import { EnvironmentError } from "./errors.ts";
 import { runLabels } from "./docker/labels.ts";
+import { docker } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
 import { serverKey } from "./catalog.ts";
 
@@ -89,13 +90,11 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     logs,
     installedVersion: "",
     endpoint,
+    // inspect, not exec: an exec spawns a process in the container, which a busy run cannot spare.
     alive: async () => {
-      try {
-        const r = await started.exec(["true"]);
-        return r.exitCode === 0;
-      } catch {
-        return false;
-      }
+      const d = await docker();
+      const info = await d.getContainer(started.getId()).inspect().catch(() => undefined);
+      return info?.State?.Running === true;
     },
     stop: async () => {
       await started.stop({ remove: true, removeVolumes: true, timeout: 2_000 }).catch(() => {});
