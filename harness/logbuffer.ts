@@ -5,7 +5,6 @@ import type { Readable } from "node:stream";
 export class LogBuffer {
   readonly lines: string[] = [];
   private partial = "";
-  private waiters: (() => void)[] = [];
 
   attach(stream: Readable): void {
     // Docker resets the log connection when a container goes away: the end of a log, not a crash.
@@ -15,7 +14,6 @@ export class LogBuffer {
       const parts = text.split("\n");
       this.partial = parts.pop() ?? "";
       for (const p of parts) if (p.trim()) this.lines.push(p.replace(/\r$/, ""));
-      this.waiters.splice(0).forEach((w) => w());
     });
   }
 

@@ -260,15 +260,18 @@ async function runCell(
   const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
   const marks = [ia.logs.mark(), ib.logs.mark(), relay?.logs.mark() ?? 0];
   const t0 = Date.now();
-  const deadServers = async (): Promise<string[]> =>
-    (await Promise.all([...new Set([ia, ib])].map(async (i) => ((await i.alive()) ? "" : i.spec.key)))).filter(Boolean);
+  /** "server X is no longer running", or undefined when both are up. */
+  const deadServers = async (): Promise<string | undefined> => {
+    const dead = (await Promise.all([...new Set([ia, ib])].map(async (i) => ((await i.alive()) ? "" : i.spec.key)))).filter(Boolean);
+    return dead.length ? `server ${dead.join(", ")} is no longer running` : undefined;
+  };
   try {
     const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts);
     // A server that died during the probe explains a bounce or a timeout ("connection
     // refused"): that is no federation verdict, the cell is an error naming it.
     if (message.status !== "delivered" || ping.status !== "result") {
       const dead = await deadServers();
-      if (dead.length) return { outcome: "error", error: `server ${dead.join(", ")} is no longer running`, domains, durationMs: Date.now() - t0 };
+      if (dead) return { outcome: "error", error: dead, domains, durationMs: Date.now() - t0 };
     }
     // Give the servers a moment to write the lines about what just happened.
     await new Promise((r) => setTimeout(r, 250));
@@ -284,8 +287,8 @@ async function runCell(
     return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
   } catch (e) {
     const dead = await deadServers();
-    const why = dead.length ? `server ${dead.join(", ")} is no longer running` : (e as Error).message;
-    return { outcome: "error", error: e instanceof LoginError || dead.length ? why : `harness error: ${why}`, domains, durationMs: Date.now() - t0 };
+    const error = dead ?? (e instanceof LoginError ? e.message : `harness error: ${(e as Error).message}`);
+    return { outcome: "error", error, domains, durationMs: Date.now() - t0 };
   }
 }
 
