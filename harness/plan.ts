@@ -50,7 +50,7 @@ export interface PlanOptions {
   /** Distinguishes a re-run's domains from the first run's ("c" then "r"). */
   prefix?: string;
   tld?: string;
-  /** Key of settings the server can only set globally, for a host on this server; undefined = all per host. */
+  /** Key of settings the server can only set globally, for a host on this server; undefined = all per host. Default: the adapter's serverWideKey. */
   serverWideKey?: (server: string, host: PlannedHost) => string | undefined;
   /** Most virtual hosts one instance of the server holds; undefined = no limit. Default: the adapter's maxVirtualHosts. */
   maxVirtualHosts?: (server: string) => number | undefined;
@@ -60,6 +60,12 @@ export interface PlanOptions {
 export function catalogMaxVirtualHosts(server: string): number | undefined {
   const entry = findEntry(server);
   return entry ? adapterFor(entry.family).maxVirtualHosts : undefined;
+}
+
+/** The adapter's server-wide key for a host of a catalog server; undefined when everything is per host. */
+export function catalogServerWideKey(server: string, host: PlannedHost): string | undefined {
+  const entry = findEntry(server);
+  return entry ? adapterFor(entry.family).serverWideKey?.(host) : undefined;
 }
 
 /** Cells numbered from 1 in the given order; the number names their domains. */
@@ -96,7 +102,7 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
       // self-pair's two sides are separate instances anyway.
       key = `${server}#${host.domain.slice(0, host.domain.length - tld.length - 1)}`;
     } else {
-      const wide = opts.serverWideKey?.(server, host);
+      const wide = (opts.serverWideKey ?? catalogServerWideKey)(server, host);
       key = `${server}${wide ? `[${wide}]` : ""}#${copy}`;
       if (max !== undefined && max > 1) {
         // Fill `#1` up to the limit, then `#1.2`, `#1.3`, …

@@ -155,7 +155,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
 
   const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (spec: CellSpec, a: Attempt) => void) => {
     const numbered = specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 }));
-    const stages = plan(numbered, { isolation, prefix, serverWideKey: serverWideKeyFor(entries) });
+    const stages = plan(numbered, { isolation, prefix });
     if (isolation === "vhost") {
       const keys = stages[0].instances.map((i) => i.key);
       log(`starting ${keys.length} containers for ${specs.length} cells: ${keys.join(", ")}`);
@@ -207,13 +207,6 @@ async function keepCa(dir: string, ca: TestCa): Promise<void> {
   await chmod(dir, 0o700);
   await writeFile(join(dir, "ca.crt"), ca.cert);
   await writeFile(join(dir, "ca.key"), ca.key, { mode: 0o600 });
-}
-
-function serverWideKeyFor(entries: Map<string, CatalogEntry>) {
-  return (server: string, host: { certificate: string; dialback: string; domain: string }) => {
-    const entry = entries.get(server)!;
-    return adapterFor(entry.family).serverWideKey?.(host as VirtualHost);
-  };
 }
 
 /** Every host of a stage gets its certificate before anything starts (the relay needs them all). */

@@ -85,7 +85,7 @@ export interface ServerAdapter {
   /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */
   parseAuthEvents(lines: string[]): AuthEvent[];
   /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */
-  serverWideKey?(vhost: VirtualHost): string;
+  serverWideKey?(vhost: Pick<VirtualHost, "domain" | "certificate" | "dialback">): string;
   /** Most virtual hosts one instance can serve (Openfire: 1, one XMPP domain per server); undefined = no limit. */
   maxVirtualHosts?: number;
 }

@@ -516,7 +516,7 @@ export const openfireAdapter: ServerAdapter = {
   parseAuthEvents: parseOpenfireAuthEvents,
 
   // Dialback is one property for the whole server (the TLS policy too, but that is per instance already).
-  serverWideKey: (vhost: VirtualHost) => `dialback=${vhost.dialback}`,
+  serverWideKey: (vhost) => `dialback=${vhost.dialback}`,
 
   // One XMPP domain per server: the plan gives every cell side its own container.
   maxVirtualHosts: 1,
