@@ -1,6 +1,7 @@
 // The public facts of the Let's Encrypt change, reproduced on real servers.
 import { beforeAll, describe, expect, test } from "vitest";
 import { probePairs } from "./index.ts";
+import { DEFAULT_TIMEOUTS } from "./probe/probe.ts";
 import type { CellResult, CellSide } from "./types.ts";
 
 const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
@@ -12,6 +13,7 @@ const PAIRS = {
   soToEj23Dialback: { initiator: side("prosody@13.0.7", "server-only", "on"), receiver: side("ejabberd@23.01", "server-only", "on") },
   dualPtoE: { initiator: side("prosody@0.12.3", "dual-eku", "off"), receiver: side("ejabberd@23.01", "dual-eku", "off") },
   dualEtoP: { initiator: side("ejabberd@23.01", "dual-eku", "off"), receiver: side("prosody@0.12.3", "dual-eku", "off") },
+  oneWay: { initiator: side("ejabberd@23.01", "server-only", "off"), receiver: side("prosody@0.12.3", "server-only", "off") },
 };
 
 describe("directed federation probe on real servers", () => {
@@ -62,5 +64,13 @@ describe("directed federation probe on real servers", () => {
     expect(c.message?.ms).toBeGreaterThanOrEqual(0);
     expect(c.logs.length).toBeGreaterThan(0);
     expect(c.attempts[0].domains.initiator).toMatch(/\.example$/);
+  });
+
+  test("one-way (ejabberd 23.01 refuses Prosody's server-only certificate on the way back): delivered, and the ping gives up as soon as Prosody's log says so", () => {
+    expect(r.oneWay.outcome).toBe("federates");
+    expect(r.oneWay.ping?.status).toBe("timeout");
+    expect(r.oneWay.ping?.text).toMatch(/^no reply: c\d+-b\.example logged that its connection to c\d+-a\.example failed$/);
+    expect(r.oneWay.ping!.ms).toBeLessThan(DEFAULT_TIMEOUTS.pingMs);
+    expect(r.oneWay.reason).toMatch(/^one-way: .*unsupported certificate purpose/);
   });
 });

@@ -1,6 +1,7 @@
 // One running server container: configured through its adapter, reachable on a
 // mapped c2s port, its log streamed into memory, ready once a client logs in.
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { Wait, type StartedTestContainer } from "testcontainers";
+import { RunContainer } from "./docker/dns.ts";
 import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adapter.ts";
 import { LogBuffer } from "./logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
@@ -37,6 +38,8 @@ export interface StartOptions {
   log: (s: string) => void;
   /** Network aliases of a virtual host; default the domain itself (with the capture relay: `upstream.<domain>`). */
   aliases?: (domain: string) => string[];
+  /** The run's name server (docker/dns.ts). */
+  dns?: string[];
 }
 
 const containerName = (runId: string, key: string) =>
@@ -47,7 +50,8 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   const rendered = adapter.render(entry, config);
   const logs = new LogBuffer();
   const t0 = Date.now();
-  let container = new GenericContainer(spec.image)
+  let container = new RunContainer(spec.image)
+    .withDns(opts.dns)
     .withName(containerName(opts.runId, spec.key))
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
     .withNetworkMode(opts.network)
@@ -97,7 +101,8 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
       return info?.State?.Running === true;
     },
     stop: async () => {
-      await started.stop({ remove: true, removeVolumes: true, timeout: 2_000 }).catch(() => {});
+      // Killed, not stopped: its log is already read, and a graceful ejabberd stop costs ~2 s.
+      await started.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => {});
     },
   };
   try {

@@ -10,14 +10,16 @@ import { resolveServer } from "./catalog.ts";
 import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { ensureServerImage } from "./docker/images.ts";
+import { ensureDnsImage, startDns } from "./docker/dns.ts";
 import { runLabels } from "./docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "./instance.ts";
 import { startRelay, type StartedRelay } from "./capture/relay.ts";
 import { captureCell } from "./capture/transcript.ts";
 import { ensureRelayImage } from "./capture/image.ts";
 import { linesFor } from "./logbuffer.ts";
-import { plan, type Isolation, type PlannedCell, type PlannedInstance, type Stage } from "./plan.ts";
-import { diagnose } from "./probe/diagnose.ts";
+import { plan, type Isolation, type PlannedCell, type PlannedHost, type PlannedInstance, type Stage } from "./plan.ts";
+import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
+import { connectionFailed, diagnose, hasVerdict } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
 import { adapterFor } from "./servers/index.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
@@ -55,6 +57,9 @@ export interface RunStats {
 
 // Cells mostly wait on the network; measured on 2 cores, 8 per core beat 3 per core by ~25 %.
 export const defaultConcurrency = (): number => Math.min(32, Math.max(2, availableParallelism() * 8));
+
+// Measured on 2 cores (LE scenario): 4 boots per core beat booting all 14 servers at once.
+export const bootConcurrency = (): number => Math.max(2, availableParallelism() * 4);
 
 /** Runs `fn` over items with at most `n` at a time, keeping order of results. */
 export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -97,7 +102,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     [...entries].map(async ([key, entry]) => images.set(key, await ensureServerImage(entry, adapterFor(entry.family), log))),
   );
 
-  if (opts.capture) await ensureRelayImage(log);
+  await Promise.all([ensureDnsImage(log), opts.capture ? ensureRelayImage(log) : undefined]);
   const ca = await createCa({ tld: "example" });
   if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
   const password = randomBytes(9).toString("base64url");
@@ -107,54 +112,82 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   const installed = new Map<string, string>();
 
   const relays = new Set<StartedRelay>();
-  const startStage = async (stage: Stage): Promise<{ instances: Map<string, StartedInstance>; relay?: StartedRelay }> => {
-    const started = new Map<string, StartedInstance>();
-    const tls = await issueCertificates(stage, ca, opts.keepKeysDir);
+  const issuing = limiter(1);
+  /** Starts a stage's relay, then boots its servers in parallel without waiting for them: one promise per instance. */
+  const startStage = async (stage: Stage): Promise<{ starts: Map<string, Promise<StartedInstance>>; relay?: StartedRelay }> => {
+    const tls = new Map<string, HostCertificate>();
+    // Certificates one instance at a time, busiest first: the first server boots
+    // after its own certificates, not after all of the stage's (392 take ~2 s).
+    const issue = (hosts: PlannedHost[]) =>
+      issuing(async () => {
+        for (const [domain, c] of await issueCertificates(hosts.filter((h) => !tls.has(h.domain)), ca, opts.keepKeysDir)) tls.set(domain, c);
+      });
+    const dns = [(await nameServerStarting).ip];
     let relay: StartedRelay | undefined;
     if (opts.capture) {
+      // The relay presents every domain's certificate: all of them first.
+      await issue(stage.instances.flatMap((pi) => pi.hosts));
       const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
-      relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}` });
+      relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}`, dns });
       relays.add(relay);
     }
-    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
-    const results = await Promise.allSettled(
-      stage.instances.map(async (pi) => {
-        const inst = await startPlanned(pi, entries, images, tls, ca.trustBundle, password, startOpts);
+    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, dns, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
+    // A stage's boots compete for the CPU: the servers most cells wait for boot
+    // first, the others (e.g. the second instances for self-pairs) while cells run.
+    const booting = limiter(bootConcurrency());
+    const starts = new Map<string, Promise<StartedInstance>>();
+    for (const pi of busiestFirst(stage.instances, stage.cells)) {
+      const certified = issue(pi.hosts);
+      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, startOpts))).then((inst) => {
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
         stats.instances.push(pi.key);
-        started.set(pi.key, inst);
-      }),
-    );
-    const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-    if (failed) {
-      await stopAll(started.values());
-      if (relay) await (relays.delete(relay), relay.stop());
-      throw failed.reason;
+        return inst;
+      });
+      p.catch(() => {}); // observed by the cells that wait for it, and by the stage's teardown
+      starts.set(pi.key, p);
     }
-    return { instances: started, relay };
+    return { starts, relay };
   };
   const stopAll = async (instances: Iterable<StartedInstance>) => {
     await Promise.all([...instances].map(async (i) => (running.delete(i), i.stop())));
   };
 
-  /** Runs a stage's cells; each attempt is handed on as soon as its cell is done (progress). */
+  /**
+   * Runs a stage's cells, each as soon as both its servers are up; each attempt is
+   * handed on when its cell is done (progress). A server that fails to start stops
+   * the stage: cells already running finish, then its error is thrown.
+   */
   const runStage = async (stage: Stage, report: boolean, onAttempt: (spec: CellSpec, a: Attempt) => void): Promise<void> => {
-    const { instances, relay } = await startStage(stage);
+    const { starts, relay } = await startStage(stage);
+    const both = (cell: PlannedCell) => Promise.all([starts.get(cell.initiator.instance)!, starts.get(cell.receiver.instance)!]);
+    // A server whose last cell is done is removed at once, behind the cells still running.
+    const cellsLeft = new Map<string, number>();
+    for (const c of stage.cells) for (const k of [c.initiator.instance, c.receiver.instance]) cellsLeft.set(k, (cellsLeft.get(k) ?? 0) + 1);
+    const early: Promise<void>[] = [];
     try {
-      await pool(stage.cells, isolation === "vhost" ? concurrency : 1, async (cell) => {
+      await poolWhenReady(stage.cells, isolation === "vhost" ? concurrency : 1, both, async (cell) => {
         if (report) opts.onCellStart?.(cell.spec);
-        onAttempt(cell.spec, await runCell(cell, instances, ca.trustBundle, timeouts, relay));
+        const [ia, ib] = await both(cell);
+        onAttempt(cell.spec, await runCell(cell, ia, ib, ca.trustBundle, timeouts, relay));
+        for (const [k, inst] of [[cell.initiator.instance, ia], [cell.receiver.instance, ib]] as const) {
+          cellsLeft.set(k, cellsLeft.get(k)! - 1);
+          if (cellsLeft.get(k) === 0) early.push(stopAll([inst]));
+        }
       });
     } finally {
-      await stopAll(instances.values());
+      await Promise.all(early);
+      // A server still booting is waited for, so that nothing started is left behind.
+      const settled = await Promise.allSettled(starts.values());
+      await stopAll(settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
       if (relay) await (relays.delete(relay), relay.stop());
     }
   };
 
   const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (spec: CellSpec, a: Attempt) => void) => {
-    const numbered = specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 }));
+    // Numbers (domains) follow the scenario; the order only puts slow cells first, in both modes.
+    const numbered = slowFirst(specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 })));
     const stages = plan(numbered, { isolation, prefix });
     if (isolation === "vhost") {
       const keys = stages[0].instances.map((i) => i.key);
@@ -171,6 +204,9 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     return all;
   };
 
+  // One name server per run, started with the first stage (docker/dns.ts).
+  const nameServerStarting = startDns({ runId: opts.runId, network: networkName, log });
+  nameServerStarting.catch(() => {});
   try {
     const first = new Map<CellSpec, Attempt>();
     const results = new Map<CellSpec, CellResult>();
@@ -196,6 +232,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   } finally {
     await stopAll([...running]);
     await Promise.all([...relays].map((r) => r.stop()));
+    await nameServerStarting.then((ns) => ns.stop(), () => {});
     await d.getNetwork(networkName).remove().catch(() => {});
     await removeRun(opts.runId).catch(() => {});
   }
@@ -209,9 +246,8 @@ async function keepCa(dir: string, ca: TestCa): Promise<void> {
   await writeFile(join(dir, "ca.key"), ca.key, { mode: 0o600 });
 }
 
-/** Every host of a stage gets its certificate before anything starts (the relay needs them all). */
-async function issueCertificates(stage: Stage, ca: TestCa, keepKeysDir: string | undefined): Promise<Map<string, HostCertificate>> {
-  const hosts = stage.instances.flatMap((pi) => pi.hosts);
+/** Certificates for the given hosts (and with --keep, their files). */
+async function issueCertificates(hosts: PlannedHost[], ca: TestCa, keepKeysDir: string | undefined): Promise<Map<string, HostCertificate>> {
   const issued = await Promise.all(
     hosts.map(async (h) => {
       const tls = await ca.issue(h.domain, h.certificate);
@@ -243,13 +279,12 @@ async function startPlanned(
 /** Probes one cell and reads both servers' logs for its domains. */
 async function runCell(
   cell: PlannedCell,
-  instances: Map<string, StartedInstance>,
+  ia: StartedInstance,
+  ib: StartedInstance,
   ca: string,
   timeouts: ProbeTimeouts,
   relay?: StartedRelay,
 ): Promise<Attempt> {
-  const ia = instances.get(cell.initiator.instance)!;
-  const ib = instances.get(cell.receiver.instance)!;
   const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
   const marks = [ia.logs.mark(), ib.logs.mark(), relay?.logs.mark() ?? 0];
   const t0 = Date.now();
@@ -259,20 +294,38 @@ async function runCell(
     return dead.length ? `server ${dead.join(", ")} is no longer running` : undefined;
   };
   try {
-    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts);
+    const names = [domains.initiator, domains.receiver];
+    // B's log says when its connection back to A failed: no ping reply can come after that.
+    const replyPathFailed = () =>
+      connectionFailed(ib.spec.adapter.parseAuthEvents(linesFor(ib.logs.since(marks[1]), names)), domains.receiver, domains.initiator)
+        ? `no reply: ${domains.receiver} logged that its connection to ${domains.initiator} failed`
+        : undefined;
+    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed);
     // A server that died during the probe explains a bounce or a timeout ("connection
     // refused"): that is no federation verdict, the cell is an error naming it.
     if (message.status !== "delivered" || ping.status !== "result") {
       const dead = await deadServers();
       if (dead) return { outcome: "error", error: dead, domains, durationMs: Date.now() - t0 };
     }
-    // Give the servers a moment to write the lines about what just happened.
-    await new Promise((r) => setTimeout(r, 250));
-    const names = [domains.initiator, domains.receiver];
-    const la = linesFor(ia.logs.since(marks[0]), names);
-    const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+    // The servers' lines about what just happened reach us a moment after the probe
+    // ends: wait for both receivers' verdicts on a cell that worked, else 250 ms.
+    const read = () => {
+      const la = linesFor(ia.logs.since(marks[0]), names);
+      const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+      return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
+    };
+    const complete = (r: ReturnType<typeof read>) =>
+      message.status === "delivered" && ping.status === "result" && !relay && ia !== ib &&
+      hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
+    const until = Date.now() + 250;
+    let r = read();
+    while (!complete(r) && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 25));
+      r = read();
+    }
+    const { la, lb } = r;
     // The receiver's words first: it is the side that judged the certificate.
-    const events = [...ib.spec.adapter.parseAuthEvents(lb), ...ia.spec.adapter.parseAuthEvents(la)];
+    const events = [...r.eb, ...r.ea];
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
     const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];

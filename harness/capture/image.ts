@@ -8,9 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type Dockerode from "dockerode";
-import { docker } from "../docker/client.ts";
-import { ensureBaseImage } from "../docker/base-images.ts";
-import { buildImage, IMAGES_DIR, imagePresent } from "../docker/images.ts";
+import { buildImage, ensureImage, IMAGES_DIR } from "../docker/images.ts";
 
 export const RELAY_DIR = join(IMAGES_DIR, "relay");
 const SUITE = "bookworm";
@@ -61,23 +59,8 @@ async function build(d: Dockerode, tag: string): Promise<void> {
   }
 }
 
-let pending: Promise<string> | undefined;
-
 /** The relay image's tag, building it (and debian:bookworm if needed) on first use. */
 export function ensureRelayImage(log: (s: string) => void = () => {}): Promise<string> {
   const tag = relayImageTag();
-  if (!pending) {
-    pending = (async () => {
-      const d = await docker();
-      if (await imagePresent(tag)) return tag;
-      await ensureBaseImage(SUITE, log);
-      const t0 = Date.now();
-      log(`building ${tag}…`);
-      await build(d, tag);
-      log(`built ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return tag;
-    })();
-    pending.catch(() => (pending = undefined));
-  }
-  return pending;
+  return ensureImage(tag, { suite: SUITE, what: "", build: (d) => build(d, tag), log });
 }

@@ -3,7 +3,8 @@
 // forwards each s2s connection to the domain's `upstream` (the real server's
 // alias, e.g. `upstream.<domain>`) and writes what it saw as JSON lines, which
 // land in a LogBuffer: read them with captureFor() from transcript.ts.
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { Wait, type StartedTestContainer } from "testcontainers";
+import { RunContainer } from "../docker/dns.ts";
 import type { HostCertificate } from "../servers/adapter.ts";
 import { LogBuffer } from "../logbuffer.ts";
 import { runLabels } from "../docker/labels.ts";
@@ -32,6 +33,8 @@ export interface StartRelayOptions {
   /** Container name suffix, unique in the run (default `relay`). */
   key?: string;
   readyTimeoutMs?: number;
+  /** The run's name server (docker/dns.ts). */
+  dns?: string[];
 }
 
 export interface StartedRelay {
@@ -61,7 +64,8 @@ export async function startRelay(opts: StartRelayOptions): Promise<StartedRelay>
   const logs = new LogBuffer();
   const t0 = Date.now();
   const name = `s2s-matrix-${opts.runId}-${(opts.key ?? "relay").replace(/[^a-zA-Z0-9_.-]/g, "-")}`.slice(0, 120);
-  const container = new GenericContainer(image)
+  const container = new RunContainer(image)
+    .withDns(opts.dns)
     .withName(name)
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.instance": opts.key ?? "relay" })
     .withNetworkMode(opts.network)
@@ -85,7 +89,7 @@ export async function startRelay(opts: StartRelayOptions): Promise<StartedRelay>
     logs,
     container: started,
     stop: async () => {
-      await started.stop({ remove: true, removeVolumes: true, timeout: 2_000 }).catch(() => {});
+      await started.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => {});
     },
   };
 }

@@ -97,24 +97,24 @@ function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } 
 
 const pending = new Map<string, Promise<string>>();
 
-/** Returns the image tag for the entry, building it (and its base image) if needed. */
-export function ensureServerImage(entry: CatalogEntry, adapter: ServerAdapter, log: (s: string) => void = () => {}): Promise<string> {
-  const tag = imageTag(entry, adapter);
+/**
+ * The image `tag`, built by `build` (on `suite`'s base image) unless present.
+ * Asked for concurrently, it is built once; a failed build is tried again on the next call.
+ */
+export function ensureImage(
+  tag: string,
+  o: { suite: string; what: string; build: (d: Dockerode) => Promise<void>; log?: (s: string) => void },
+): Promise<string> {
+  const log = o.log ?? (() => {});
   let p = pending.get(tag);
   if (!p) {
     p = (async () => {
       const d = await docker();
       if (await imagePresent(tag)) return tag;
-      if (entry.source.kind === "upstream") {
-        throw new EnvironmentError(
-          `image ${tag} for ${entry.family}@${entry.version} is not present and s2s-matrix does not pull upstream images itself`,
-          `docker pull ${tag} (or docker load it), or mark the server optional in the scenario`,
-        );
-      }
-      await ensureBaseImage(baseSuite(entry.source.suite), log);
+      await ensureBaseImage(o.suite, log);
       const t0 = Date.now();
-      log(`building ${tag} from Debian ${entry.source.suite}…`);
-      await build(d, entry as CatalogEntry & { source: { kind: "debian" } }, adapter, tag);
+      log(`building ${tag}${o.what}…`);
+      await o.build(d);
       log(`built ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return tag;
     })();
@@ -122,4 +122,25 @@ export function ensureServerImage(entry: CatalogEntry, adapter: ServerAdapter, l
     p.catch(() => pending.delete(tag));
   }
   return p;
+}
+
+/** Returns the image tag for the entry, building it (and its base image) if needed. */
+export function ensureServerImage(entry: CatalogEntry, adapter: ServerAdapter, log: (s: string) => void = () => {}): Promise<string> {
+  const tag = imageTag(entry, adapter);
+  const source = entry.source;
+  if (source.kind === "upstream") {
+    return imagePresent(tag).then((present) => {
+      if (present) return tag;
+      throw new EnvironmentError(
+        `image ${tag} for ${entry.family}@${entry.version} is not present and s2s-matrix does not pull upstream images itself`,
+        `docker pull ${tag} (or docker load it), or mark the server optional in the scenario`,
+      );
+    });
+  }
+  return ensureImage(tag, {
+    suite: baseSuite(source.suite),
+    what: ` from Debian ${source.suite}`,
+    build: (d) => build(d, entry as CatalogEntry & { source: { kind: "debian" } }, adapter, tag),
+    log,
+  });
 }

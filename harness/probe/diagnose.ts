@@ -15,6 +15,24 @@ export function authMethod(events: AuthEvent[], from: string, to: string): AuthM
   return "none";
 }
 
+/**
+ * Whether the receiving server's own events (`from → to`) hold its verdict on the
+ * stream: lines it writes before the verdict (SASL EXTERNAL accepted) precede it,
+ * so nothing later can change the direction's auth method.
+ */
+export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string): boolean {
+  return receiverEvents.some((e) => e.from === from && e.to === to && /^(external-ok|dialback-ok|connection-ok)$/.test(e.kind));
+}
+
+/**
+ * Whether the receiver's own events show that its connection back to the
+ * initiator (`from` → `to`) failed for good: its queued stanzas were answered
+ * with errors, or it bounces whatever it has for the initiator.
+ */
+export function connectionFailed(receiverEvents: AuthEvent[], from: string, to: string): boolean {
+  return receiverEvents.some((e) => e.kind === "connection-failed" && e.to === to && (e.from === from || e.from === ""));
+}
+
 /** The first failure the logs give for the direction, in the receiving server's words when there are some. */
 export function failureReason(events: AuthEvent[], from: string, to: string): string | undefined {
   const failures = events.filter((e) => matches(e, from, to, false) && /failed/.test(e.kind) && e.reason);

@@ -95,20 +95,46 @@ export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: num
   });
 }
 
-/** XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. */
-export async function ping(a: XmppClient, toDomain: string, ms: number): Promise<PingResult> {
+/**
+ * XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. An iq
+ * result that B cannot deliver is dropped, never bounced, so without `abandon`
+ * a one-way pair costs the whole timeout; `abandon` (asked every 100 ms) ends
+ * the wait early with its reason once no reply can come.
+ */
+export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?: () => string | undefined): Promise<PingResult> {
   const t0 = Date.now();
+  let poll: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<string>((resolve) => {
+    if (abandon) poll = setInterval(() => {
+      const why = abandon();
+      if (why) resolve(why);
+    }, 100);
+  });
   try {
-    await a.iqCaller.request(xml("iq", { type: "get", to: toDomain }, xml("ping", { xmlns: "urn:xmpp:ping" })), ms);
+    const request = a.iqCaller.request(xml("iq", { type: "get", to: toDomain }, xml("ping", { xmlns: "urn:xmpp:ping" })), ms);
+    const why = await Promise.race([request.then(() => undefined), gaveUp]);
+    if (why) return { status: "timeout", text: why, ms: Date.now() - t0 };
     return { status: "result", ms: Date.now() - t0 };
   } catch (e: any) {
     if (e?.name === "StanzaError") return { status: "error", condition: e.condition, text: e.text || undefined, ms: Date.now() - t0 };
     return { status: "timeout", ms: Date.now() - t0 };
+  } finally {
+    clearInterval(poll);
   }
 }
 
-/** Message and ping of one directed pair, run together (both are bounded). */
-export async function probePair(initiator: Endpoint, receiver: Endpoint, ca: string, t: ProbeTimeouts = DEFAULT_TIMEOUTS): Promise<{ message: MessageResult; ping: PingResult }> {
+/**
+ * Message and ping of one directed pair, run together (both are bounded).
+ * `replyPathFailed` says why B can no longer answer A (from B's log); it ends the
+ * ping wait early, once the message has been delivered.
+ */
+export async function probePair(
+  initiator: Endpoint,
+  receiver: Endpoint,
+  ca: string,
+  t: ProbeTimeouts = DEFAULT_TIMEOUTS,
+  replyPathFailed?: () => string | undefined,
+): Promise<{ message: MessageResult; ping: PingResult }> {
   let a: XmppClient | undefined;
   let b: XmppClient | undefined;
   try {
@@ -119,12 +145,14 @@ export async function probePair(initiator: Endpoint, receiver: Endpoint, ca: str
     if (rb.status === "rejected" || !b) throw (rb as PromiseRejectedResult).reason;
     // An available resource makes the server deliver to the client instead of storing offline.
     await b.send(xml("presence"));
+    let delivered = false;
     const [message, pingResult] = await Promise.all([
-      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs),
-      ping(a!, receiver.domain, t.pingMs),
+      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m)),
+      ping(a!, receiver.domain, t.pingMs, replyPathFailed && (() => (delivered ? replyPathFailed() : undefined))),
     ]);
     return { message, ping: pingResult };
   } finally {
-    await stopQuietly(a, b);
+    // Not awaited: the verdict is in, and a logout (~0.1 s) would only delay the next cell.
+    void stopQuietly(a, b);
   }
 }

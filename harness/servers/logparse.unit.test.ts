@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
-import { authMethod, diagnose, failureReason } from "../probe/diagnose.ts";
+import { authMethod, connectionFailed, diagnose, failureReason, hasVerdict } from "../probe/diagnose.ts";
 import type { AuthEvent } from "../types.ts";
 
 const lines = (name: string): string[] =>
@@ -84,5 +84,31 @@ describe("diagnosis of a cell from both servers' lines", () => {
   test("delivered without any auth line is 'unknown', never a guess", () => {
     const d = diagnose([], "x-a.example", "x-b.example", { status: "delivered", ms: 1 }, { status: "result", ms: 1 });
     expect(d.auth.outbound).toBe("unknown");
+  });
+});
+
+describe("when a cell's servers have said enough", () => {
+  const of = (cell: string, fam: "prosody" | "ejabberd") => (fam === "prosody" ? parseProsodyAuthEvents : parseEjabberdAuthEvents)(lines(`${cell}.${fam}`));
+
+  test("a receiver's verdict on a stream: both directions of a rescued pair, none on a refused one", () => {
+    expect(hasVerdict(of("p13-to-e23-dialback", "ejabberd"), "c101-a.example", "c101-b.example")).toBe(true);
+    expect(hasVerdict(of("p13-to-e23-dialback", "prosody"), "c101-b.example", "c101-a.example")).toBe(true);
+    expect(hasVerdict(of("p13-to-e23-fails", "ejabberd"), "c102-a.example", "c102-b.example")).toBe(false);
+    expect(hasVerdict(of("e23-to-p12-oneway", "ejabberd"), "c114-b.example", "c114-a.example")).toBe(false);
+  });
+
+  test("the reply path failed for good: Prosody flushed its queue with errors", () => {
+    const ev = of("e23-to-p12-oneway", "prosody");
+    expect(connectionFailed(ev, "c114-b.example", "c114-a.example")).toBe(true);
+    expect(connectionFailed(ev, "c114-a.example", "c114-b.example")).toBe(false);
+    expect(connectionFailed(of("p13-to-e23-dialback", "prosody"), "c101-b.example", "c101-a.example")).toBe(false);
+  });
+
+  test("the reply path failed for good: ejabberd bounces what it has for the initiator", () => {
+    const ev = parseEjabberdAuthEvents([
+      "2026-12-01 19:04:31.346158+00:00 [warning] Failed to establish outbound s2s connection c166-b.example -> c166-a.example: authentication failed; bouncing for 68 seconds",
+    ]);
+    expect(connectionFailed(ev, "c166-b.example", "c166-a.example")).toBe(true);
+    expect(connectionFailed(ev, "c16-b.example", "c16-a.example")).toBe(false);
   });
 });

@@ -6,6 +6,9 @@ home=/var/lib/ejabberd
 if [ ! -s "$home/.erlang.cookie" ]; then
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$home/.erlang.cookie"
 fi
+# Erlang's schedulers spin while idle by default: with a dozen servers on two
+# cores that spinning took CPU from the servers with work to do.
+echo 'ERL_OPTIONS="$ERL_OPTIONS +sbwt none +sbwtdcpu none +sbwtdio none"' >> /etc/ejabberd/ejabberdctl.cfg
 mkdir -p /run/ejabberd
 chown -R ejabberd:ejabberd "$home" /var/log/ejabberd /etc/ejabberd /run/ejabberd
 chmod 0400 "$home/.erlang.cookie"

@@ -1,0 +1,86 @@
+// The order cells run in. It never changes a cell's outcome (every cell has its own
+// virtual hosts); it only decides how soon the run is over.
+import type { CellSpec } from "./types.ts";
+
+/**
+ * Runs `fn` over items, at most `n` at a time, each once `ready(item)` has
+ * resolved: an item whose servers are up starts while other servers still
+ * boot. Among ready items the earlier in `items` goes first. When a `ready`
+ * promise rejects no further item starts; the items already running finish,
+ * then the rejection is thrown.
+ */
+export async function poolWhenReady<T>(
+  items: T[],
+  n: number,
+  ready: (item: T) => Promise<unknown>,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  const waiting = items.map((item) => ({ item, ok: false }));
+  let failure: { reason: unknown } | undefined;
+  let wake = () => {};
+  let changed = new Promise<void>((r) => (wake = r));
+  const signal = () => {
+    const w = wake;
+    changed = new Promise<void>((r) => (wake = r));
+    w();
+  };
+  for (const w of waiting) {
+    ready(w.item).then(
+      () => ((w.ok = true), signal()),
+      (reason) => ((failure ??= { reason }), signal()),
+    );
+  }
+  const worker = async () => {
+    while (waiting.length && !failure) {
+      const i = waiting.findIndex((w) => w.ok);
+      if (i < 0) {
+        await changed;
+        continue;
+      }
+      await fn(waiting.splice(i, 1)[0].item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+  if (failure) throw failure.reason;
+}
+
+const sideKey = (s: CellSpec["initiator"]) => `${s.server}|${s.certificate}|${s.dialback}`;
+
+/**
+ * Cells expected to wait out the ping timeout first, so they do not form the tail
+ * of the run: a cell expected to federate whose reply path is expected to fail
+ * (its ping needs B→A: the reverse cell is expected to fail, or the cell expects
+ * its ping to fail). Otherwise the given order is kept.
+ */
+export function slowFirst<T extends { spec: CellSpec }>(cells: T[]): T[] {
+  const expectedFails = new Set(
+    cells.filter((c) => c.spec.expected.outcome === "fails").map((c) => `${sideKey(c.spec.initiator)}>${sideKey(c.spec.receiver)}`),
+  );
+  const slow = (c: T) =>
+    c.spec.expected.outcome === "federates" &&
+    (c.spec.expected.ping === "fails" || expectedFails.has(`${sideKey(c.spec.receiver)}>${sideKey(c.spec.initiator)}`));
+  return [...cells.filter(slow), ...cells.filter((c) => !slow(c))];
+}
+
+/** At most `n` of the functions given to it run at once; the others wait in the order given. */
+export function limiter(n: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (active >= n) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
+/** Instances by how many cells wait for them, most first: they boot first when boots are limited. */
+export function busiestFirst<I extends { key: string }>(instances: I[], cells: { initiator: { instance: string }; receiver: { instance: string } }[]): I[] {
+  const load = new Map<string, number>();
+  for (const c of cells) for (const k of [c.initiator.instance, c.receiver.instance]) load.set(k, (load.get(k) ?? 0) + 1);
+  return [...instances].sort((a, b) => (load.get(b.key) ?? 0) - (load.get(a.key) ?? 0));
+}

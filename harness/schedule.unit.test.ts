@@ -1,0 +1,114 @@
+import { describe, expect, test } from "vitest";
+import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
+import type { CellSide, CellSpec, Expectation } from "./types.ts";
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const deferred = () => {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+};
+
+describe("poolWhenReady: cells start as soon as their servers are up", () => {
+  test("a ready item goes before an earlier one still waiting; all run", async () => {
+    const gates = { a: deferred(), b: deferred(), c: deferred() };
+    const order: string[] = [];
+    const done = poolWhenReady(["a", "b", "c"] as const, 1, (k) => gates[k].promise, async (k) => void order.push(k));
+    gates.c.resolve();
+    await tick();
+    gates.a.resolve();
+    gates.b.resolve();
+    await done;
+    expect(order).toEqual(["c", "a", "b"]);
+  });
+
+  test("never more than n at once", async () => {
+    let active = 0;
+    let peak = 0;
+    await poolWhenReady([1, 2, 3, 4, 5, 6], 2, async () => {}, async () => {
+      peak = Math.max(peak, ++active);
+      await tick();
+      active--;
+    });
+    expect(peak).toBe(2);
+  });
+
+  test("a server that fails to start: nothing new starts, running items finish, then its error", async () => {
+    const up = deferred();
+    const broken = deferred();
+    const finished: number[] = [];
+    const run = poolWhenReady([1, 2, 3], 3, (n) => (n === 1 ? up.promise : broken.promise), async (n) => {
+      await tick();
+      finished.push(n);
+    });
+    up.resolve();
+    await new Promise((r) => setTimeout(r, 1));
+    broken.reject(new Error("prosody@13.0.7#1 did not become ready"));
+    await expect(run).rejects.toThrow(/did not become ready/);
+    expect(finished).toEqual([1]);
+  });
+});
+
+const side = (server: string, certificate: CellSide["certificate"] = "server-only", dialback: CellSide["dialback"] = "off"): CellSide => ({ server, certificate, dialback });
+const cell = (a: CellSide, b: CellSide, expected: Partial<Expectation>): { spec: CellSpec } => ({
+  spec: { id: `${a.server} → ${b.server}`, scenario: "t", initiator: a, receiver: b, expected: { outcome: "federates", source: "default", ...expected } },
+});
+
+describe("slowFirst: cells that must wait out the ping timeout go first", () => {
+  test("a pair whose reverse is expected to fail, and a cell expecting its ping to fail, lead; the rest keep their order", () => {
+    const p = side("prosody@13.0.7");
+    const e = side("ejabberd@23.01");
+    const cells = [
+      cell(p, p, {}),
+      cell(p, e, { outcome: "fails" }), // e refuses p: so e → p is one-way
+      cell(e, p, {}),
+      cell(side("prosody@0.12.3"), p, {}),
+      cell(p, side("prosody@0.12.3"), { ping: "fails" }),
+    ];
+    expect(slowFirst(cells).map((c) => cells.indexOf(c))).toEqual([2, 4, 0, 1, 3]);
+  });
+
+  test("the reverse must match certificate and dialback too", () => {
+    const cells = [cell(side("a@1"), side("b@1"), {}), cell(side("b@1", "dual-eku"), side("a@1"), { outcome: "fails" })];
+    expect(slowFirst(cells)).toEqual(cells);
+  });
+});
+
+describe("limiter and busiestFirst: how servers boot", () => {
+  test("at most n run at once, the others in the order given", async () => {
+    const limit = limiter(2);
+    const started: number[] = [];
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        limit(async () => {
+          started.push(n);
+          peak = Math.max(peak, ++active);
+          await tick();
+          active--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test("a failure frees its slot", async () => {
+    const limit = limiter(1);
+    await expect(limit(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(limit(async () => 7)).resolves.toBe(7);
+  });
+
+  test("the instance most cells wait for boots first", () => {
+    const inst = [{ key: "p#2" }, { key: "p#1" }, { key: "e#1" }];
+    const cells = [
+      { initiator: { instance: "p#2" }, receiver: { instance: "p#1" } },
+      { initiator: { instance: "p#1" }, receiver: { instance: "e#1" } },
+      { initiator: { instance: "e#1" }, receiver: { instance: "p#1" } },
+    ];
+    expect(busiestFirst(inst, cells).map((i) => i.key)).toEqual(["p#1", "e#1", "p#2"]);
+  });
+});
