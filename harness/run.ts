@@ -103,11 +103,16 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   );
 
   await Promise.all([ensureDnsImage(log), opts.capture ? ensureRelayImage(log) : undefined]);
-  const ca = await createCa({ tld: "example" });
-  if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
-  const password = randomBytes(9).toString("base64url");
+  const creatingCa = createCa({ tld: "example" });
+  creatingCa.catch(() => {}); // awaited below
   const networkName = `s2s-matrix-${opts.runId}`;
   await d.createNetwork({ Name: networkName, Driver: "bridge", Labels: runLabels(opts.runId), CheckDuplicate: true });
+  // One name server per run (docker/dns.ts), starting while the CA is made.
+  const nameServerStarting = startDns({ runId: opts.runId, network: networkName, log });
+  nameServerStarting.catch(() => {}); // awaited by the first server, and at the end
+  const ca = await creatingCa;
+  if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
+  const password = randomBytes(9).toString("base64url");
   const running = new Set<StartedInstance>();
   const installed = new Map<string, string>();
 
@@ -122,23 +127,23 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       issuing(async () => {
         for (const [domain, c] of await issueCertificates(hosts.filter((h) => !tls.has(h.domain)), ca, opts.keepKeysDir)) tls.set(domain, c);
       });
-    const dns = [(await nameServerStarting).ip];
+    const dns = async () => [(await nameServerStarting).ip];
     let relay: StartedRelay | undefined;
     if (opts.capture) {
       // The relay presents every domain's certificate: all of them first.
       await issue(stage.instances.flatMap((pi) => pi.hosts));
       const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
-      relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}`, dns });
+      relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}`, dns: await dns() });
       relays.add(relay);
     }
-    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, dns, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
+    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
     // A stage's boots compete for the CPU: the servers most cells wait for boot
     // first, the others (e.g. the second instances for self-pairs) while cells run.
     const booting = limiter(bootConcurrency());
     const starts = new Map<string, Promise<StartedInstance>>();
     for (const pi of busiestFirst(stage.instances, stage.cells)) {
       const certified = issue(pi.hosts);
-      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, startOpts))).then((inst) => {
+      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, { ...startOpts, dns: await dns() }))).then((inst) => {
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
@@ -204,9 +209,6 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     return all;
   };
 
-  // One name server per run, started with the first stage (docker/dns.ts).
-  const nameServerStarting = startDns({ runId: opts.runId, network: networkName, log });
-  nameServerStarting.catch(() => {});
   try {
     const first = new Map<CellSpec, Attempt>();
     const results = new Map<CellSpec, CellResult>();
