@@ -297,9 +297,15 @@ async function runCell(
   };
   try {
     const names = [domains.initiator, domains.receiver];
+    /** Both servers' lines about this cell so far, and the auth events in them. */
+    const read = () => {
+      const la = linesFor(ia.logs.since(marks[0]), names);
+      const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+      return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
+    };
     // B's log says when its connection back to A failed: no ping reply can come after that.
     const replyPathFailed = () =>
-      connectionFailed(ib.spec.adapter.parseAuthEvents(linesFor(ib.logs.since(marks[1]), names)), domains.receiver, domains.initiator)
+      connectionFailed(read().eb, domains.receiver, domains.initiator)
         ? `no reply: ${domains.receiver} logged that its connection to ${domains.initiator} failed`
         : undefined;
     const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed);
@@ -311,11 +317,6 @@ async function runCell(
     }
     // The servers' lines about what just happened reach us a moment after the probe
     // ends: wait for both receivers' verdicts on a cell that worked, else 250 ms.
-    const read = () => {
-      const la = linesFor(ia.logs.since(marks[0]), names);
-      const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
-      return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
-    };
     const complete = (r: ReturnType<typeof read>) =>
       message.status === "delivered" && ping.status === "result" && !relay && ia !== ib &&
       hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
