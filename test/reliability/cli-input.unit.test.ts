@@ -47,7 +47,8 @@ certificates: [server-only]
 dialback: [off]
 `;
 
-describe("malformed scenarios: exit 2 with file, line, field, what was found and what is allowed", () => {
+// Each case is its own CLI process (~1 s of start-up): run them side by side.
+describe.concurrent("malformed scenarios: exit 2 with file, line, field, what was found and what is allowed", () => {
   // [case, text, line, field, found, allowed]
   const cases: [string, string, number, string, RegExp, RegExp][] = [
     [
@@ -227,7 +228,7 @@ describe("malformed scenarios: exit 2 with file, line, field, what was found and
   }, TIMEOUT);
 });
 
-describe("bad flags: exit 2 before Docker", () => {
+describe.concurrent("bad flags: exit 2 before Docker", () => {
   it.each([
     [["--only", "zzz"], /--only "zzz" matches none of the 4 cells; a cell id looks like "prosody@0\.12\.3 → ejabberd@23\.01/],
     [["--servers", "bogus@1"], new RegExp(`unknown server "bogus@1"; known servers: ${KNOWN_SERVERS.replace(/\./g, "\\.")}`)],
