@@ -145,6 +145,10 @@ export async function probePair(
     if (rb.status === "rejected" || !b) throw (rb as PromiseRejectedResult).reason;
     // An available resource makes the server deliver to the client instead of storing offline.
     await b.send(xml("presence"));
+    // A server handles a session's stanzas in order: once B's ping to its own server is
+    // answered, B's presence has been handled. Without this, a message arriving first
+    // bounced ("User session not found", seen once under load on ejabberd 26.07).
+    await b.iqCaller.request(xml("iq", { type: "get", to: receiver.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), t.loginMs).catch(() => {});
     let delivered = false;
     const [message, pingResult] = await Promise.all([
       sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m)),
