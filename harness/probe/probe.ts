@@ -95,6 +95,9 @@ export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: num
   });
 }
 
+/** An XEP-0199 ping of a server domain. */
+const pingIq = (to: string) => xml("iq", { type: "get", to }, xml("ping", { xmlns: "urn:xmpp:ping" }));
+
 /**
  * XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. An iq
  * result that B cannot deliver is dropped, never bounced, so without `abandon`
@@ -111,7 +114,7 @@ export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?
     }, 100);
   });
   try {
-    const request = a.iqCaller.request(xml("iq", { type: "get", to: toDomain }, xml("ping", { xmlns: "urn:xmpp:ping" })), ms);
+    const request = a.iqCaller.request(pingIq(toDomain), ms);
     const why = await Promise.race([request.then(() => undefined), gaveUp]);
     if (why) return { status: "timeout", text: why, ms: Date.now() - t0 };
     return { status: "result", ms: Date.now() - t0 };
@@ -148,7 +151,7 @@ export async function probePair(
     // A server handles a session's stanzas in order: once B's ping to its own server is
     // answered, B's presence has been handled. Without this, a message arriving first
     // bounced ("User session not found", seen once under load on ejabberd 26.07).
-    await b.iqCaller.request(xml("iq", { type: "get", to: receiver.domain }, xml("ping", { xmlns: "urn:xmpp:ping" })), t.loginMs).catch(() => {});
+    await b.iqCaller.request(pingIq(receiver.domain), t.loginMs).catch(() => {});
     let delivered = false;
     const [message, pingResult] = await Promise.all([
       sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m)),
