@@ -14,9 +14,11 @@ import { cleanupOnExit, stopInProgress } from "./docker/cleanup.ts";
 import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
 import { createProgress } from "./report/progress.ts";
 import { writeReports } from "./report/write.ts";
-import { renderBaselineMarkdown } from "./report/baseline.ts";
+import { compareBaseline, renderBaselineMarkdown } from "./report/baseline.ts";
 import { adapterFor } from "./servers/index.ts";
 import { defaultConcurrency } from "./run.ts";
+import { describeRun, parseShard, selectShard, stampShard } from "./shard.ts";
+import { mergeShards, readShardResults } from "./merge.ts";
 
 const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -48,19 +50,30 @@ program
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
   .option("--capture", "put a TLS-intercepting relay between the servers and record each s2s negotiation decrypted (shown per cell)")
   .option("--keep", "keep the run's CA and leaf keys in a private temporary directory (printed); by default no key is written to disk")
+  .option("--shard <i/n>", "run only the i-th of n parts of the cells (cells of one server pair stay together); combine the parts with s2s-matrix merge")
+  .option("--list", "print the cells and server containers the run (or --shard) would start, and exit without Docker")
   .action(async (files: string[], o) => {
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
-    const prepared = await prepare({ scenarioFiles: files, only: o.only, servers: o.servers });
-    const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    const whole = await prepare({ scenarioFiles: files, only: o.only, servers: o.servers });
+    const shard = o.shard ? selectShard(whole.cells, parseShard(o.shard), o.isolation) : undefined;
+    if (o.list) return out(describeRun(whole.cells, o.isolation, shard));
+    const prepared = shard ? { ...whole, cells: shard.shard.cells } : whole;
+    let baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    if (baseline && shard) {
+      // A shard answers for its own cells only: the others are not "missing" from it.
+      const mine = new Set(prepared.cells.map((c) => c.id));
+      baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.spec.id)) };
+    }
     await docker(err); // exit 3 with the fix before anything else happens
     const runId = newRunId();
     const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
     const uninstall = cleanupOnExit(runId, err);
     const tty = !!process.stderr.isTTY && !process.env.CI;
     const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
-    err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${prepared.cells.length} cells from ${files.join(", ")}`);
+    const part = shard ? `shard ${shard.spec.index}/${shard.spec.count}: ${prepared.cells.length} of ${whole.cells.length} cells` : `${prepared.cells.length} cells`;
+    err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${part} from ${files.join(", ")}`);
     try {
       const run = await runMatrix(prepared, {
         scenarioFiles: files,
@@ -76,6 +89,7 @@ program
         onCellDone: (r) => progress.done(r),
       });
       progress.finish();
+      if (shard) run.results = stampShard(run.results, shard);
       const { files: written } = await writeReports(o.out, run.results, baseline);
       const s = run.results.summary;
       err(`${s.total} cells: ${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky) in ${(run.results.durationMs / 1000).toFixed(1)} s`);
@@ -87,6 +101,26 @@ program
     } finally {
       uninstall();
     }
+  });
+
+program
+  .command("merge")
+  .description("merge the results.json of every shard of a run (run --shard i/n) into the reports of one run")
+  .argument("<results...>", "results.json of each shard, e.g. shard-*/results.json")
+  .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
+  .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
+  .action(async (files: string[], o) => {
+    const shards = await Promise.all(files.map(readShardResults));
+    const results = mergeShards(shards, newRunId());
+    const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    const comparison = baseline ? compareBaseline(results, baseline) : undefined;
+    const { files: written } = await writeReports(o.out, results, baseline);
+    const s = results.summary;
+    err(`merged ${files.length} shards: ${s.total} cells: ${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky)`);
+    for (const c of results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
+    if (comparison) err(renderBaselineMarkdown(comparison));
+    err(`reports: ${written.join(", ")}`);
+    process.exitCode = s.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0 ? 1 : 0;
   });
 
 program

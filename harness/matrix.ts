@@ -9,7 +9,7 @@ import { EnvironmentError, UsageError } from "./errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
 import { compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
-import type { CellSpec, RunResults } from "./types.ts";
+import type { CellResult, CellSpec, RunResults } from "./types.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells"> {
   scenarioFiles: string[];
@@ -145,6 +145,16 @@ export interface MatrixRun {
   exitCode: 0 | 1;
 }
 
+export function summarize(cells: CellResult[]): RunResults["summary"] {
+  return {
+    total: cells.length,
+    asExpected: cells.filter((c) => c.asExpected).length,
+    unexpected: cells.filter((c) => !c.asExpected).length,
+    errors: cells.filter((c) => c.outcome === "error").length,
+    flaky: cells.filter((c) => c.outcome === "flaky").length,
+  };
+}
+
 export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {
   const runId = opts.runId ?? newRunId();
   // Before anything starts: every upstream image must be present (or its server optional).
@@ -161,13 +171,7 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
     startedAt: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     cells,
-    summary: {
-      total: cells.length,
-      asExpected: cells.filter((c) => c.asExpected).length,
-      unexpected: cells.filter((c) => !c.asExpected).length,
-      errors: cells.filter((c) => c.outcome === "error").length,
-      flaky: cells.filter((c) => c.outcome === "flaky").length,
-    },
+    summary: summarize(cells),
   };
   const comparison = opts.baseline ? compareBaseline(results, opts.baseline) : undefined;
   const failed = results.summary.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0;

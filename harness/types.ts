@@ -124,6 +124,42 @@ export interface CellResult {
   /** Why it does not, in words. */
   mismatch?: string;
   durationMs: number;
+  /** Run with --shard (or merged): which shard ran the cell. */
+  shard?: CellShard;
+}
+
+/** Which shard ran a cell, and the cell's place in the whole run (merge restores the order from it). */
+export interface CellShard {
+  /** 1-based. */
+  index: number;
+  /** 1-based place in the whole, unsharded run. */
+  position: number;
+}
+
+/** `run --shard i/n`: which part of the whole run this is (harness/shard.ts). */
+export interface ShardInfo {
+  /** 1-based. */
+  index: number;
+  count: number;
+  /** Cells of the whole, unsharded run. */
+  cells: number;
+  /** Digest of the whole run's cells (scenario, id, expectation): the same in every shard of one run. */
+  digest: string;
+}
+
+/** `merge`: the shard runs a merged run was put together from. */
+export interface MergedFrom {
+  count: number;
+  digest: string;
+  shards: MergedShard[];
+}
+
+export interface MergedShard {
+  index: number;
+  runId: string;
+  startedAt: string;
+  durationMs: number;
+  cells: number;
 }
 
 export interface RunResults {
@@ -136,4 +172,8 @@ export interface RunResults {
   durationMs: number;
   cells: CellResult[];
   summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number };
+  /** A `run --shard i/n`: which part of the whole run. */
+  shard?: ShardInfo;
+  /** A `merge` of shard runs: which ones. */
+  merged?: MergedFrom;
 }

@@ -76,7 +76,7 @@ function checkMembers(members: ts.NodeArray<ts.TypeElement>, s: Schema, where: s
 describe("results.schema.json matches harness/types.ts", () => {
   it("starts at RunResults", () => expect(schema.$ref).toBe("#/$defs/RunResults"));
 
-  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent"];
+  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard"];
   for (const name of interfaces) {
     it(name, () => {
       const d = decls.get(name);
