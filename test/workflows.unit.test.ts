@@ -137,6 +137,33 @@ describe("GitHub workflows", () => {
     expect(junit?.if).toMatch(/^always\(\)/);
   });
 
+  it("matrix-sharded.yml runs the user's own shard command in n jobs and merges them into one published matrix", () => {
+    const wf = parseYaml(readFileSync(join(WORKFLOWS, "matrix-sharded.yml"), "utf8"));
+    const shard = wf.jobs.shard;
+    const n = shard.strategy.matrix.shard.length;
+    expect(n).toBeGreaterThan(1);
+    expect(shard.strategy.matrix.shard).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(shard.strategy["fail-fast"]).toBe(false);
+    const shardSteps = shard.steps as { run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+    expect(shardSteps.map((s) => s.run ?? "")).toContain(
+      "npx s2s-matrix run scenarios/letsencrypt-2026.yaml --shard ${{ matrix.shard }}/${{ strategy.job-total }} --out s2s-matrix-report",
+    );
+    const upload = shardSteps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
+    expect(upload.if).toBe("always()");
+    expect(upload.with?.name).toContain("${{ matrix.shard }}");
+
+    const merge = wf.jobs.merge;
+    expect(merge.needs).toBe("shard");
+    expect(merge.if).toMatch(/!cancelled\(\)/);
+    const steps = merge.steps as { run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+    const download = steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
+    expect(download.with?.pattern).toBe("s2s-shard-*");
+    expect(steps.map((s) => s.run ?? "")).toContain(`npx s2s-matrix merge ${download.with?.path}/*/results.json --out s2s-matrix-report`);
+    expect(steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"))?.if).toBe("always()");
+    expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("always()");
+    expect(steps.find((s) => s.uses?.startsWith("mikepenz/action-junit-report@"))?.if).toMatch(/^always\(\)/);
+  });
+
   // The parser must be able to fail, or the checks above prove nothing.
   it("reports a job without runs-on", async () => {
     const broken = "on: push\njobs:\n  build:\n    steps:\n      - run: echo hi\n";
@@ -187,6 +214,7 @@ describe("action.yml (composite action)", () => {
     const run = steps.find((s) => s.run?.includes("bin/s2s-matrix.js"))!;
     expect(run.run).toContain('args+=(--baseline "$S2S_BASELINE")');
     expect(run.run).toContain('args+=(--servers "$S2S_SERVERS")');
+    expect(run.run).toContain('args+=(--shard "$S2S_SHARD")');
     expect(run.run).toContain('exit "$code"');
     // Summary and artifact happen whatever the CLI's verdict.
     expect(steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"))?.if).toBe("always()");
