@@ -5,13 +5,21 @@
 // the harness and of the containers, the ratio isolated/shared, and fails
 // (exit 1) unless all three produced the identical matrix. Writes the figures
 // to s2s-matrix-report/bench.json.
+//
+// Sharding row: the scenario as 2 and 4 shards (`--shard i/n`), the shards one
+// after another, against the shared run as "1 shard": containers started over
+// all shards, the sum of the shard times, the largest shard's time (the wall
+// time on n runners), and whether the merged matrix is the single run's.
+// `npm run bench [scenario.yaml] --sharding-only` skips the isolated and capture runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
 import { LABEL_RUN, newRunId } from "./docker/labels.ts";
-import { prepare, runMatrix } from "./matrix.ts";
+import { prepare, runMatrix, type Prepared } from "./matrix.ts";
+import { mergeShards } from "./merge.ts";
 import type { Isolation } from "./plan.ts";
-import type { CellResult } from "./types.ts";
+import { selectShard, stampShard } from "./shard.ts";
+import type { CellResult, RunResults } from "./types.ts";
 
 interface Figures {
   mode: Isolation | "vhost+capture";
@@ -62,14 +70,64 @@ function sampleMemory(runId: string) {
 }
 
 const key = (c: CellResult) => `${c.outcome}/${c.auth.outbound}`;
+/** What a merged matrix must share with the single run, per cell. */
+const verdict = (c: CellResult) => JSON.stringify([c.spec.scenario, c.spec.id, c.outcome, c.auth.outbound, c.spec.expected]);
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+interface ShardFigures {
+  shards: number;
+  containersStarted: number;
+  sumSeconds: number;
+  largestSeconds: number;
+  /** Largest shard's time / the single run's. */
+  largestRatio: number;
+  identical: boolean;
+  differ: string[];
+}
+
+/** The scenario as n shards, one after another; the merge compared with the single run. */
+async function shardRow(scenario: string, prepared: Prepared, n: number, single: RunResults): Promise<ShardFigures> {
+  const results: RunResults[] = [];
+  let containers = 0;
+  const times: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const sel = selectShard(prepared.cells, { index: i, count: n });
+    const runId = newRunId();
+    process.stderr.write(`bench: ${scenario} as ${n} shards: shard ${i}/${n}, ${sel.shard.cells.length} cells, ${sel.shard.instances.length} containers …\n`);
+    const uninstall = cleanupOnExit(runId, (s) => process.stderr.write(s + "\n"));
+    const t0 = Date.now();
+    const run = await runMatrix({ ...prepared, cells: sel.shard.cells }, { scenarioFiles: [scenario], runId, retryUnexpected: false });
+    times.push(Date.now() - t0);
+    uninstall();
+    containers += run.stats.containersStarted;
+    results.push(stampShard(run.results, sel));
+  }
+  const merged = mergeShards(results.map((r, i) => ({ file: `shard ${i + 1}/${n}`, results: r })), newRunId());
+  const want = single.cells.map(verdict);
+  const got = merged.cells.map(verdict);
+  const differ = want.flatMap((v, i) => (got[i] === v ? [] : [`cell ${i + 1}: single run ${v}, merged ${got[i] ?? "missing"}`]));
+  const largest = Math.max(...times);
+  return {
+    shards: n,
+    containersStarted: containers,
+    sumSeconds: seconds(times.reduce((a, b) => a + b, 0)),
+    largestSeconds: seconds(largest),
+    largestRatio: Math.round((largest / single.durationMs) * 1000) / 1000,
+    identical: differ.length === 0 && got.length === want.length,
+    differ,
+  };
+}
 
 async function main() {
-  const scenario = process.argv[2] ?? "scenarios/letsencrypt-2026.yaml";
+  const args = process.argv.slice(2);
+  const shardingOnly = args.includes("--sharding-only");
+  const scenario = args.find((a) => !a.startsWith("--")) ?? "scenarios/letsencrypt-2026.yaml";
   const prepared = await prepare({ scenarioFiles: [scenario] });
   const figures: Figures[] = [];
   const matrices: Map<string, string>[] = [];
+  let single: RunResults | undefined;
   // The capture relay's cost shows as a third column: the shared mode with --capture.
-  for (const mode of ["vhost", "container", "vhost+capture"] as const) {
+  for (const mode of shardingOnly ? (["vhost"] as const) : (["vhost", "container", "vhost+capture"] as const)) {
     const runId = newRunId();
     const isolation: Isolation = mode === "container" ? "container" : "vhost";
     process.stderr.write(`bench: ${scenario}, ${prepared.cells.length} cells, ${mode} …\n`);
@@ -91,6 +149,7 @@ async function main() {
     const wall = (Date.now() - t0) / 1000;
     const mem = await stop();
     uninstall();
+    if (mode === "vhost") single = { ...run.results, durationMs: wall * 1000 };
     figures.push({
       mode,
       cells: run.results.cells.length,
@@ -103,6 +162,37 @@ async function main() {
     });
     matrices.push(new Map(run.results.cells.map((c) => [`${c.spec.scenario}\n${c.spec.id}`, key(c)])));
   }
+  // Sharding: the shared run is "1 shard", timed as the shards are (runMatrix, start to end).
+  const oneShard: ShardFigures = {
+    shards: 1,
+    containersStarted: figures[0].containersStarted,
+    sumSeconds: seconds(single!.durationMs),
+    largestSeconds: seconds(single!.durationMs),
+    largestRatio: 1,
+    identical: true,
+    differ: [],
+  };
+  const sharding = [oneShard];
+  for (const n of [2, 4]) sharding.push(await shardRow(scenario, prepared, n, single!));
+  const shardTable = [
+    `| ${scenario}, sharded (shards run one after another) | 1 shard (the shared run) | 2 shards | 4 shards |`,
+    "| --- | ---: | ---: | ---: |",
+    `| containers started, all shards | ${sharding.map((f) => f.containersStarted).join(" | ")} |`,
+    `| sum of shard times (s) | ${sharding.map((f) => f.sumSeconds).join(" | ")} |`,
+    `| largest shard's time (s): the wall time on n runners | ${sharding.map((f) => f.largestSeconds).join(" | ")} |`,
+    `| largest shard / single run | ${sharding.map((f) => `${Math.round(f.largestRatio * 100)} %`).join(" | ")} |`,
+    `| merged matrix identical to the single run (outcome, auth, expectation per cell) | ${sharding.map((f) => (f.identical ? "yes" : `NO: ${f.differ.length} cells differ`)).join(" | ")} |`,
+  ].join("\n");
+  const shardDiffer = sharding.flatMap((f) => f.differ.map((d) => `${f.shards} shards: ${d}`));
+  if (shardingOnly) {
+    process.stdout.write(shardTable + "\n");
+    for (const d of shardDiffer) process.stdout.write(`  differs: ${d}\n`);
+    await mkdir("s2s-matrix-report", { recursive: true });
+    await writeFile("s2s-matrix-report/bench.json", JSON.stringify({ scenario, date: new Date().toISOString(), shared: figures[0], sharding }, null, 2) + "\n");
+    process.exitCode = shardDiffer.length ? 1 : 0;
+    return;
+  }
+
   const [shared, isolated, captured] = figures;
   const differ = [...matrices[0]]
     .filter(([id, v]) => matrices[1].get(id) !== v || matrices[2].get(id) !== v)
@@ -125,14 +215,14 @@ async function main() {
     `| isolated / shared wall time | ${ratio}× | | |`,
     `| identical matrix in all three (outcome + auth per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
   ].join("\n");
-  process.stdout.write(out + "\n");
-  for (const d of differ) process.stdout.write(`  differs: ${d}\n`);
+  process.stdout.write(out + "\n\n" + shardTable + "\n");
+  for (const d of [...differ, ...shardDiffer]) process.stdout.write(`  differs: ${d}\n`);
   await mkdir("s2s-matrix-report", { recursive: true });
   await writeFile(
     "s2s-matrix-report/bench.json",
-    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ }, null, 2) + "\n",
+    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ, sharding }, null, 2) + "\n",
   );
-  process.exitCode = differ.length ? 1 : 0;
+  process.exitCode = differ.length || shardDiffer.length ? 1 : 0;
 }
 
 await main();
