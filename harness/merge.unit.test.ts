@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { mergeShards, type ShardResults } from "./merge.ts";
 import { summarize } from "./matrix.ts";
@@ -5,6 +7,10 @@ import { renderMarkdown } from "./report/markdown.ts";
 import { sampleResults } from "./report/fixtures.ts";
 import { selectShard, stampShard } from "./shard.ts";
 import type { RunResults } from "./types.ts";
+import { renderJson } from "./report/json.ts";
+
+const schema = JSON.parse(readFileSync(new URL("./report/results.schema.json", import.meta.url), "utf8"));
+const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
 
 const WHOLE = sampleResults();
 
@@ -45,6 +51,13 @@ describe("mergeShards", () => {
     // The matrix reads the same as the whole run's (the header names another run).
     const body = (r: RunResults) => renderMarkdown(r).split("\n").slice(5).join("\n");
     expect(body(merged)).toBe(body(WHOLE));
+  });
+
+  it("shard results and the merged results validate against results.schema.json", () => {
+    const shards = shardsOf(WHOLE, 3);
+    for (const r of [...shards.map((s) => s.results), mergeShards(shards, "m")]) {
+      expect(validate(JSON.parse(renderJson(r))), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    }
   });
 
   it("one shard of one is the whole run", () => {
