@@ -57,6 +57,18 @@ describe("s2s-matrix run --shard / --list, s2s-matrix merge (no Docker)", () => 
     expect(r.stderr).toContain("merged 3 shards: 8 cells: 5 as expected, 3 unexpected");
   }, 90_000);
 
+  it("merge --baseline names a cell that federated in the baseline and fails in the merged run", async () => {
+    const baseline = structuredClone(sampleResults()); // its cells are shared fixtures
+    const failing = baseline.cells.find((c) => c.outcome === "fails")!;
+    failing.outcome = "federates";
+    const file = join(dir, "baseline.json");
+    writeFileSync(file, JSON.stringify(baseline));
+    const r = await runCli(["merge", ...writeShards(2), "--out", join(dir, "gated"), "--baseline", file], { env: NO_DOCKER, ...T });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/1 regression/);
+    expect(r.stderr).toContain(failing.spec.id);
+  }, 90_000);
+
   it("merge with a shard missing exits 2, names it, and writes nothing", async () => {
     const out = join(dir, "refused");
     const [one, , three] = writeShards(3);
