@@ -26,6 +26,8 @@ export interface StartedInstance {
   logs: LogBuffer;
   installedVersion: string;
   endpoint(domain: string): Endpoint;
+  /** The s2s settings in force for one of its virtual hosts (the adapter's report). */
+  settingsFor(domain: string): Record<string, string>;
   /** Whether the container is still running (a crash turns its cells into errors). */
   alive(): Promise<boolean>;
   stop(): Promise<void>;
@@ -40,6 +42,8 @@ export interface StartOptions {
   aliases?: (domain: string) => string[];
   /** The run's name server (docker/dns.ts). */
   dns?: string[];
+  /** Where what the adapter overrode in an operator's config is said (default: log). */
+  notice?: (s: string) => void;
 }
 
 const containerName = (runId: string, key: string) =>
@@ -48,6 +52,7 @@ const containerName = (runId: string, key: string) =>
 export async function startInstance(spec: InstanceSpec, opts: StartOptions): Promise<StartedInstance> {
   const { adapter, entry, config } = spec;
   const rendered = adapter.render(entry, config);
+  for (const n of rendered.notices ?? []) (opts.notice ?? opts.log)(`notice: ${n}`);
   const logs = new LogBuffer();
   const t0 = Date.now();
   let container = new RunContainer(spec.image)
@@ -94,6 +99,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     logs,
     installedVersion: "",
     endpoint,
+    settingsFor: (domain) => ({ ...rendered.settings, ...rendered.hostSettings?.[domain] }),
     // inspect, not exec: an exec spawns a process in the container, which a busy run cannot spare.
     alive: async () => {
       const d = await docker();

@@ -45,6 +45,8 @@ export interface RunOptions {
    * it and it records each s2s negotiation decrypted (harness/capture/).
    */
   capture?: boolean;
+  /** Operator config files (scenario `config:`) by server name (CellSide.server): the adapter's base. */
+  baseConfigs?: Record<string, { file: string; text: string }>;
   log?: (s: string) => void;
   onCellStart?: (spec: CellSpec) => void;
   onCellDone?: (result: CellResult) => void;
@@ -118,6 +120,9 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
 
   const relays = new Set<StartedRelay>();
   const issuing = limiter(1);
+  // What an operator's config lost is said once per server, not once per instance.
+  const noticed = new Set<string>();
+  const notice = (s: string) => noticed.has(s) || (noticed.add(s), log(s));
   /** Starts a stage's relay, then boots its servers in parallel without waiting for them: one promise per instance. */
   const startStage = async (stage: Stage): Promise<{ starts: Map<string, Promise<StartedInstance>>; relay?: StartedRelay }> => {
     const tls = new Map<string, HostCertificate>();
@@ -136,14 +141,14 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       relay = await startRelay({ runId: opts.runId, network: networkName, hosts, trustedCa: ca.trustBundle, log, key: `relay-${stage.instances[0]?.key ?? ""}`, dns: await dns() });
       relays.add(relay);
     }
-    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
+    const startOpts = { runId: opts.runId, network: networkName, readyTimeoutMs, log, notice, aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined };
     // A stage's boots compete for the CPU: the servers most cells wait for boot
     // first, the others (e.g. the second instances for self-pairs) while cells run.
     const booting = limiter(bootConcurrency());
     const starts = new Map<string, Promise<StartedInstance>>();
     for (const pi of busiestFirst(stage.instances, stage.cells)) {
       const certified = issue(pi.hosts);
-      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, { ...startOpts, dns: await dns() }))).then((inst) => {
+      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, opts.baseConfigs?.[pi.server], { ...startOpts, dns: await dns() }))).then((inst) => {
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
@@ -270,11 +275,12 @@ async function startPlanned(
   tls: Map<string, HostCertificate>,
   trustedCa: string,
   password: string,
+  baseConfig: InstanceConfig["baseConfig"],
   opts: StartOptions,
 ): Promise<StartedInstance> {
   const entry = entries.get(pi.server)!;
   const vhosts: VirtualHost[] = pi.hosts.map((h) => ({ ...h, tls: tls.get(h.domain)! }));
-  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa, secureAuth: true };
+  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa, secureAuth: true, ...(baseConfig ? { baseConfig } : {}) };
   return startInstance({ key: pi.key, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
 }
 
@@ -288,6 +294,7 @@ async function runCell(
   relay?: StartedRelay,
 ): Promise<Attempt> {
   const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
+  const settings = { initiator: ia.settingsFor(domains.initiator), receiver: ib.settingsFor(domains.receiver) };
   const marks = [ia.logs.mark(), ib.logs.mark(), relay?.logs.mark() ?? 0];
   const t0 = Date.now();
   /** "server X is no longer running", or undefined when both are up. */
@@ -313,7 +320,7 @@ async function runCell(
     // refused"): that is no federation verdict, the cell is an error naming it.
     if (message.status !== "delivered" || ping.status !== "result") {
       const dead = await deadServers();
-      if (dead) return { outcome: "error", error: dead, domains, durationMs: Date.now() - t0 };
+      if (dead) return { outcome: "error", error: dead, domains, settings, durationMs: Date.now() - t0 };
     }
     // The servers' lines about what just happened reach us a moment after the probe
     // ends: wait for both receivers' verdicts on a cell that worked, else 250 ms.
@@ -333,11 +340,11 @@ async function runCell(
     const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
     const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
-    return { outcome, domains, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
+    return { outcome, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
   } catch (e) {
     const dead = await deadServers();
     const error = dead ?? (e instanceof LoginError ? e.message : `harness error: ${(e as Error).message}`);
-    return { outcome: "error", error, domains, durationMs: Date.now() - t0 };
+    return { outcome: "error", error, domains, settings, durationMs: Date.now() - t0 };
   }
 }
 
@@ -361,6 +368,7 @@ function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, install
     logs: p?.logs ?? [],
     error: last.error,
     capture: last.capture,
+    ...(last.settings ? { settings: last.settings } : {}),
     asExpected: verdict.asExpected,
     mismatch: verdict.mismatch,
     durationMs: attempts.reduce((s, a) => s + a.durationMs, 0),

@@ -101,7 +101,18 @@ export interface Attempt {
   /** With --capture: the relay's decrypted record of the cell's s2s connections. */
   capture?: CellCaptureResult;
   domains: { initiator: string; receiver: string };
+  /** The s2s settings in force on each side's host (see CellResult.settings). */
+  settings?: CellSettings;
   durationMs: number;
+}
+
+/**
+ * Per side: option → value and where it came from ("false (your config)", "on (scenario)",
+ * "true (s2s-matrix)", "true (Prosody default)"), as the adapter configured the server.
+ */
+export interface CellSettings {
+  initiator: Record<string, string>;
+  receiver: Record<string, string>;
 }
 
 export interface CellResult {
@@ -119,6 +130,8 @@ export interface CellResult {
   error?: string;
   /** With --capture: the relay's record of the deciding attempt (diagnosis, both directions). */
   capture?: CellCaptureResult;
+  /** The s2s settings in force on both sides for the deciding attempt (an operator's `config:` shows here). */
+  settings?: CellSettings;
   /** Whether the outcome meets the scenario's expectation. */
   asExpected: boolean;
   /** Why it does not, in words. */

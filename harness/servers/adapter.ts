@@ -33,6 +33,11 @@ export interface InstanceConfig {
   trustedCa: string;
   /** Require certificate-authenticated s2s (Prosody s2s_secure_auth, ejabberd starttls required). */
   secureAuth: boolean;
+  /**
+   * The operator's own configuration file (scenario `config:`), read by the loader:
+   * the base the adapter adds the cell's settings to. `file` is its path, for messages.
+   */
+  baseConfig?: { file: string; text: string };
 }
 
 export interface RenderedFile {
@@ -49,6 +54,15 @@ export interface RenderedInstance {
   command?: string[];
   /** Runs as root in the container after the files are copied, before start. */
   user?: string;
+  /**
+   * The s2s policy in force for the whole instance, as shown per cell: option → value
+   * and where it comes from, e.g. `s2s_secure_auth: "false (your config)"`.
+   */
+  settings?: Record<string, string>;
+  /** Settings of one virtual host (e.g. dialback), by domain; they add to `settings`. */
+  hostSettings?: Record<string, Record<string, string>>;
+  /** What of the operator's config was overridden or left out, and why. */
+  notices?: string[];
 }
 
 /** How an image is obtained. */

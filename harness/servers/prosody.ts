@@ -5,59 +5,106 @@ import type { AuthEvent } from "../types.ts";
 import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
 import { PROSODY_LAYOUTS, prosodyLayout, type ProsodyLayout } from "./upstream-layouts.ts";
+import { luaList, luaString } from "./lua-config.ts";
+import { mergeProsodyBase, PROBE_MODULES, prosodyPolicySettings } from "./prosody-base.ts";
 
 // Modules every host loads; "dialback" is added per host when it is on.
-const BASE_MODULES = ["tls", "saslauth", "disco", "ping", "roster"];
+const BASE_MODULES = PROBE_MODULES;
 
-const lua = (s: string): string => JSON.stringify(s); // JSON string escapes are valid Lua
-const luaList = (xs: string[]): string => `{ ${xs.map(lua).join(", ")} }`;
+const lua = luaString;
 
 /** Prosody's datamanager escapes every non-alphanumeric byte of a host or user as %xx. */
 export const prosodyPathEncode = (s: string): string =>
   s.replace(/[^a-zA-Z0-9]/g, (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0"));
 
+export interface RenderedProsodyConfig {
+  text: string;
+  settings: Record<string, string>;
+  hostSettings: Record<string, Record<string, string>>;
+  notices: string[];
+}
+
 export function renderProsodyConfig(config: InstanceConfig, layout: ProsodyLayout = PROSODY_LAYOUTS.debian): string {
+  return renderProsody(config, layout).text;
+}
+
+/** The config text, with the settings in force and (from an operator's base config) what was overridden. */
+export function renderProsody(config: InstanceConfig, layout: ProsodyLayout = PROSODY_LAYOUTS.debian): RenderedProsodyConfig {
   const CERTS = layout.certs;
-  const hosts = config.vhosts.map((v) => renderVirtualHost(v, CERTS)).join("\n");
+  const base = config.baseConfig ? mergeProsodyBase(config.baseConfig.file, config.baseConfig.text) : undefined;
   // Where the data directories are not writable, accounts are read from our files and everything else stays in memory.
   const storage = layout.writableData
     ? `storage = "internal"`
     : `storage = { accounts = "internal" }\ndefault_storage = "memory"`;
-  return `-- Rendered by s2s-matrix for one test instance.
-daemonize = false
+  const process = `daemonize = false
 pidfile = ${lua(layout.pidfile)}
 data_path = ${lua(layout.data)}
 -- Log to stdout: the harness streams it and keeps each cell's lines. Info carries
 -- every s2s verdict line; debug (every stanza) cost ~15 % of a 196-cell run's wall time.
 log = { { levels = { min = "info" }, to = "console" } }
 plugin_paths = {}
-modules_enabled = ${luaList(BASE_MODULES)}
 authentication = "internal_plain"
-${storage}
+${storage}`;
+  const cafile = `cafile = ${lua(`${CERTS}/ca.crt`)}`;
+  const hostSettings: Record<string, Record<string, string>> = {};
+  for (const v of config.vhosts) {
+    const theirs = base ? (base.dialback ? "on" : "off") : undefined;
+    hostSettings[v.domain] = { dialback: `${v.dialback} (scenario${theirs && theirs !== v.dialback ? `; your config: ${theirs}` : ""})` };
+  }
+  if (!base) {
+    const hosts = config.vhosts.map((v) => renderVirtualHost(v, CERTS, v.dialback === "on" ? { enabled: [...BASE_MODULES, "dialback"] } : { enabled: BASE_MODULES }, [])).join("\n");
+    const text = `-- Rendered by s2s-matrix for one test instance.
+${process}
+modules_enabled = ${luaList(BASE_MODULES)}
 c2s_require_encryption = true
 s2s_require_encryption = true
 s2s_secure_auth = ${config.secureAuth ? "true" : "false"}
 -- Trust exactly the run's private CA; the system store stays out of the test.
-ssl = { cafile = ${lua(`${CERTS}/ca.crt`)} }
+ssl = { ${cafile} }
 -- No SRV records on the test network: fall back to the A record of each domain.
 use_dane = false
 
 ${hosts}
 `;
+    const settings = { s2s_secure_auth: `${config.secureAuth} (s2s-matrix)`, s2s_require_encryption: "true (s2s-matrix)" };
+    return { text, settings, hostSettings, notices: [] };
+  }
+  // Their global section first; what the test needs after it (a later assignment
+  // wins); dialback per host, where the cell's setting beats their module lists.
+  const ssl = [...base.sslFields, cafile];
+  const other = Object.entries(base.otherSsl).map(([k, v]) => `${k} = ${v}\n`).join("");
+  const hosts = config.vhosts
+    .map((v) => renderVirtualHost(v, CERTS, v.dialback === "on" ? { enabled: ["dialback"] } : { disabled: ["dialback"] }, base.sslFields))
+    .join("\n");
+  const text = `-- Rendered by s2s-matrix for one test instance from ${config.baseConfig!.file}.
+-- ==== ${config.baseConfig!.file}, global section ("--[s2s-matrix]": left out or set below) ====
+${base.global.trimEnd()}
+
+-- ==== s2s-matrix: what the test instance needs ====
+${process}
+modules_enabled = ${luaList(base.modulesEnabled)}
+modules_disabled = ${luaList(base.modulesDisabled)}
+-- Your TLS options, with the run's private CA as the only trusted one.
+ssl = { ${ssl.join(", ")} }
+${other}
+${hosts}
+`;
+  const settings = prosodyPolicySettings(base.policy);
+  if (base.sslFields.length) settings.ssl = `{ ${base.sslFields.join(", ")} } (your config)`;
+  return { text, settings, hostSettings, notices: base.notices };
 }
 
-function renderVirtualHost(v: VirtualHost, CERTS: string): string {
-  const modules = v.dialback === "on" ? [...BASE_MODULES, "dialback"] : BASE_MODULES;
+function renderVirtualHost(v: VirtualHost, CERTS: string, modules: { enabled?: string[]; disabled?: string[] }, sslFields: string[]): string {
+  const ssl = [...sslFields, `certificate = ${lua(`${CERTS}/${v.domain}.crt`)}`, `key = ${lua(`${CERTS}/${v.domain}.key`)}`, `cafile = ${lua(`${CERTS}/ca.crt`)}`];
   return `VirtualHost ${lua(v.domain)}
-  modules_enabled = ${luaList(modules)}
-  ssl = { certificate = ${lua(`${CERTS}/${v.domain}.crt`)}, key = ${lua(`${CERTS}/${v.domain}.key`)}, cafile = ${lua(`${CERTS}/ca.crt`)} }
+${modules.enabled ? `  modules_enabled = ${luaList(modules.enabled)}\n` : ""}${modules.disabled ? `  modules_disabled = ${luaList(modules.disabled)}\n` : ""}  ssl = { ${ssl.join(", ")} }
 `;
 }
 
-function renderFiles(config: InstanceConfig, layout: ProsodyLayout): RenderedFile[] {
+function renderFiles(config: InstanceConfig, layout: ProsodyLayout, text: string): RenderedFile[] {
   const { certs: CERTS, data: DATA } = layout;
   const files: RenderedFile[] = [
-    { path: layout.config, content: renderProsodyConfig(config, layout), mode: 0o644 },
+    { path: layout.config, content: text, mode: 0o644 },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
   for (const v of config.vhosts) {
@@ -124,8 +171,12 @@ export const prosody: ServerAdapter = {
   s2sPort: 5269,
   render: (entry: CatalogEntry, config: InstanceConfig) => {
     const layout = prosodyLayout(entry);
+    const { text, settings, hostSettings, notices } = renderProsody(config, layout);
     return {
-      files: renderFiles(config, layout),
+      files: renderFiles(config, layout, text),
+      settings,
+      hostSettings,
+      notices,
       ...(layout.command ? { command: layout.command } : {}),
       ...(layout.env ? { env: layout.env } : {}),
     };
