@@ -1,24 +1,39 @@
 // ejabberd, from Debian or the upstream image: one ejabberd.yml whose host_config
 // gives each cell side its own modules (mod_s2s_dialback present or absent).
 // Paths, modes and commands per image layout: upstream-layouts.ts.
-import { stringify } from "yaml";
+import { isMap, isNode, stringify, type YAMLMap } from "yaml";
 import type { AuthEvent } from "../types.ts";
 import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
+import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
 import { EJABBERD_AUTH_ANY_SH, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
 // Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
-const BASE_MODULES: Record<string, object> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
+const BASE_MODULES: Record<string, unknown> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
 
 export function renderEjabberdConfig(config: InstanceConfig, layout: EjabberdLayout = EJABBERD_LAYOUTS.debian): string {
+  return renderEjabberd(config, layout).text;
+}
+
+export interface RenderedEjabberdConfig {
+  text: string;
+  settings: Record<string, string>;
+  hostSettings: Record<string, Record<string, string>>;
+  notices: string[];
+}
+
+/** The config text, with the settings in force and (from an operator's base config) what was overridden. */
+export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = EJABBERD_LAYOUTS.debian): RenderedEjabberdConfig {
   const CERTS = layout.certs;
-  const hostConfig: Record<string, object> = {};
+  const base = config.baseConfig ? mergeEjabberdBase(config.baseConfig.file, config.baseConfig.text) : undefined;
+  const hostSettings: Record<string, Record<string, string>> = {};
   for (const v of config.vhosts) {
-    hostConfig[v.domain] = {
-      modules: v.dialback === "on" ? { ...BASE_MODULES, mod_s2s_dialback: {} } : { ...BASE_MODULES },
-    };
+    const theirs = base ? (base.dialback !== undefined ? "on" : "off") : undefined;
+    hostSettings[v.domain] = { dialback: `${v.dialback} (scenario${theirs && theirs !== v.dialback ? `; your config: ${theirs}` : ""})` };
   }
-  const doc = {
+  const policy = base ? {} : { s2s_use_starttls: config.secureAuth ? "required" : "optional" };
+  // What every test instance needs; with their file, these replace their options of the same name.
+  const ours = {
     hosts: config.vhosts.map((v) => v.domain),
     loglevel: "info",
     log_rotate_count: 0,
@@ -26,7 +41,7 @@ export function renderEjabberdConfig(config: InstanceConfig, layout: EjabberdLay
     certfiles: config.vhosts.map((v) => `${CERTS}/${v.domain}.pem`),
     ca_file: `${CERTS}/ca.crt`,
     s2s_cafile: `${CERTS}/ca.crt`,
-    s2s_use_starttls: config.secureAuth ? "required" : "optional",
+    ...policy,
     // Test users only matter for c2s: an extauth script accepts them (images/ejabberd/auth-any.pl, or EJABBERD_AUTH_ANY_SH).
     auth_method: ["external"],
     extauth_program: layout.authProgram,
@@ -35,18 +50,47 @@ export function renderEjabberdConfig(config: InstanceConfig, layout: EjabberdLay
       { port: 5222, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
       { port: 5269, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
     ],
-    acl: { local: { user_regexp: "" } },
-    access_rules: { local: { allow: "local" } },
-    modules: BASE_MODULES,
-    host_config: hostConfig,
   };
-  return "# Rendered by s2s-matrix for one test instance.\n" + stringify(doc, { aliasDuplicateObjects: false });
+  const acl = { local: { user_regexp: "" } };
+  const accessRules = { local: { allow: "local" } };
+  let text: string;
+  if (!base) {
+    const hostConfig: Record<string, object> = {};
+    for (const v of config.vhosts) {
+      hostConfig[v.domain] = { modules: v.dialback === "on" ? { ...BASE_MODULES, mod_s2s_dialback: {} } : { ...BASE_MODULES } };
+    }
+    const doc = { ...ours, acl, access_rules: accessRules, modules: BASE_MODULES, host_config: hostConfig };
+    text = "# Rendered by s2s-matrix for one test instance.\n" + stringify(doc, { aliasDuplicateObjects: false });
+  } else {
+    // Their document, edited: their comments, key order, integer keys and macros stay as written.
+    const { doc, modules } = base;
+    const node = (v: unknown) => doc.createNode(v, { aliasDuplicateObjects: false });
+    for (const [k, v] of Object.entries(ours)) doc.set(k, node(v));
+    for (const [k, v] of Object.entries({ acl, access_rules: accessRules })) {
+      const theirs = doc.get(k);
+      if (!isMap(theirs)) doc.set(k, node(v));
+      else for (const [name, rule] of Object.entries(v)) if (!theirs.has(name)) theirs.set(name, node(rule));
+    }
+    // Their modules, with what the probe needs; mod_s2s_dialback only on the hosts whose cell has it.
+    for (const [name, opts] of Object.entries(BASE_MODULES)) if (!modules.has(name)) modules.set(name, node(opts));
+    doc.set("modules", modules);
+    const hostConfig = node({}) as YAMLMap;
+    for (const v of config.vhosts) {
+      const m = modules.clone() as YAMLMap;
+      if (v.dialback === "on") m.set("mod_s2s_dialback", isNode(base.dialback) ? base.dialback.clone() : node(base.dialback ?? {}));
+      hostConfig.set(v.domain, node({ modules: m }));
+    }
+    doc.set("host_config", hostConfig);
+    text = `# Rendered by s2s-matrix for one test instance from ${config.baseConfig!.file}: your options, with the test's hosts, certificates, listeners and accounts.\n` + doc.toString();
+  }
+  const settings = base ? ejabberdPolicySettings(base.options) : { s2s_use_starttls: `${policy.s2s_use_starttls} (s2s-matrix)` };
+  return { text, settings, hostSettings, notices: base?.notices ?? [] };
 }
 
-function renderFiles(config: InstanceConfig, layout: EjabberdLayout): RenderedFile[] {
+function renderFiles(config: InstanceConfig, layout: EjabberdLayout, text: string): RenderedFile[] {
   const CERTS = layout.certs;
   const files: RenderedFile[] = [
-    { path: layout.config, content: renderEjabberdConfig(config, layout), mode: layout.configMode },
+    { path: layout.config, content: text, mode: layout.configMode },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
   if (layout.authScript) files.push({ path: layout.authProgram, content: EJABBERD_AUTH_ANY_SH, mode: 0o755 });
@@ -102,7 +146,8 @@ export const ejabberd: ServerAdapter = {
   s2sPort: 5269,
   render: (entry: CatalogEntry, config: InstanceConfig) => {
     const layout = ejabberdLayout(entry);
-    return { files: renderFiles(config, layout), ...(layout.command ? { command: layout.command } : {}) };
+    const { text, settings, hostSettings, notices } = renderEjabberd(config, layout);
+    return { files: renderFiles(config, layout, text), settings, hostSettings, notices, ...(layout.command ? { command: layout.command } : {}) };
   },
   // ejabberdctl status boots an Erlang node (~1 s a call); the log line is instant.
   readyCommand: (entry: CatalogEntry) => ejabberdReadyCommand(ejabberdLayout(entry)),

@@ -126,7 +126,9 @@ export function mergeProsodyBase(file: string, text: string): ProsodyBase {
     }
     if (o.name in OWNED) {
       comment(s, `${o.name} set by the harness below`);
-      notices.push(`${where(file, s)}: ${o.name} = ${clip(o.source)} overridden: ${OWNED[o.name]}`);
+      // Values of secrets (a database password) stay out of the run's log.
+      const shown = /pass|secret|key|token/i.test(o.source) ? "" : ` = ${clip(o.source)}`;
+      notices.push(`${where(file, s)}: ${o.name}${shown} overridden: ${OWNED[o.name]}`);
       continue;
     }
     if (o.name === "modules_enabled" || o.name === "modules_disabled") {
