@@ -71,6 +71,17 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   if (rendered.env) container = container.withEnvironment(rendered.env);
   if (rendered.command) container = container.withCommand(rendered.command);
 
+  const rejected = () => {
+    const file = config.baseConfig?.file;
+    return new EnvironmentError(
+      `${spec.key} stopped while starting` +
+        (file ? `: the server rejected the configuration made from ${file}` : "") +
+        `\n--- its own last log lines ---\n${logs.tail(30).join("\n")}`,
+      file
+        ? `correct ${file} where the server's lines above say (what the harness overrode is listed as notices before them)`
+        : "read the server's log lines above",
+    );
+  };
   const notReady = (why: string) =>
     new EnvironmentError(
       `${spec.key} did not become ready within ${opts.readyTimeoutMs / 1000} s: ${why}\n--- last log lines of ${spec.key} ---\n${logs.tail(30).join("\n")}`,
@@ -83,7 +94,8 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   try {
     started = await container.start();
   } catch (e) {
-    throw notReady((e as Error).message.split("\n")[0]);
+    // testcontainers ends the wait when the server's output ends, i.e. it exited (and removes it).
+    throw /Log stream ended/.test((e as Error).message) ? rejected() : notReady((e as Error).message.split("\n")[0]);
   }
   const host = started.getHost();
   const port = started.getMappedPort(adapter.c2sPort);

@@ -170,8 +170,12 @@ export function mergeProsodyBase(file: string, text: string): ProsodyBase {
     if (path) notices.push(`${where(file, s)}: ${o.name} names ${JSON.stringify(path)}, a path on your machine: kept, but the container may not have it`);
   }
 
+  // Each edit keeps the lines it replaces, so that the server's own "prosody.cfg.lua:12:" is their line 12.
   let global = text;
-  for (const [a, b, r] of edits.sort((x, y) => y[0] - x[0])) global = global.slice(0, a) + r + global.slice(b);
+  for (const [a, b, r] of edits.sort((x, y) => y[0] - x[0])) {
+    const lines = (global.slice(a, b).match(/\n/g) ?? []).length - (r.match(/\n/g) ?? []).length;
+    global = global.slice(0, a) + r + "\n".repeat(Math.max(0, lines)) + global.slice(b);
+  }
 
   const theirs = modulesEnabled ?? [];
   const missing = PROBE_MODULES.filter((m) => !theirs.includes(m));

@@ -76,11 +76,11 @@ ${hosts}
   const hosts = config.vhosts
     .map((v) => renderVirtualHost(v, CERTS, v.dialback === "on" ? { enabled: ["dialback"] } : { disabled: ["dialback"] }, base.sslFields))
     .join("\n");
-  const text = `-- Rendered by s2s-matrix for one test instance from ${config.baseConfig!.file}.
--- ==== ${config.baseConfig!.file}, global section ("--[s2s-matrix]": left out or set below) ====
-${base.global.trimEnd()}
+  // Their text comes first and keeps its line numbers: Prosody's own error lines point into their file.
+  const text = `${base.global.trimEnd()}
 
--- ==== s2s-matrix: what the test instance needs ====
+-- ==== Rendered by s2s-matrix for one test instance: above, ${config.baseConfig!.file} ("--[s2s-matrix]":
+-- left out or set below); below, what the test instance needs. ====
 ${process}
 modules_enabled = ${luaList(base.modulesEnabled)}
 modules_disabled = ${luaList(base.modulesDisabled)}
