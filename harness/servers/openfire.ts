@@ -21,6 +21,7 @@
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import type { AuthEvent } from "../types.ts";
+import { mergeOpenfireBase, openfireSettings } from "./openfire-base.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, RenderedInstance, ServerAdapter, VirtualHost } from "./adapter.ts";
 
 export const OPENFIRE_HOME = "/usr/local/openfire";
@@ -493,13 +494,21 @@ export const openfireAdapter: ServerAdapter = {
     // (keeping the owner) or as openfire. Openfire (user openfire) rewrites openfire.xml during
     // autosetup and may add a certificate to the keystore, so those two stay writable for it.
     // Throwaway test material in a throwaway container.
+    const stock = openfireXml(vhost, config, adminPassword);
+    // An operator's openfire.xml is laid over ours (openfire-base.ts); the cell's dialback always wins.
+    const base = config.baseConfig ? mergeOpenfireBase(config.baseConfig.file, config.baseConfig.text, stock) : undefined;
+    const xmlText = base?.xml ?? stock;
     const files: RenderedFile[] = [
-      { path: `${CONF_ORG}/openfire.xml`, content: openfireXml(vhost, config, adminPassword), mode: 0o666 },
+      { path: `${CONF_ORG}/openfire.xml`, content: xmlText, mode: 0o666 },
       { path: `${SECURITY_ORG}/keystore`, content: keystore.content, mode: 0o666 },
       { path: `${SECURITY_ORG}/truststore`, content: truststore.content, mode: 0o644 },
       { path: LOG4J_CONFIG, content: log4j2Xml(), mode: 0o644 },
     ];
-    return { files };
+    const settings = openfireSettings(xmlText, base?.theirs ?? {});
+    const theirDialback = base?.dialback;
+    const note = theirDialback !== undefined && (theirDialback === "true") !== (vhost.dialback === "on") ? `; your config: ${theirDialback === "true" ? "on" : "off"}` : "";
+    const hostSettings = { [vhost.domain]: { dialback: `${vhost.dialback} (scenario${note})` } };
+    return { files, settings, hostSettings, notices: base?.notices ?? [] };
   },
 
   // The s2s and c2s listeners start with the modules, i.e. after autosetup has finished.
