@@ -4,6 +4,7 @@ import type { Attempt, CellResult, RunResults } from "../types.ts";
 import { actualText, cellLine, expectedText, matrixTables, pairKey, scenarioOrder, type MatrixTable } from "./cells.ts";
 import { diagnosisFields, exchangeText } from "./diagnosis.ts";
 import { CSS, JS } from "./html-assets.ts";
+import { settingsRows } from "./settings.ts";
 import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
 import { escapeHtml as h, formatDuration } from "./text.ts";
 
@@ -91,6 +92,14 @@ function eventsList(attempts: Attempt[]): string {
   return items.length ? `<h4>Auth events</h4><ul class="events">${items.join("")}</ul>` : "";
 }
 
+/** The s2s settings in force on both sides (an operator's own config shows here as "your config"). */
+function settingsTable(c: CellResult): string {
+  const rows = settingsRows(c);
+  if (!rows.length) return "";
+  const body = rows.map(([n, a, b]) => `<tr><th>${h(n)}</th><td>${h(a)}</td><td>${h(b)}</td></tr>`).join("");
+  return `<h4>Settings in force</h4><table class="attempts settings"><tr><th></th><th>initiator</th><th>receiver</th></tr>${body}</table>`;
+}
+
 function diagnosis(c: CellResult, i: number): string {
   const fields = diagnosisFields(c)
     .map((f) => `<dt>${h(f.label)}</dt><dd>${h(f.value)}</dd>`)
@@ -108,6 +117,7 @@ function diagnosis(c: CellResult, i: number): string {
   return (
     `<details class="${cls}" id="${cellAnchor(i)}" data-outcome="${c.outcome}"><summary>${h(`${c.spec.id} · ${cellLine(c)}`)}</summary>` +
     `<dl class="fields">${fields}</dl>` +
+    settingsTable(c) +
     `<h4>Attempts</h4>${attemptsTable(c.attempts)}${eventsList(c.attempts)}${logs}${otherLogs}` +
     (capture !== undefined ? `<h4>Stanza capture</h4><pre class="capture">${h(capture)}</pre>` : "") +
     "</details>"

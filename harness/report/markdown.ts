@@ -2,6 +2,7 @@
 import type { CellResult, RunResults } from "../types.ts";
 import { actualText, cellLine, expectedText, matrixTables, pairKey, scenarioOrder, type MatrixTable } from "./cells.ts";
 import { codeSpan, escapeMarkdown, formatDuration } from "./text.ts";
+import { configuredServers } from "./settings.ts";
 
 export const ROW_HEADER = "initiator ↓ / receiver →";
 
@@ -63,7 +64,17 @@ export function renderMarkdown(results: RunResults): string {
     out.push(`${multi ? "###" : "##"} ${escapeMarkdown(t.title)}`, "", ...table(t), "");
   }
   if (tables.length === 0) out.push("_No cells were run._", "");
-  out.push(LEGEND, "", "## Unexpected cells", "");
+  out.push(LEGEND, "");
+  // Servers run with an operator's own config: what it put in force (details per cell: results.json, matrix.html).
+  const configured = configuredServers(results.cells);
+  if (configured.size) {
+    out.push("## Settings in force (your config)", "");
+    for (const [server, s] of configured) {
+      out.push(`- **${escapeMarkdown(server)}**: ${Object.entries(s).map(([k, v]) => `${codeSpan(k)} = ${escapeMarkdown(v)}`).join("; ")}`);
+    }
+    out.push("");
+  }
+  out.push("## Unexpected cells", "");
   const unexpected = results.cells.filter((c) => !c.asExpected);
   out.push(...(unexpected.length ? unexpected.map(unexpectedItem) : ["None: every cell met its expectation."]), "");
   return out.join("\n");

@@ -43,6 +43,10 @@ function checkType(t: ts.TypeNode, s: Schema, where: string): void {
     checkType(t.elementType, deref(s).items, `${where}[]`);
   } else if (ts.isTypeLiteralNode(t)) {
     checkMembers(t.members, deref(s), where);
+  } else if (ts.isTypeReferenceNode(t) && t.typeName.getText() === "Record") {
+    // Record<string, V>: an open object whose values are V.
+    expect(deref(s).type, where).toBe("object");
+    checkType(t.typeArguments![1], deref(s).additionalProperties, `${where}{}`);
   } else if (ts.isTypeReferenceNode(t)) {
     const name = t.typeName.getText();
     const d = decls.get(name);
@@ -76,7 +80,7 @@ function checkMembers(members: ts.NodeArray<ts.TypeElement>, s: Schema, where: s
 describe("results.schema.json matches harness/types.ts", () => {
   it("starts at RunResults", () => expect(schema.$ref).toBe("#/$defs/RunResults"));
 
-  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard"];
+  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard", "CellSettings"];
   for (const name of interfaces) {
     it(name, () => {
       const d = decls.get(name);
