@@ -1,0 +1,77 @@
+// An operator's own config file (scenario `config:`) changes what a cell does, on
+// real servers: the same pairs run once on the harness's stock configs and once
+// with the operator's file as the receiver's base. The untrusted initiator's c2s
+// login needs the probe to skip verifying a certificate meant to fail (h14's probe change).
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "vitest";
+import { probePairs } from "./index.ts";
+import type { CellResult, CellSide } from "./types.ts";
+
+const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
+const fixture = (name: string) => readFileSync(new URL(`./servers/fixtures/configs/${name}`, import.meta.url), "utf8");
+
+// Prosody: an untrusted initiator with dialback. The stock config requires certificate
+// authentication (s2s_secure_auth = true); the operator's says false, so dialback lets it in.
+// ejabberd: an operator's ejabberd.yml that never sets s2s_use_starttls (ejabberd's
+// default: false): it offers no STARTTLS, and Prosody, which requires encryption, gives up.
+const PROSODY = "prosody@0.12.3";
+const EJABBERD = "ejabberd@26.07";
+const PAIRS = {
+  untrustedDialback: { initiator: side("prosody@13.0.7", "untrusted", "on"), receiver: side(PROSODY, "dual-eku", "on") },
+  untrustedNoDialback: { initiator: side("prosody@13.0.7", "untrusted", "on"), receiver: side(PROSODY, "dual-eku", "off") },
+  noStarttls: { initiator: side("prosody@13.0.7", "dual-eku", "off"), receiver: side(EJABBERD, "dual-eku", "off") },
+};
+type Key = keyof typeof PAIRS;
+const ejabberdWithoutStarttls = fixture("ejabberd.yml").replace(/^s2s_use_starttls: .*\n/m, "");
+
+async function run(baseConfigs?: Record<string, { file: string; text: string }>): Promise<Record<Key, CellResult>> {
+  const keys = Object.keys(PAIRS) as Key[];
+  const results = await probePairs(keys.map((k) => PAIRS[k]), { baseConfigs, concurrency: 3 });
+  return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as Record<Key, CellResult>;
+}
+
+describe("the operator's own config as the base, on real servers", () => {
+  let stock: Record<Key, CellResult>;
+  let theirs: Record<Key, CellResult>;
+  beforeAll(async () => {
+    stock = await run();
+    theirs = await run({
+      [PROSODY]: { file: "deploy/prosody.cfg.lua", text: fixture("prosody.cfg.lua") },
+      [EJABBERD]: { file: "deploy/ejabberd.yml", text: ejabberdWithoutStarttls },
+    });
+  }, 900_000);
+
+  test("Prosody, stock config: an untrusted initiator is refused even with dialback", () => {
+    expect(stock.untrustedDialback.outcome).toBe("fails");
+    expect(stock.untrustedDialback.auth.outbound).toBe("none");
+    expect(stock.untrustedDialback.reason).toMatch(/trust|certificate/i);
+    expect(stock.untrustedDialback.settings?.receiver.s2s_secure_auth).toBe("true (s2s-matrix)");
+  });
+
+  test("Prosody, their s2s_secure_auth = false: the untrusted initiator federates via dialback; the cell shows why", () => {
+    const c = theirs.untrustedDialback;
+    expect(c.outcome).toBe("federates");
+    expect(c.auth.outbound).toBe("dialback");
+    expect(c.settings?.receiver).toMatchObject({ s2s_secure_auth: "false (your config)", dialback: "on (scenario)" });
+    expect(c.settings?.initiator.s2s_secure_auth).toBe("true (s2s-matrix)");
+  });
+
+  test("Prosody, their config but the cell's dialback off: the scenario wins, no dialback, refused", () => {
+    const c = theirs.untrustedNoDialback;
+    expect(c.outcome).toBe("fails");
+    expect(c.auth.outbound).toBe("none");
+    expect(c.settings?.receiver.dialback).toBe("off (scenario; your config: on)");
+  });
+
+  test("ejabberd, stock config: STARTTLS required, federates via SASL EXTERNAL", () => {
+    expect(stock.noStarttls.outcome).toBe("federates");
+    expect(stock.noStarttls.settings?.receiver.s2s_use_starttls).toBe("required (s2s-matrix)");
+  });
+
+  test("ejabberd, their file without s2s_use_starttls: no STARTTLS offered, Prosody refuses to go on unencrypted", () => {
+    const c = theirs.noStarttls;
+    expect(c.outcome).toBe("fails");
+    expect(c.reason).toMatch(/starttls/i);
+    expect(c.settings?.receiver).toMatchObject({ s2s_use_starttls: "false (ejabberd default)", s2s_access: "s2s (your config)" });
+  });
+});
