@@ -75,3 +75,16 @@ describe("the operator's own config as the base, on real servers", () => {
     expect(c.settings?.receiver).toMatchObject({ s2s_use_starttls: "false (ejabberd default)", s2s_access: "s2s (your config)" });
   });
 });
+
+describe("a config file the server itself rejects", () => {
+  test("stops the run with exit 3, naming the file, with the server's own lines", async () => {
+    // Valid YAML, so the harness merges it; ejabberd refuses the value when it starts.
+    const text = fixture("ejabberd.yml").replace(/^s2s_use_starttls: .*$/m, "s2s_use_starttls: maybe");
+    const run = probePairs([PAIRS.noStarttls], { baseConfigs: { [EJABBERD]: { file: "deploy/ejabberd.yml", text } } });
+    const err = (await run.then(() => undefined, (e: unknown) => e)) as Error & { exitCode?: number };
+    expect(err?.exitCode).toBe(3);
+    expect(err.message).toMatch(/stopped while starting: the server rejected the configuration made from deploy\/ejabberd\.yml/);
+    expect(err.message).toMatch(/Invalid value of option s2s_use_starttls/);
+    expect(err.message).toMatch(/fix: correct deploy\/ejabberd\.yml/);
+  });
+});
