@@ -31,7 +31,10 @@ export interface InstanceConfig {
   users: XmppUser[];
   /** PEM bundle of CAs the server trusts (the private test root). */
   trustedCa: string;
-  /** Require certificate-authenticated s2s (Prosody s2s_secure_auth, ejabberd starttls required). */
+  /**
+   * Require certificate-authenticated s2s (Prosody s2s_secure_auth, ejabberd starttls required)
+   * in the harness's stock config; with a baseConfig the operator's file decides instead.
+   */
   secureAuth: boolean;
   /**
    * The operator's own configuration file (scenario `config:`), read by the loader:
