@@ -127,6 +127,14 @@ describe("Prosody: the operator's prosody.cfg.lua", () => {
     expect(x.notices).toEqual([]);
   });
 
+  test("non-ASCII text (comments, strings, host names) passes through unchanged", () => {
+    const t = `-- Betreiber: Jörg, Kosten in €\ncontact_info = { admin = { "xmpp:jörg@日本.example" } }\npidfile = "/run/ü.pid"\nVirtualHost "jörg.example"\n`;
+    const x = renderProsody(withBase("p.cfg.lua", t));
+    expect(x.text.startsWith(`-- Betreiber: Jörg, Kosten in €\ncontact_info = { admin = { "xmpp:jörg@日本.example" } }\n`)).toBe(true);
+    expect(x.text).toContain(`--[s2s-matrix] VirtualHost "jörg.example"`);
+    expect(x.notices).toContain(`p.cfg.lua:3: pidfile = "/run/ü.pid" overridden: the container has its own`);
+  });
+
   test("a Lua syntax error is bad input naming file, line and column", () => {
     const bad = () => renderProsody(withBase("deploy/prosody.cfg.lua", `admins = { "a@b" }\nmodules_enabled = { "roster" \n`));
     expect(bad).toThrow(UsageError);

@@ -32,6 +32,10 @@ export interface LuaStatement {
 }
 
 export interface LuaConfig {
+  /**
+   * The file as a byte string (one char per UTF-8 byte, as Lua reads it): every range
+   * indexes into it. `utf8()` turns a slice of it back into text.
+   */
   text: string;
   statements: LuaStatement[];
 }
@@ -42,7 +46,7 @@ const isTable = (v: LuaValue | undefined): v is LuaTable => typeof v === "object
 export function literal(e: Expression, text: string): LuaValue | undefined {
   switch (e.type) {
     case "StringLiteral":
-      return e.value ?? undefined;
+      return e.value === null ? undefined : utf8(e.value);
     case "NumericLiteral":
     case "BooleanLiteral":
       return e.value;
@@ -61,7 +65,7 @@ export function literal(e: Expression, text: string): LuaValue | undefined {
           const k = f.type === "TableKeyString" ? f.key.name : f.key.type === "StringLiteral" ? f.key.value : undefined;
           if (typeof k !== "string") return undefined;
           t.keys[k] = v;
-          t.keySource[k] = text.slice(...rangeOf(f));
+          t.keySource[k] = utf8(text.slice(...rangeOf(f)));
         }
       }
       return t;
@@ -94,11 +98,11 @@ function directiveOf(s: Statement): LuaStatement["directive"] {
   // Curried calls nest inwards: Component "x" "muc" is (Component "x") "muc".
   for (;;) {
     if (e.type === "StringCallExpression") {
-      if (e.argument.type === "StringLiteral" && e.argument.value !== null) args.unshift(e.argument.value);
+      if (e.argument.type === "StringLiteral" && e.argument.value !== null) args.unshift(utf8(e.argument.value));
       e = e.base;
     } else if (e.type === "CallExpression") {
       const lits = e.arguments.map((a) => (a.type === "StringLiteral" ? a.value : null));
-      args.unshift(...lits.filter((x): x is string => typeof x === "string"));
+      args.unshift(...lits.filter((x): x is string => typeof x === "string").map(utf8));
       e = e.base;
     } else break;
   }
@@ -106,7 +110,9 @@ function directiveOf(s: Statement): LuaStatement["directive"] {
 }
 
 /** Parses a Prosody config file; a Lua syntax error is bad input (exit 2) naming file, line and column. */
-export function readLuaConfig(file: string, text: string): LuaConfig {
+export function readLuaConfig(file: string, source: string): LuaConfig {
+  // Bytes, not UTF-16 code units: Lua strings are bytes, and luaparse's byte mode takes them as is.
+  const text = Buffer.from(source, "utf8").toString("latin1");
   let chunk;
   try {
     chunk = luaparse.parse(text, { ranges: true, locations: true, encodingMode: "pseudo-latin1", luaVersion: "5.3" });
@@ -131,7 +137,7 @@ export function readLuaConfig(file: string, text: string): LuaConfig {
       st.option = {
         name: s.variables[0].name,
         value: literal(s.init[0], text),
-        source: text.slice(...rangeOf(s.init[0])),
+        source: utf8(text.slice(...rangeOf(s.init[0]))),
         calls: callsIn(s.init[0]),
       };
     }
@@ -139,6 +145,9 @@ export function readLuaConfig(file: string, text: string): LuaConfig {
   }
   return { text, statements };
 }
+
+/** A slice of the byte string as text again. */
+export const utf8 = (bytes: string): string => Buffer.from(bytes, "latin1").toString("utf8");
 
 export const luaString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid Lua
 export const luaList = (xs: string[]): string => `{ ${xs.map(luaString).join(", ")} }`;

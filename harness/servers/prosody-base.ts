@@ -15,7 +15,7 @@
 // s2s_insecure_domains, s2s_secure_domains, TLS options (ssl protocol/ciphers,
 // tls_profile), their modules. Dialback is the cell's variable: the scenario's
 // per-host setting always wins over their modules_enabled/modules_disabled.
-import { isTable, luaList, readLuaConfig, showLua, strings, type LuaStatement, type LuaValue } from "./lua-config.ts";
+import { isTable, luaList, readLuaConfig, utf8, showLua, strings, type LuaStatement, type LuaValue } from "./lua-config.ts";
 
 /** Options the harness sets itself; theirs are commented out. Value: why, for the notice. */
 const OWNED: Record<string, string> = {
@@ -70,10 +70,14 @@ export interface ProsodyBase {
   notices: string[];
 }
 
+/** Text as the byte string the edits work on. */
+const bytes = (text: string): string => Buffer.from(text, "utf8").toString("latin1");
+
 const where = (file: string, s: LuaStatement) => `${file}:${s.line}`;
 
-export function mergeProsodyBase(file: string, text: string): ProsodyBase {
-  const cfg = readLuaConfig(file, text);
+export function mergeProsodyBase(file: string, source: string): ProsodyBase {
+  const cfg = readLuaConfig(file, source);
+  const text = cfg.text; // byte string: the statements' ranges index into it
   const notices: string[] = [];
   /** [start, end, replacement] edits on their text, applied back to front. */
   const edits: [number, number, string][] = [];
@@ -174,7 +178,7 @@ export function mergeProsodyBase(file: string, text: string): ProsodyBase {
   let global = text;
   for (const [a, b, r] of edits.sort((x, y) => y[0] - x[0])) {
     const lines = (global.slice(a, b).match(/\n/g) ?? []).length - (r.match(/\n/g) ?? []).length;
-    global = global.slice(0, a) + r + "\n".repeat(Math.max(0, lines)) + global.slice(b);
+    global = global.slice(0, a) + bytes(r) + "\n".repeat(Math.max(0, lines)) + global.slice(b);
   }
 
   const theirs = modulesEnabled ?? [];
@@ -185,7 +189,7 @@ export function mergeProsodyBase(file: string, text: string): ProsodyBase {
   const enabled = [...theirs, ...missing];
   const disabled = modulesDisabled.filter((m) => !PROBE_MODULES.includes(m));
   return {
-    global,
+    global: utf8(global),
     modulesEnabled: enabled,
     modulesDisabled: disabled,
     dialback: enabled.includes("dialback") && !disabled.includes("dialback"),
