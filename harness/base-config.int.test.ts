@@ -21,55 +21,60 @@ const PAIRS = {
   untrustedNoDialback: { initiator: side("prosody@13.0.7", "untrusted", "on"), receiver: side(PROSODY, "dual-eku", "off") },
   noStarttls: { initiator: side("prosody@13.0.7", "dual-eku", "off"), receiver: side(EJABBERD, "dual-eku", "off") },
 };
-type Key = keyof typeof PAIRS;
 const ejabberdWithoutStarttls = fixture("ejabberd.yml").replace(/^s2s_use_starttls: .*\n/m, "");
+type Configs = Record<string, { file: string; text: string }>;
 
-async function run(baseConfigs?: Record<string, { file: string; text: string }>): Promise<Record<Key, CellResult>> {
-  const keys = Object.keys(PAIRS) as Key[];
-  const results = await probePairs(keys.map((k) => PAIRS[k]), { baseConfigs, concurrency: 3 });
-  return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as Record<Key, CellResult>;
+/** The given pairs on stock configs, then with the operator's files. */
+function stockAndTheirs<K extends keyof typeof PAIRS>(keys: K[], configs: Configs) {
+  const out = {} as { stock: Record<K, CellResult>; theirs: Record<K, CellResult> };
+  const run = async (baseConfigs?: Configs) => {
+    const results = await probePairs(keys.map((k) => PAIRS[k]), { baseConfigs, concurrency: 3 });
+    return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as Record<K, CellResult>;
+  };
+  beforeAll(async () => {
+    out.stock = await run();
+    out.theirs = await run(configs);
+  }, 900_000);
+  return out;
 }
 
-describe("the operator's own config as the base, on real servers", () => {
-  let stock: Record<Key, CellResult>;
-  let theirs: Record<Key, CellResult>;
-  beforeAll(async () => {
-    stock = await run();
-    theirs = await run({
-      [PROSODY]: { file: "deploy/prosody.cfg.lua", text: fixture("prosody.cfg.lua") },
-      [EJABBERD]: { file: "deploy/ejabberd.yml", text: ejabberdWithoutStarttls },
-    });
-  }, 900_000);
+describe("Prosody receiver with the operator's prosody.cfg.lua (s2s_secure_auth = false)", () => {
+  const r = stockAndTheirs(["untrustedDialback", "untrustedNoDialback"], { [PROSODY]: { file: "deploy/prosody.cfg.lua", text: fixture("prosody.cfg.lua") } });
 
-  test("Prosody, stock config: an untrusted initiator is refused even with dialback", () => {
-    expect(stock.untrustedDialback.outcome).toBe("fails");
-    expect(stock.untrustedDialback.auth.outbound).toBe("none");
-    expect(stock.untrustedDialback.reason).toMatch(/trust|certificate/i);
-    expect(stock.untrustedDialback.settings?.receiver.s2s_secure_auth).toBe("true (s2s-matrix)");
+  test("stock config: an untrusted initiator is refused even with dialback", () => {
+    const c = r.stock.untrustedDialback;
+    expect(c.outcome).toBe("fails");
+    expect(c.auth.outbound).toBe("none");
+    expect(c.reason).toMatch(/trust|certificate/i);
+    expect(c.settings?.receiver.s2s_secure_auth).toBe("true (s2s-matrix)");
   });
 
-  test("Prosody, their s2s_secure_auth = false: the untrusted initiator federates via dialback; the cell shows why", () => {
-    const c = theirs.untrustedDialback;
+  test("their config: the untrusted initiator federates via dialback; the cell shows why", () => {
+    const c = r.theirs.untrustedDialback;
     expect(c.outcome).toBe("federates");
     expect(c.auth.outbound).toBe("dialback");
     expect(c.settings?.receiver).toMatchObject({ s2s_secure_auth: "false (your config)", dialback: "on (scenario)" });
     expect(c.settings?.initiator.s2s_secure_auth).toBe("true (s2s-matrix)");
   });
 
-  test("Prosody, their config but the cell's dialback off: the scenario wins, no dialback, refused", () => {
-    const c = theirs.untrustedNoDialback;
+  test("their config but the cell's dialback off: the scenario wins, no dialback, refused", () => {
+    const c = r.theirs.untrustedNoDialback;
     expect(c.outcome).toBe("fails");
     expect(c.auth.outbound).toBe("none");
     expect(c.settings?.receiver.dialback).toBe("off (scenario; your config: on)");
   });
+});
 
-  test("ejabberd, stock config: STARTTLS required, federates via SASL EXTERNAL", () => {
-    expect(stock.noStarttls.outcome).toBe("federates");
-    expect(stock.noStarttls.settings?.receiver.s2s_use_starttls).toBe("required (s2s-matrix)");
+describe("ejabberd receiver with the operator's ejabberd.yml that never sets s2s_use_starttls", () => {
+  const r = stockAndTheirs(["noStarttls"], { [EJABBERD]: { file: "deploy/ejabberd.yml", text: ejabberdWithoutStarttls } });
+
+  test("stock config: STARTTLS required, federates via SASL EXTERNAL", () => {
+    expect(r.stock.noStarttls.outcome).toBe("federates");
+    expect(r.stock.noStarttls.settings?.receiver.s2s_use_starttls).toBe("required (s2s-matrix)");
   });
 
-  test("ejabberd, their file without s2s_use_starttls: no STARTTLS offered, Prosody refuses to go on unencrypted", () => {
-    const c = theirs.noStarttls;
+  test("their file: no STARTTLS offered (ejabberd's default), Prosody refuses to go on unencrypted", () => {
+    const c = r.theirs.noStarttls;
     expect(c.outcome).toBe("fails");
     expect(c.reason).toMatch(/starttls/i);
     expect(c.settings?.receiver).toMatchObject({ s2s_use_starttls: "false (ejabberd default)", s2s_access: "s2s (your config)" });
