@@ -22,7 +22,7 @@ const scenario = (name: string, servers: [string, boolean][]): Scenario => ({
   file: `${name}.yaml`,
   name,
   servers: servers.map(([id, optional]) => ({ id, optional })),
-  certificates: { initiator: ["server-only"], receiver: ["server-only"], symmetric: true },
+  certificates: [{ initiator: "server-only", receiver: "server-only" }],
   dialback: { initiator: ["on"], receiver: ["on"], symmetric: true },
   pairs: "all",
   tolerate: [],

@@ -3,7 +3,7 @@ import type { CellSide, CellSpec, Dialback, ProfileName } from "../harness/types
 import { expectationFor } from "./expect.ts";
 import type { Scenario, SidedValues } from "./model.ts";
 
-/** (initiator, receiver) value pairs: zipped for the symmetric list form, every combination otherwise. */
+/** (initiator, receiver) dialback pairs: zipped for the symmetric list form, every combination otherwise. */
 function combos<T>(v: SidedValues<T>): [T, T][] {
   if (v.symmetric) return v.initiator.map((x) => [x, x]);
   return v.initiator.flatMap((i) => v.receiver.map((r): [T, T] => [i, r]));
@@ -26,7 +26,7 @@ export function cellId(initiator: CellSide, receiver: CellSide): string {
  * A server is paired with a second instance of itself unless `pairs: cross`.
  */
 export function expandCells(scenario: Scenario): CellSpec[] {
-  const certs = combos<ProfileName>(scenario.certificates);
+  const certs = scenario.certificates.map((c): [ProfileName, ProfileName] => [c.initiator, c.receiver]);
   const dialbacks = combos<Dialback>(scenario.dialback);
   const cells: CellSpec[] = [];
   for (const from of scenario.servers) {

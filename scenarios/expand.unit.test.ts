@@ -116,6 +116,16 @@ expect: {default: federates}
     expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
   });
 
+  it("expands vary/against into one side at a time, in order", () => {
+    const cells = expandCells(base("certificates: {vary: [expired, dual-eku], against: dual-eku}\ndialback: [off]\npairs: cross"));
+    expect(cells).toHaveLength(6 * 3);
+    expect(cells.slice(0, 3).map((c) => c.id)).toEqual([
+      "prosody@13.0.7 → ejabberd@24.12 [expired→dual-eku, dialback off]",
+      "prosody@13.0.7 → ejabberd@24.12 [dual-eku, dialback off]",
+      "prosody@13.0.7 → ejabberd@24.12 [dual-eku→expired, dialback off]",
+    ]);
+  });
+
   it("mixes a symmetric certificate list with asymmetric dialback", () => {
     const cells = expandCells(base("certificates: [server-only, dual-eku]\ndialback: {initiator: [on], receiver: [off]}"));
     expect(cells).toHaveLength(9 * 2);

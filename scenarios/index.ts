@@ -1,5 +1,5 @@
 // The scenario layer: load a scenario file, expand it into cells, judge results.
-export type { ExpectRule, PairsMode, Scenario, ScenarioServer, SidedValues } from "./model.ts";
+export type { CertificatePair, ExpectRule, PairsMode, Scenario, ScenarioServer, SidedValues } from "./model.ts";
 export { ScenarioError, SCENARIO_SCHEMA, SCHEMA_PATH, formatIssue, formatPath, loadScenario, parseScenario } from "./load.ts";
 export type { ScenarioIssue } from "./load.ts";
 export { cellId, expandCells } from "./expand.ts";

@@ -11,7 +11,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { CATALOG, serverKey } from "../harness/catalog.ts";
 import { UsageError } from "../harness/errors.ts";
 import type { Dialback, ProfileName } from "../harness/types.ts";
-import type { ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
+import type { CertificatePair, ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
 import { matchesSelector, parseSelector } from "./versions.ts";
 
 /** Absolute path of the published JSON Schema. */
@@ -405,7 +405,8 @@ function checkDuplicates(
     if (v === undefined) return;
     const first = seen.get(v);
     if (first !== undefined) {
-      const same = quote(list[first]) !== quote(item) ? ` (${quote(list[first])} and ${quote(item)} mean the same)` : "";
+      const scalars = !isObject(list[first]) && !isObject(item);
+      const same = scalars && quote(list[first]) !== quote(item) ? ` (${quote(list[first])} and ${quote(item)} mean the same)` : "";
       issues.push({ path: [...path, i], message: `duplicate ${what} "${v}"${same}; already ${formatPath([...path, first])}` });
     } else {
       seen.set(v, i);
@@ -413,16 +414,32 @@ function checkDuplicates(
   });
 }
 
-function checkSided(data: Record<string, unknown>, field: "certificates" | "dialback", issues: RawIssue[]): void {
-  const value = data[field];
-  const [what, norm] =
-    field === "certificates"
-      ? ["certificate profile", (v: unknown) => (typeof v === "string" && PROFILES.includes(v) ? v : undefined)]
-      : ["dialback setting", normDialback];
-  if (Array.isArray(value)) checkDuplicates(value, [field], what, norm, issues);
+const normProfile = (v: unknown): string | undefined => (typeof v === "string" && PROFILES.includes(v) ? v : undefined);
+
+/** A certificates list item as one key: "p" for a profile on both sides (or {initiator: p, receiver: p}), "i→r" otherwise. */
+function normCertificateItem(v: unknown): string | undefined {
+  if (!isObject(v)) return normProfile(v);
+  const i = normProfile(v.initiator);
+  const r = normProfile(v.receiver);
+  return i === undefined || r === undefined ? undefined : i === r ? i : `${i}→${r}`;
+}
+
+function checkCertificates(data: Record<string, unknown>, issues: RawIssue[]): void {
+  const value = data.certificates;
+  if (Array.isArray(value)) {
+    const what = value.every((v) => typeof v === "string") ? "certificate profile" : "certificate combination";
+    checkDuplicates(value, ["certificates"], what, normCertificateItem, issues);
+  } else if (isObject(value)) {
+    for (const key of ["initiator", "receiver", "vary"]) checkDuplicates(value[key], ["certificates", key], "certificate profile", normProfile, issues);
+  }
+}
+
+function checkDialback(data: Record<string, unknown>, issues: RawIssue[]): void {
+  const value = data.dialback;
+  if (Array.isArray(value)) checkDuplicates(value, ["dialback"], "dialback setting", normDialback, issues);
   else if (isObject(value)) {
-    checkDuplicates(value.initiator, [field, "initiator"], what, norm, issues);
-    checkDuplicates(value.receiver, [field, "receiver"], what, norm, issues);
+    checkDuplicates(value.initiator, ["dialback", "initiator"], "dialback setting", normDialback, issues);
+    checkDuplicates(value.receiver, ["dialback", "receiver"], "dialback setting", normDialback, issues);
   }
 }
 
@@ -462,8 +479,8 @@ function semanticChecks(data: Record<string, unknown>): Semantic {
   const servers = checkServers(data, issues);
   const serversOk = issues.length === before && Array.isArray(data.servers) && servers.length === data.servers.length;
 
-  checkSided(data, "certificates", issues);
-  checkSided(data, "dialback", issues);
+  checkCertificates(data, issues);
+  checkDialback(data, issues);
 
   if (data.pairs === "cross" && serversOk && servers.length === 1) {
     issues.push({
@@ -504,6 +521,29 @@ function sided<T>(value: unknown, norm: (v: unknown) => T): SidedValues<T> {
   return { initiator: o.initiator.map(norm), receiver: o.receiver.map(norm), symmetric: false };
 }
 
+/** Every form of `certificates` as its (initiator, receiver) combinations, in file order, each once. */
+export function certificatePairs(value: unknown): CertificatePair[] {
+  let pairs: CertificatePair[];
+  if (Array.isArray(value)) {
+    pairs = value.map((v) => (isObject(v) ? (v as unknown as CertificatePair) : { initiator: v as ProfileName, receiver: v as ProfileName }));
+  } else if (isObject(value) && Array.isArray(value.vary)) {
+    // One side at a time against the control: the initiator's profiles first, then the receiver's.
+    const against = value.against as ProfileName;
+    const vary = value.vary as ProfileName[];
+    pairs = [...vary.map((p) => ({ initiator: p, receiver: against })), ...vary.map((p) => ({ initiator: against, receiver: p }))];
+  } else {
+    const o = value as { initiator: ProfileName[]; receiver: ProfileName[] };
+    pairs = o.initiator.flatMap((initiator) => o.receiver.map((receiver) => ({ initiator, receiver })));
+  }
+  const seen = new Set<string>();
+  return pairs
+    .map(({ initiator, receiver }) => ({ initiator, receiver }))
+    .filter((p) => {
+      const k = `${p.initiator}\n${p.receiver}`;
+      return !seen.has(k) && (seen.add(k), true);
+    });
+}
+
 function buildRule(raw: Record<string, unknown>, index: number, line: number | undefined): ExpectRule {
   const r: ExpectRule = { index, outcome: raw.outcome as ExpectRule["outcome"] };
   if (line !== undefined) r.line = line;
@@ -530,7 +570,7 @@ function build(file: string, data: Record<string, unknown>, doc: Document, lines
     file,
     name: data.name as string,
     servers,
-    certificates: sided(data.certificates, (v) => v as ProfileName),
+    certificates: certificatePairs(data.certificates),
     dialback: sided(data.dialback, (v) => normDialback(v) as Dialback),
     pairs: (data.pairs as Scenario["pairs"] | undefined) ?? "all",
     tolerate: ((data.tolerate as "error"[] | undefined) ?? []).slice(),

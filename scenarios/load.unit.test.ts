@@ -46,7 +46,10 @@ describe("parseScenario: valid input", () => {
         { id: "prosody@0.12.3", optional: false },
         { id: "ejabberd@23.01", optional: false },
       ],
-      certificates: { initiator: ["server-only", "dual-eku"], receiver: ["server-only", "dual-eku"], symmetric: true },
+      certificates: [
+        { initiator: "server-only", receiver: "server-only" },
+        { initiator: "dual-eku", receiver: "dual-eku" },
+      ],
       dialback: { initiator: ["on", "off"], receiver: ["on", "off"], symmetric: true },
       pairs: "all",
       tolerate: [],
@@ -104,7 +107,10 @@ expect:
       { id: "prosody@0.12.3", optional: false },
       { id: "ejabberd@26.07", optional: true },
     ]);
-    expect(s.certificates).toEqual({ initiator: ["server-only"], receiver: ["dual-eku", "no-eku"], symmetric: false });
+    expect(s.certificates).toEqual([
+      { initiator: "server-only", receiver: "dual-eku" },
+      { initiator: "server-only", receiver: "no-eku" },
+    ]);
     expect(s.pairs).toBe("cross");
     expect(s.tolerate).toEqual(["error"]);
     expect(s.expect.rules[0]).toEqual({
@@ -238,6 +244,36 @@ describe("parseScenario: malformed input", () => {
       `${FILE}:3:26: certificates[1]: duplicate certificate profile "dual-eku"; already certificates[0]`,
       `${FILE}:4:16: dialback[1]: duplicate dialback setting "on" ("on" and true mean the same); already dialback[0]`,
     ]);
+  });
+
+  it("reads explicit certificate combinations and the vary/against form", () => {
+    const pairs = (certs: string) => parseScenario(VALID.replace("certificates: [server-only, dual-eku]", `certificates: ${certs}`), FILE).certificates;
+    expect(pairs("[server-only, {initiator: expired, receiver: dual-eku}, {initiator: no-eku, receiver: no-eku}]")).toEqual([
+      { initiator: "server-only", receiver: "server-only" },
+      { initiator: "expired", receiver: "dual-eku" },
+      { initiator: "no-eku", receiver: "no-eku" },
+    ]);
+    // Each profile on one side at a time against the control; the control pair once.
+    expect(pairs("{vary: [expired, dual-eku, wrong-name], against: dual-eku}")).toEqual([
+      { initiator: "expired", receiver: "dual-eku" },
+      { initiator: "dual-eku", receiver: "dual-eku" },
+      { initiator: "wrong-name", receiver: "dual-eku" },
+      { initiator: "dual-eku", receiver: "expired" },
+      { initiator: "dual-eku", receiver: "wrong-name" },
+    ]);
+  });
+
+  it("reports bad certificate combinations with their place", () => {
+    const certs = (c: string) => rejected(VALID.replace("certificates: [server-only, dual-eku]", `certificates: ${c}`));
+    expect(certs("[{initiator: expired, receiver: dual-eku}, {initiator: expired, receiver: dual-eku}]")).toEqual([
+      `${FILE}:3:58: certificates[1]: duplicate certificate combination "expired→dual-eku"; already certificates[0]`,
+    ]);
+    expect(certs("[dual-eku, {initiator: dual-eku, receiver: dual-eku}]")).toEqual([
+      `${FILE}:3:26: certificates[1]: duplicate certificate combination "dual-eku"; already certificates[0]`,
+    ]);
+    expect(certs("[{initiator: expired, reciever: dual-eku}]").join("\n")).toMatch(/certificates\[0\]: unknown key "reciever"; allowed keys: initiator, receiver; did you mean "receiver"\?$/m);
+    expect(certs("{vary: [expird], against: dual-eku}")[0]).toMatch(/certificates\.vary\[0\]: unknown certificate profile "expird"; .*did you mean "expired"\?$/);
+    expect(certs("{vary: [expired]}")).toEqual([`${FILE}:3:15: certificates: missing required key "against"`]);
   });
 
   it("reports an empty matrix", () => {

@@ -18,6 +18,12 @@ export interface SidedValues<T> {
   symmetric: boolean;
 }
 
+/** One certificate combination: what each side of a cell presents. */
+export interface CertificatePair {
+  initiator: ProfileName;
+  receiver: ProfileName;
+}
+
 export type PairsMode = "all" | "cross";
 
 /** One entry of `expect.rules`, keys normalised (snake_case → camelCase, `certificate` → `initiatorCertificate`, booleans → on/off). */
@@ -46,7 +52,8 @@ export interface Scenario {
   name: string;
   description?: string;
   servers: ScenarioServer[];
-  certificates: SidedValues<ProfileName>;
+  /** Every (initiator, receiver) combination, in file order, whichever form the file used. */
+  certificates: CertificatePair[];
   dialback: SidedValues<Dialback>;
   pairs: PairsMode;
   /** Outcomes that do not fail the run (only "error" today). */
