@@ -100,6 +100,17 @@ export function isProfileName(name: unknown): name is ProfileName {
   return typeof name === "string" && Object.hasOwn(PROFILES, name);
 }
 
+/**
+ * Whether a certificate of this profile passes an ordinary TLS client's check of
+ * the server it connects to (chain to the CA, name, dates, serverAuth or no EKU).
+ * The probe's own c2s clients verify only such certificates: the others are meant
+ * to fail, and only the s2s peer's verdict on them is the test.
+ */
+export function verifiableAsServer(name: ProfileName): boolean {
+  const p = PROFILES[name];
+  return (p.eku === null || p.eku.includes("serverAuth")) && p.issuer === "ca" && p.names === "domain" && p.validity.notAfterMs > 0;
+}
+
 /** The profile called `name`, or a UsageError listing the allowed names. */
 export function getProfile(name: string): Profile {
   if (!isProfileName(name)) {

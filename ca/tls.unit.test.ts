@@ -6,6 +6,7 @@ import tls from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { HostCertificate } from "../harness/servers/adapter.ts";
 import { createCa, type TestCa } from "./index.ts";
+import { PROFILE_NAMES, verifiableAsServer } from "./profiles.ts";
 
 interface ServerVerdict {
   accepted: boolean;
@@ -89,4 +90,25 @@ it("accepts a no-eku client certificate and rejects an untrusted one", async () 
   const untrusted = await connectAs(await ca.issue("initiator.example", "untrusted"));
   expect(untrusted.accepted).toBe(false);
   expect(untrusted.error).toBe("UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+});
+
+// The probe's c2s client verifies a host's certificate only when verifiableAsServer
+// says so: it must agree with what Node's own check of a TLS server does, per profile.
+it.each(PROFILE_NAMES)("verifiableAsServer(%s) agrees with a TLS client's check of the server", async (profile) => {
+  const leaf = await ca.issue("host.example", profile);
+  const srv = tls.createServer({ key: leaf.key, cert: leaf.fullchain });
+  srv.on("secureConnection", (s) => s.destroy());
+  srv.on("tlsClientError", () => {});
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  try {
+    const verified = await new Promise<boolean>((resolve) => {
+      const s = tls.connect({ host: "127.0.0.1", port: (srv.address() as AddressInfo).port, servername: "host.example", ca: ca.trustBundle });
+      s.on("secureConnect", () => (resolve(true), s.destroy()));
+      s.on("error", () => resolve(false));
+    });
+    expect(verified).toBe(verifiableAsServer(profile));
+  } finally {
+    await new Promise((r) => srv.close(r));
+  }
 });

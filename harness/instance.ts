@@ -10,6 +10,7 @@ import { runLabels } from "./docker/labels.ts";
 import { docker } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
 import { serverKey } from "./catalog.ts";
+import { verifiableAsServer } from "../ca/profiles.ts";
 
 export interface InstanceSpec {
   /** Unique within the run, e.g. `prosody@0.12.3#1`. */
@@ -104,6 +105,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     domain,
     username: config.users[0].username,
     password: config.users[0].password,
+    verify: verifiableAsServer(config.vhosts.find((v) => v.domain === domain)?.certificate ?? "dual-eku"),
   });
   const instance: StartedInstance = {
     spec,

@@ -11,6 +11,8 @@ export interface Endpoint {
   domain: string;
   username: string;
   password: string;
+  /** false: the host's certificate is meant to fail (expired, self-signed…), so the c2s client does not verify it. */
+  verify?: boolean;
 }
 
 export interface ProbeTimeouts {
