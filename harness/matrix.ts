@@ -152,6 +152,7 @@ export function summarize(cells: CellResult[]): RunResults["summary"] {
     unexpected: cells.filter((c) => !c.asExpected).length,
     errors: cells.filter((c) => c.outcome === "error").length,
     flaky: cells.filter((c) => c.outcome === "flaky").length,
+    oneWay: cells.filter((c) => c.outcome === "one-way").length,
   };
 }
 

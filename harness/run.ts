@@ -337,7 +337,8 @@ async function runCell(
     // The receiver's words first: it is the side that judged the certificate.
     const events = [...r.eb, ...r.ea];
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
-    const outcome: Outcome = message.status === "delivered" ? "federates" : "fails";
+    // Delivered but unanswered: the reply path receiver → initiator is refused.
+    const outcome: Outcome = message.status !== "delivered" ? "fails" : ping.status === "result" ? "federates" : "one-way";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
     const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
     return { outcome, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };

@@ -48,7 +48,7 @@ const sideKey = (s: CellSpec["initiator"]) => `${s.server}|${s.certificate}|${s.
 
 /**
  * Cells expected to wait out the ping timeout first, so they do not form the tail
- * of the run: a cell expected to federate whose reply path is expected to fail
+ * of the run: a cell expected one-way, or expected to federate whose reply path is expected to fail
  * (its ping needs B→A: the reverse cell is expected to fail, or the cell expects
  * its ping to fail). Otherwise the given order is kept.
  */
@@ -57,8 +57,9 @@ export function slowFirst<T extends { spec: CellSpec }>(cells: T[]): T[] {
     cells.filter((c) => c.spec.expected.outcome === "fails").map((c) => `${sideKey(c.spec.initiator)}>${sideKey(c.spec.receiver)}`),
   );
   const slow = (c: T) =>
-    c.spec.expected.outcome === "federates" &&
-    (c.spec.expected.ping === "fails" || expectedFails.has(`${sideKey(c.spec.receiver)}>${sideKey(c.spec.initiator)}`));
+    c.spec.expected.outcome === "one-way" ||
+    (c.spec.expected.outcome === "federates" &&
+      (c.spec.expected.ping === "fails" || expectedFails.has(`${sideKey(c.spec.receiver)}>${sideKey(c.spec.initiator)}`)));
   return [...cells.filter(slow), ...cells.filter((c) => !slow(c))];
 }
 

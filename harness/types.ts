@@ -19,8 +19,15 @@ export type Dialback = "on" | "off";
 /** How one direction of s2s authenticated, as read from the receiving server's log. */
 export type AuthMethod = "external" | "dialback" | "none" | "unknown";
 
-/** What a cell turned out to be. `error`: the harness could not decide. `flaky`: two runs disagreed. */
-export type Outcome = "federates" | "fails" | "error" | "flaky";
+/**
+ * What a cell turned out to be. `one-way`: the message initiator → receiver arrived, but
+ * the ping's reply receiver → initiator did not (every answer to the initiator is lost).
+ * `error`: the harness could not decide. `flaky`: two runs disagreed.
+ */
+export type Outcome = "federates" | "one-way" | "fails" | "error" | "flaky";
+
+/** The outcomes a scenario can expect. */
+export type ExpectedOutcome = "federates" | "one-way" | "fails";
 
 /** A server the user names as `family@version`. */
 export interface ServerId {
@@ -36,7 +43,7 @@ export interface CellSide {
 }
 
 export interface Expectation {
-  outcome: "federates" | "fails";
+  outcome: ExpectedOutcome;
   /** Optional XEP-0199 ping expectation (needs the reverse direction too). */
   ping?: "ok" | "fails";
   auth?: "external" | "dialback";
@@ -184,7 +191,8 @@ export interface RunResults {
   startedAt: string;
   durationMs: number;
   cells: CellResult[];
-  summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number };
+  /** oneWay: cells whose outcome is one-way (shown apart because a one-way pair looks like it works). */
+  summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; oneWay: number };
   /** A `run --shard i/n`: which part of the whole run. */
   shard?: ShardInfo;
   /** A `merge` of shard runs: which ones. */

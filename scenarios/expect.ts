@@ -5,6 +5,10 @@
 // (outcome, and ping/auth/reason only if the rule sets them — nothing is
 // inherited from the default or from an earlier rule). So the last matching rule
 // decides, and `source` names it: "default" or "expect.rules[i]".
+//
+// one-way: the message initiator → receiver arrives, the reply receiver → initiator
+// does not. A rule may say `outcome: one-way` or (older) `outcome: federates` with
+// `ping: fails`; both expect one-way, and a one-way cell never meets `federates`.
 import type { AuthMethod, CellSpec, Expectation, Outcome } from "../harness/types.ts";
 import type { ExpectRule, Scenario } from "./model.ts";
 import { matchesSelector } from "./versions.ts";
@@ -35,6 +39,8 @@ export function expectationFor(scenario: Scenario, cell: CellSides): Expectation
     if (rule.auth !== undefined) expected.auth = rule.auth;
     if (rule.reason !== undefined) expected.reason = rule.reason;
   }
+  // "federates, but the ping fails" is what one-way means: the older spelling of it.
+  if (expected.outcome === "federates" && expected.ping === "fails") expected.outcome = "one-way";
   if (scenario.tolerate.includes("error")) expected.tolerateError = true;
   return expected;
 }
@@ -55,7 +61,7 @@ export interface Verdict {
 
 /**
  * Whether `actual` meets `expected`.
- * - outcome: federates/fails must equal the expected outcome. `error` meets it only when
+ * - outcome: federates/one-way/fails must equal the expected outcome. `error` meets it only when
  *   the scenario tolerates errors; `flaky` never does.
  * - ping (if expected): "ok" means the ping got a result; "fails" means error or timeout.
  * - auth (if expected): equals the outbound (initiator → receiver) method.

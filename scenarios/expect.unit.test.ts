@@ -98,6 +98,12 @@ describe("expectationFor", () => {
     expect(at("off", "on")).toBe("default");
   });
 
+  it("reads federates with ping: fails as one-way, its older spelling", () => {
+    const c = cell(side("ejabberd@23.01"), side("prosody@13.0.7"));
+    expect(expectationFor(scenario("    - outcome: federates\n      ping: fails\n"), c)).toEqual({ outcome: "one-way", ping: "fails", source: "expect.rules[0]" });
+    expect(expectationFor(scenario("    - outcome: one-way\n      auth: external\n"), c)).toEqual({ outcome: "one-way", auth: "external", source: "expect.rules[0]" });
+  });
+
   it("marks errors tolerated when the scenario says so", () => {
     const c = cell(side("prosody@13.0.7"), side("ejabberd@24.12"));
     expect(expectationFor(scenario("    - outcome: fails\n", "tolerate: [error]"), c)).toEqual({ outcome: "fails", tolerateError: true, source: "expect.rules[0]" });
@@ -114,6 +120,14 @@ describe("judge", () => {
     expect(judge(exp({ outcome: "fails" }), act({ outcome: "fails", auth: { outbound: "none" } }))).toEqual({ asExpected: true });
     expect(judge(exp({}), act({ outcome: "fails" }))).toEqual({ asExpected: false, mismatch: "expected federates, got fails" });
     expect(judge(exp({ outcome: "fails" }), act({}))).toEqual({ asExpected: false, mismatch: "expected fails, got federates" });
+  });
+
+  it("never lets a one-way cell meet federates, nor fails", () => {
+    const oneWay = act({ outcome: "one-way", ping: { status: "timeout" } });
+    expect(judge(exp({ outcome: "one-way" }), oneWay)).toEqual({ asExpected: true });
+    expect(judge(exp({}), oneWay)).toEqual({ asExpected: false, mismatch: "expected federates, got one-way" });
+    expect(judge(exp({ outcome: "fails" }), oneWay)).toEqual({ asExpected: false, mismatch: "expected fails, got one-way" });
+    expect(judge(exp({ outcome: "one-way" }), act({}))).toEqual({ asExpected: false, mismatch: "expected one-way, got federates" });
   });
 
   it("accepts error only when tolerated, and never flaky", () => {

@@ -501,6 +501,12 @@ function semanticChecks(data: Record<string, unknown>): Semantic {
           message: `set either "certificate" or "initiator_certificate" (they mean the same: the initiator's profile), not both`,
         });
       }
+      if (rule.outcome === "one-way" && rule.ping === "ok") {
+        issues.push({
+          path: [...base, "ping"],
+          message: `"one-way" means the ping's reply does not come back, so "ping: ok" contradicts it; drop ping (or use ping: fails)`,
+        });
+      }
       for (const side of ["initiator", "receiver"] as const) {
         if (rule[side] !== undefined) checkSelector(rule[side], [...base, side], servers, serversOk, issues);
       }
@@ -565,7 +571,7 @@ function build(file: string, data: Record<string, unknown>, doc: Document, lines
   const servers: ScenarioServer[] = (data.servers as unknown[]).map((s) =>
     typeof s === "string" ? { id: s, optional: false } : { id: (s as { server: string }).server, optional: (s as { optional?: boolean }).optional === true },
   );
-  const expect = data.expect as { default: "federates" | "fails"; rules?: Record<string, unknown>[] };
+  const expect = data.expect as { default: Scenario["expect"]["default"]; rules?: Record<string, unknown>[] };
   const scenario: Scenario = {
     file,
     name: data.name as string,

@@ -204,8 +204,8 @@ describe("parseScenario: malformed input", () => {
     expect(lines).toEqual([
       `${FILE}:4:16: dialback[1]: unknown dialback setting "yes"; allowed: on, off, true, false`,
       `${FILE}:5:12: tolerate[0]: unknown tolerated outcome "flaky"; allowed: error`,
-      `${FILE}:7:12: expect.default: unknown outcome "works"; allowed: federates, fails`,
-      `${FILE}:12:16: expect.rules[0].outcome: unknown outcome "pass"; allowed: federates, fails`,
+      `${FILE}:7:12: expect.default: unknown outcome "works"; allowed: federates, one-way, fails`,
+      `${FILE}:12:16: expect.rules[0].outcome: unknown outcome "pass"; allowed: federates, one-way, fails`,
     ]);
   });
 
@@ -274,6 +274,14 @@ describe("parseScenario: malformed input", () => {
     expect(certs("[{initiator: expired, reciever: dual-eku}]").join("\n")).toMatch(/certificates\[0\]: unknown key "reciever"; allowed keys: initiator, receiver; did you mean "receiver"\?$/m);
     expect(certs("{vary: [expird], against: dual-eku}")[0]).toMatch(/certificates\.vary\[0\]: unknown certificate profile "expird"; .*did you mean "expired"\?$/);
     expect(certs("{vary: [expired]}")).toEqual([`${FILE}:3:15: certificates: missing required key "against"`]);
+  });
+
+  it("rejects one-way together with ping: ok", () => {
+    const text = VALID.replace("      outcome: fails\n", "      outcome: one-way\n      ping: ok\n");
+    expect(rejected(text)).toEqual([
+      `${FILE}:12:13: expect.rules[0].ping: "one-way" means the ping's reply does not come back, so "ping: ok" contradicts it; drop ping (or use ping: fails)`,
+    ]);
+    expect(parseScenario(VALID.replace("      outcome: fails\n", "      outcome: one-way\n"), FILE).expect.rules[0].outcome).toBe("one-way");
   });
 
   it("reports an empty matrix", () => {

@@ -1,5 +1,5 @@
 // The shape of a scenario once loaded and validated (see scenario.schema.json for the file format).
-import type { Dialback, ProfileName } from "../harness/types.ts";
+import type { Dialback, ExpectedOutcome, ProfileName } from "../harness/types.ts";
 
 export interface ScenarioServer {
   /** `family@version`, a catalog key. */
@@ -40,7 +40,7 @@ export interface ExpectRule {
   dialback?: Dialback;
   initiatorDialback?: Dialback;
   receiverDialback?: Dialback;
-  outcome: "federates" | "fails";
+  outcome: ExpectedOutcome;
   ping?: "ok" | "fails";
   auth?: "external" | "dialback";
   reason?: string;
@@ -59,7 +59,7 @@ export interface Scenario {
   /** Outcomes that do not fail the run (only "error" today). */
   tolerate: "error"[];
   expect: {
-    default: "federates" | "fails";
+    default: ExpectedOutcome;
     rules: ExpectRule[];
   };
 }

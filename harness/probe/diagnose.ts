@@ -59,7 +59,8 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
   if (ping.status !== "result") {
     const why = failureReason(events, b, a);
     if (message.status === "delivered") {
-      parts.push(`one-way: the reply path receiver → initiator fails${why ? `: ${why}` : ` (ping ${ping.status}${ping.condition ? `: ${ping.condition}` : ""})`}`);
+      // The words a reader needs: the reply path is refused, and by whose verdict.
+      parts.push(`one-way: replies refused: ${why ?? ping.text ?? `no reply (ping ${ping.status}${ping.condition ? `: ${ping.condition}` : ""})`}`);
     }
   }
   return { auth: { outbound, inbound }, reason: parts.length ? parts.join("; ") : undefined };

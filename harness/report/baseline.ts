@@ -31,7 +31,17 @@ const change = (now: CellResult, then: CellResult): Change => ({
   afterText: actualText(now),
 });
 
-/** Cells match by spec.id. federates → fails/error is a regression; fails → federates an improvement. */
+/**
+ * How much of a pair works: federates (both ways) > one-way (the message, not the replies) > fails.
+ * error and flaky have no rank: no verdict to compare.
+ */
+const RANK: Partial<Record<Outcome, number>> = { federates: 2, "one-way": 1, fails: 0 };
+
+/**
+ * Cells match by spec.id. A cell that did more before is a regression: federates → one-way,
+ * one-way → fails, and federates or one-way → error. One that does more now is an
+ * improvement: fails → one-way → federates.
+ */
 export function compareBaseline(current: RunResults, baseline: RunResults): BaselineComparison {
   const before = new Map(baseline.cells.map((c) => [c.spec.id, c]));
   const now = new Set(current.cells.map((c) => c.spec.id));
@@ -39,8 +49,12 @@ export function compareBaseline(current: RunResults, baseline: RunResults): Base
   for (const c of current.cells) {
     const then = before.get(c.spec.id);
     if (!then) out.added.push(c.spec.id);
-    else if (then.outcome === "federates" && (c.outcome === "fails" || c.outcome === "error")) out.regressions.push(change(c, then));
-    else if (then.outcome === "fails" && c.outcome === "federates") out.improvements.push(change(c, then));
+    else {
+      const [was, is] = [RANK[then.outcome], RANK[c.outcome === "error" ? "fails" : c.outcome]];
+      if (was === undefined || is === undefined) continue;
+      if (is < was) out.regressions.push(change(c, then));
+      else if (is > was && c.outcome !== "error") out.improvements.push(change(c, then));
+    }
   }
   out.missing = baseline.cells.map((c) => c.spec.id).filter((id) => !now.has(id));
   return out;
@@ -63,7 +77,7 @@ const changeItem = (c: Change): string =>
 export function renderBaselineMarkdown(cmp: BaselineComparison, baselineLabel = "baseline"): string {
   const out = [`## Compared with ${escapeMarkdown(baselineLabel)}`, ""];
   const nothing = !cmp.regressions.length && !cmp.improvements.length && !cmp.missing.length && !cmp.added.length;
-  if (nothing) return [...out, "No changes: every cell has the same federates/fails verdict.", ""].join("\n");
+  if (nothing) return [...out, "No changes: every cell has the same federates/one-way/fails verdict.", ""].join("\n");
   out.push(
     `${plural(cmp.regressions.length, "regression")} · ${plural(cmp.improvements.length, "improvement")} · ` +
       `${plural(cmp.missing.length, "cell")} missing · ${plural(cmp.added.length, "cell")} added`,

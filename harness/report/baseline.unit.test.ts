@@ -30,6 +30,22 @@ describe("compareBaseline", () => {
     expect(cmp.improvements.map((c) => [c.id, c.before, c.after])).toEqual([[CELLS.failsLong.spec.id, "fails", "federates"]]);
   });
 
+  it("ranks one-way between federates and fails", () => {
+    const ids = (before: Outcome[], after: Outcome[]) => {
+      const cells = [CELLS.external, CELLS.dialback, CELLS.failsLong, CELLS.asymmetric];
+      const cmp = compareBaseline(sampleResults(cells.map((c, i) => as(c, after[i]))), sampleResults(cells.map((c, i) => as(c, before[i]))));
+      return { regressions: cmp.regressions.map((c) => `${c.before}→${c.after}`), improvements: cmp.improvements.map((c) => `${c.before}→${c.after}`) };
+    };
+    expect(ids(["federates", "one-way", "one-way", "fails"], ["one-way", "fails", "error", "one-way"])).toEqual({
+      regressions: ["federates→one-way", "one-way→fails", "one-way→error"],
+      improvements: ["fails→one-way"],
+    });
+    expect(ids(["one-way", "one-way", "flaky", "error"], ["federates", "one-way", "one-way", "one-way"])).toEqual({
+      regressions: [],
+      improvements: ["one-way→federates"],
+    });
+  });
+
   it("lists cells only in the baseline and cells only in this run", () => {
     expect(cmp.missing).toEqual([CELLS.unexpected.spec.id]);
     expect(cmp.added).toEqual([CELLS.tolerated.spec.id]);

@@ -2,7 +2,7 @@
 import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
 import { oneLine, truncate } from "./text.ts";
 
-export const ICON: Record<Outcome, string> = { federates: "✅", fails: "❌", error: "⚠️", flaky: "🔀" };
+export const ICON: Record<Outcome, string> = { federates: "✅", "one-way": "↦", fails: "❌", error: "⚠️", flaky: "🔀" };
 
 /** Short reasons keep table columns narrow; the full text is in the diagnosis. */
 export const SHORT_REASON = 60;
@@ -17,11 +17,20 @@ export function failReason(cell: CellResult): string {
   return oneLine(cell.reason || fromMessage || "fails");
 }
 
-/** The table text without icon: `EXTERNAL`, `dialback`, a short reason, `error: ...`, `flaky`. */
+/** Why the replies of a one-way cell are lost: the diagnosis after "one-way: ", else the ping's own result. */
+export function oneWayReason(cell: CellResult): string {
+  const m = /(?:^|; )one-way: (.*)$/.exec(cell.reason ?? "");
+  const p = cell.ping;
+  return oneLine(m ? m[1] : p?.text || `no reply (ping ${p?.status ?? "failed"}${p?.condition ? `: ${p.condition}` : ""})`);
+}
+
+/** The table text without icon: `EXTERNAL`, `dialback`, `one-way: why`, a short reason, `error: ...`, `flaky`. */
 export function cellText(cell: CellResult): string {
   switch (cell.outcome) {
     case "federates":
       return cell.auth.outbound === "external" || cell.auth.outbound === "dialback" ? authLabel(cell.auth.outbound) : "federates";
+    case "one-way":
+      return `one-way: ${truncate(oneWayReason(cell), SHORT_REASON - 9)}`;
     case "fails":
       return truncate(failReason(cell), SHORT_REASON);
     case "error":
@@ -31,11 +40,16 @@ export function cellText(cell: CellResult): string {
   }
 }
 
-/** What the cell did, in a few words: `federates (dialback)`, `fails (reason)`, `error (text)`. */
+/**
+ * What the cell did, in a few words: `federates (dialback)`, `one-way (external; why)`,
+ * `fails (reason)`, `error (text)`, `flaky (…)`. Every report and the progress line use it.
+ */
 export function actualText(cell: CellResult): string {
   switch (cell.outcome) {
     case "federates":
       return `federates (${cell.auth.outbound})`;
+    case "one-way":
+      return `one-way (${cell.auth.outbound}; ${truncate(oneWayReason(cell), SHORT_REASON)})`;
     case "fails":
       return `fails (${truncate(failReason(cell), SHORT_REASON)})`;
     case "error":

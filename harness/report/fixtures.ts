@@ -22,11 +22,16 @@ interface CellInput {
 export function makeCell(o: CellInput): CellResult {
   const id = `${o.i.server} → ${o.r.server} [${comboLabel(o.i, o.r)}]`;
   const auth = { outbound: o.auth ?? (o.outcome === "federates" ? "dialback" : "none"), inbound: o.auth ?? "none" } as const;
-  const delivered = o.outcome === "federates";
+  const delivered = o.outcome === "federates" || o.outcome === "one-way";
   const message = delivered
     ? { status: "delivered" as const, ms: 120 }
     : { status: "bounced" as const, condition: "remote-server-not-found", text: o.reason, ms: 3050 };
-  const ping = delivered ? { status: "result" as const, ms: 80 } : { status: "error" as const, condition: "remote-server-timeout", ms: 5000 };
+  const ping =
+    o.outcome === "federates"
+      ? { status: "result" as const, ms: 80 }
+      : o.outcome === "one-way"
+        ? { status: "timeout" as const, text: "no reply: b1.example logged that its connection to a1.example failed", ms: 900 }
+        : { status: "error" as const, condition: "remote-server-timeout", ms: 5000 };
   const domains = { initiator: "a1.example", receiver: "b1.example" };
   const logs = o.logs ?? [`${o.r.server}: s2s connection a1.example -> b1.example`];
   const attempts = (o.attempts ?? [o.outcome]).map((outcome, n) =>
@@ -116,6 +121,14 @@ export const CELLS = {
     expected: { outcome: "fails" },
     logs: ["ejabberd: rejecting s2s from a1.example", XSS_LOG],
   }),
+  oneWay: makeCell({
+    i: side(E23, "server-only", "off"),
+    r: side(P13, "server-only", "off"),
+    outcome: "one-way",
+    auth: "external",
+    reason: "one-way: replies refused: unsupported certificate purpose",
+    expected: { outcome: "one-way" },
+  }),
   tolerated: makeCell({
     i: side(E23, "server-only", "on"),
     r: side(P12, "dual-eku", "off"),
@@ -142,6 +155,7 @@ export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunRe
       unexpected: count((c) => !c.asExpected),
       errors: count((c) => c.outcome === "error"),
       flaky: count((c) => c.outcome === "flaky"),
+      oneWay: count((c) => c.outcome === "one-way"),
     },
   };
 }

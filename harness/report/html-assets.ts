@@ -14,6 +14,7 @@ table.matrix tbody th { background: #f6f8fa; text-align: left; white-space: nowr
 td.cell a { color: inherit; text-decoration: none; display: block; }
 td.cell a:hover, td.cell a:focus { text-decoration: underline; }
 .o-federates { background: #dafbe1; }
+.o-one-way { background: #fff1e0; }
 .o-fails { background: #ffebe9; }
 .o-error { background: #fff8c5; }
 .o-flaky { background: #ede3fb; }
@@ -21,6 +22,7 @@ td.cell a:hover, td.cell a:focus { text-decoration: underline; }
 .unexpected { box-shadow: inset 0 0 0 3px #cf222e; font-weight: 600; }
 details.diag { border: 1px solid #d0d7de; border-radius: 6px; margin: .4rem 0; padding: .3rem .7rem; }
 .d-federates { border-left: 6px solid #1a7f37; }
+.d-one-way { border-left: 6px solid #bc4c00; }
 .d-fails { border-left: 6px solid #cf222e; }
 .d-error { border-left: 6px solid #bf8700; }
 .d-flaky { border-left: 6px solid #8250df; }

@@ -29,8 +29,9 @@ function testcase(c: CellResult): string {
   } else if (v === "skipped") {
     body.push(`      <skipped message="${attr(`tolerated error: ${c.error || "the harness could not decide"}`)}"/>`);
   }
-  if (c.logs.length) body.push(`      <system-out>${x(c.logs.join("\n"))}</system-out>`);
-  return body.length ? [open, ...body, "    </testcase>"].join("\n") : `${open.slice(0, -1)}/>`;
+  // The outcome in words first: a passing one-way cell must not read as a working pair.
+  body.push(`      <system-out>${x([`outcome: ${actualText(c)}`, ...c.logs].join("\n"))}</system-out>`);
+  return [open, ...body, "    </testcase>"].join("\n");
 }
 
 function counts(cells: CellResult[]) {

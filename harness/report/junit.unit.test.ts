@@ -34,12 +34,18 @@ describe("renderJunit", () => {
 
   it("counts failures (unexpected), errors (untolerated) and skipped (tolerated errors)", () => {
     for (const el of [root, suite]) {
-      expect(el.attrs).toMatchObject({ tests: "8", failures: "2", errors: "1", skipped: "1" });
+      expect(el.attrs).toMatchObject({ tests: "9", failures: "2", errors: "1", skipped: "1" });
     }
     expect(cases.filter((c) => c.getChild("failure")).map((c) => c.attrs.name)).toEqual([CELLS.unexpected.spec.id, CELLS.flaky.spec.id]);
     expect(cases.filter((c) => c.getChild("error")).map((c) => c.attrs.name)).toEqual([CELLS.error.spec.id]);
     expect(byName(CELLS.tolerated.spec.id).getChild("skipped")!.attrs.message).toBe("tolerated error: timeout waiting for stream");
     expect(root.attrs.time).toBe("83.200");
+  });
+
+  it("shows a one-way cell as one-way, never as a plain pass", () => {
+    const c = byName(CELLS.oneWay.spec.id);
+    expect(c.getChild("failure")).toBeUndefined();
+    expect(c.getChildText("system-out")!.split("\n")[0]).toBe("outcome: one-way (external; replies refused: unsupported certificate purpose)");
   });
 
   it("explains a failure: message plus expected vs actual in the body", () => {
@@ -55,7 +61,11 @@ describe("renderJunit", () => {
 
   it("puts raw log lines in system-out, escaped and with XML-invalid characters removed", () => {
     const out = byName(CELLS.asymmetric.spec.id).getChildText("system-out")!;
-    expect(out.split("\n")).toEqual(["ejabberd: rejecting s2s from a1.example", expect.stringContaining("<script>window.__pwned = 1</script>")]);
+    expect(out.split("\n")).toEqual([
+      "outcome: fails (dialback disabled on receiver <b>)",
+      "ejabberd: rejecting s2s from a1.example",
+      expect.stringContaining("<script>window.__pwned = 1</script>"),
+    ]);
     expect(out).not.toMatch(/[\x00-\x08\x1b]/);
     expect(xml).not.toContain("<script>");
     expect(XSS_LOG).toContain("\x07");
@@ -76,6 +86,6 @@ describe("renderJunit", () => {
     expect(tc.attrs.name).toBe(`a"b'<c>&d → e`);
     expect(tc.attrs.classname).toBe("s]]>");
     expect(tc.getChild("failure")!.attrs.message).toBe('line1\nline2 "quoted" <x/>  lone surrogate');
-    expect(tc.getChildText("system-out")).toBe("]]> <!-- --> ");
+    expect(tc.getChildText("system-out")).toBe("outcome: federates (dialback)\n]]> <!-- --> ");
   });
 });

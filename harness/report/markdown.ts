@@ -8,6 +8,7 @@ export const ROW_HEADER = "initiator ↓ / receiver →";
 
 export const LEGEND =
   "**Legend:** ✅ federates (how the initiator authenticated to the receiver: EXTERNAL or dialback) · " +
+  "↦ one-way (the message arrives, every reply to the initiator is lost; why) · " +
   "❌ fails (short reason) · ⚠️ the harness could not decide · 🔀 flaky (attempts disagreed) · " +
   "❗ differs from the scenario's expectation · — pair not tested";
 
@@ -15,6 +16,8 @@ export function summaryLine(r: RunResults): string {
   const s = r.summary;
   return [
     `${s.total} cells`,
+    // One-way pairs look like working ones elsewhere; the count keeps them in view.
+    ...(s.oneWay ? [`${s.oneWay} one-way`] : []),
     `${s.asExpected} as expected`,
     `${s.unexpected} unexpected`,
     `${s.errors} ${s.errors === 1 ? "error" : "errors"}`,

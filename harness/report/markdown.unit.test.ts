@@ -22,8 +22,8 @@ describe("renderMarkdown", () => {
 
   it("starts with a heading and a summary line", () => {
     const [h1, , summary] = md.split("\n");
-    expect(h1).toBe("# s2s-matrix: ❌ 3 of 8 cells unexpected");
-    expect(summary).toBe("**8 cells · 5 as expected · 3 unexpected · 2 errors · 1 flaky · 1m 23s**");
+    expect(h1).toBe("# s2s-matrix: ❌ 3 of 9 cells unexpected");
+    expect(summary).toBe("**9 cells · 1 one-way · 6 as expected · 3 unexpected · 2 errors · 1 flaky · 1m 23s**");
   });
 
   it("has one table per certificate and dialback combination, asymmetric ones with arrows", () => {
@@ -41,8 +41,11 @@ describe("renderMarkdown", () => {
 
   it("writes each cell as icon and short text, with a marker where it differs from expectation", () => {
     const off = t.get("server-only, dialback off")!;
-    expect(off[2]).toEqual([`**${P12}**`, "—", "✅ EXTERNAL"]);
+    expect(off[0]).toEqual(["initiator ↓ / receiver →", P12, E23, P13]);
+    expect(off[2]).toEqual([`**${P12}**`, "—", "✅ EXTERNAL", "—"]);
     expect(off[3][1]).toBe("❌ TLS alert \\| handshake failure: peer certificate lacks the s…");
+    // One-way is its own mark with the reply path's reason, never ✅.
+    expect(off[3][3]).toBe("↦ one-way: replies refused: unsupported certificate purpose");
     const on = t.get("server-only, dialback on")!;
     expect(on[2][3]).toBe("✅ dialback");
     expect(on[3][3]).toBe("⚠️ error: container ejabberd-23.01 exited with code 137 ❗expected federates");

@@ -1,6 +1,6 @@
 // Live progress while cells run: one rewritten line on a terminal, one line per cell in CI logs.
 import type { CellResult } from "../types.ts";
-import { expectationMarker, failReason, ICON } from "./cells.ts";
+import { actualText, expectationMarker, ICON } from "./cells.ts";
 import { formatDuration, oneLine, truncate } from "./text.ts";
 
 export interface ProgressOptions {
@@ -23,24 +23,10 @@ export interface Progress {
 
 const CLEAR_LINE = "\r\x1b[2K";
 
-/** `federates (dialback)`, `fails: reason`, `error: text`, `flaky`. */
-function outcomeWords(c: CellResult): string {
-  switch (c.outcome) {
-    case "federates":
-      return `federates (${c.auth.outbound})`;
-    case "fails":
-      return `fails: ${truncate(failReason(c), 60)}`;
-    case "error":
-      return `error: ${truncate(c.error || "harness could not decide", 60)}`;
-    case "flaky":
-      return "flaky";
-  }
-}
-
-/** The CI line: `[12/100] ✅ <id> federates (dialback) 0.8s`, plus `❗expected ...` when unexpected. */
+/** The CI line: `[12/100] ✅ <id> federates (dialback) 0.8s` (words: actualText), plus `❗expected ...` when unexpected. */
 export function cellProgressLine(done: number, total: number, c: CellResult): string {
   const marker = expectationMarker(c);
-  return `[${done}/${total}] ${ICON[c.outcome]} ${oneLine(c.spec.id)} ${outcomeWords(c)} ${formatDuration(c.durationMs)}${marker ? ` ❗${marker}` : ""}`;
+  return `[${done}/${total}] ${ICON[c.outcome]} ${oneLine(c.spec.id)} ${actualText(c)} ${formatDuration(c.durationMs)}${marker ? ` ❗${marker}` : ""}`;
 }
 
 export function createProgress(opts: ProgressOptions): Progress {
@@ -49,14 +35,17 @@ export function createProgress(opts: ProgressOptions): Progress {
   const running: string[] = [];
   let done = 0;
   let unexpected = 0;
+  let oneWay = 0;
   let finished = false;
   let timer: ReturnType<typeof setInterval> | undefined;
 
+  // One-way pairs look like working ones in a per-cell glance: the running count keeps them in view.
+  const oneWayCount = () => (oneWay ? ` ${ICON["one-way"]}${oneWay} one-way` : "");
   const render = () => {
     if (finished) return;
     const current = running.length ? ` ${running[running.length - 1]}${running.length > 1 ? ` (+${running.length - 1} running)` : ""}` : "";
     const bad = unexpected ? ` ❗${unexpected} unexpected` : "";
-    const line = `[${done}/${opts.total}] ${formatDuration(now() - began)}${bad}${current}`;
+    const line = `[${done}/${opts.total}] ${formatDuration(now() - began)}${oneWayCount()}${bad}${current}`;
     opts.write(CLEAR_LINE + truncate(line, Math.max(20, (opts.columns ?? 80) - 1)));
   };
 
@@ -75,6 +64,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       if (i >= 0) running.splice(i, 1);
       done++;
       if (!cell.asExpected) unexpected++;
+      if (cell.outcome === "one-way") oneWay++;
       if (opts.tty) render();
       else opts.write(`${cellProgressLine(done, opts.total, cell)}\n`);
     },
@@ -83,7 +73,8 @@ export function createProgress(opts: ProgressOptions): Progress {
       if (timer) clearInterval(timer);
       if (opts.tty) {
         const bad = unexpected ? `, ${unexpected} unexpected` : "";
-        opts.write(`${CLEAR_LINE}[${done}/${opts.total}] cells done in ${formatDuration(now() - began)}${bad}\n`);
+        const ow = oneWay ? `, ${oneWay} one-way` : "";
+        opts.write(`${CLEAR_LINE}[${done}/${opts.total}] cells done in ${formatDuration(now() - began)}${ow}${bad}\n`);
       }
       finished = true;
     },

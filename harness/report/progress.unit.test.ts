@@ -28,9 +28,11 @@ describe("progress, non-TTY (CI logs)", () => {
     progress.done(CELLS.failsLong);
     progress.done(CELLS.unexpected);
     progress.done(CELLS.error);
-    expect(chunks[0]).toMatch(/^\[1\/100\] ❌ ejabberd@23\.01 → prosody@0\.12\.3 \[server-only, dialback off\] fails: TLS alert \| handshake .*… 0\.8s\n$/);
+    expect(chunks[0]).toMatch(/^\[1\/100\] ❌ ejabberd@23\.01 → prosody@0\.12\.3 \[server-only, dialback off\] fails \(TLS alert \| handshake .*…\) 0\.8s\n$/);
     expect(chunks[1]).toBe(`[2/100] ✅ ${CELLS.unexpected.spec.id} federates (dialback) 0.8s ❗expected fails\n`);
-    expect(chunks[2]).toBe(`[3/100] ⚠️ ${CELLS.error.spec.id} error: container ejabberd-23.01 exited with code 137 0.8s ❗expected federates\n`);
+    expect(chunks[2]).toBe(`[3/100] ⚠️ ${CELLS.error.spec.id} error (container ejabberd-23.01 exited with code 137) 0.8s ❗expected federates\n`);
+    progress.done(CELLS.oneWay);
+    expect(chunks[3]).toBe(`[4/100] ↦ ${CELLS.oneWay.spec.id} one-way (external; replies refused: unsupported certificate purpose) 0.8s\n`);
   });
 });
 
