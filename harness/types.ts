@@ -86,6 +86,8 @@ export interface AuthEvent {
   from: string;
   to: string;
   reason?: string;
+  /** The writing server's own verdict on the peer's certificate (its reason is the one to show). */
+  judged?: true;
   line: string;
 }
 

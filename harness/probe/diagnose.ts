@@ -33,11 +33,16 @@ export function connectionFailed(receiverEvents: AuthEvent[], from: string, to: 
   return receiverEvents.some((e) => e.kind === "connection-failed" && e.to === to && (e.from === from || e.from === ""));
 }
 
-/** The first failure the logs give for the direction, in the receiving server's words when there are some. */
+/**
+ * The first failure the logs give for the direction, in the judging server's words:
+ * a server's own verdict on the peer's certificate first (the receiver's on the
+ * initiator's, or the initiator's on the receiver's server certificate), then a
+ * refused SASL EXTERNAL, then any other failure (e.g. "Stream closed by peer: …").
+ */
 export function failureReason(events: AuthEvent[], from: string, to: string): string | undefined {
   const failures = events.filter((e) => matches(e, from, to, false) && /failed/.test(e.kind) && e.reason);
-  const external = failures.find((e) => e.kind === "external-failed");
-  return (external ?? failures[0])?.reason;
+  const best = failures.find((e) => e.judged) ?? failures.find((e) => e.kind === "external-failed") ?? failures[0];
+  return best?.reason;
 }
 
 export interface Diagnosis {

@@ -108,8 +108,9 @@ const PATTERNS: LogPattern[] = [
     make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-ok" : "dialback-ok", from: m[2], to: m[3] }),
   },
   {
+    // The receiver's verdict on the initiator's certificate: "… (::ffff:192.168.224.6): unsupported certificate purpose"
     re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+) \([^)]*\): (.+)$/,
-    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4] }),
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4], judged: true }),
   },
   {
     re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)(?:: (.+))?$/,
@@ -128,7 +129,14 @@ const PATTERNS: LogPattern[] = [
     make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-ok" : "dialback-ok", from: m[2], to: m[3] }),
   },
   {
-    re: /Failed to establish outbound s2s connection (\S+) -> (\S+): (.+)$/,
+    // The initiator's verdict on the receiver's server certificate (OpenSSL's words):
+    // "Failed to establish outbound s2s connection a -> b: Peer certificate rejected: certificate has expired; bouncing for 68 seconds"
+    re: /Failed to establish outbound s2s connection (\S+) -> (\S+): Peer certificate rejected: (.+?)(?:; bouncing for \d+ seconds)?$/,
+    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3], judged: true }),
+  },
+  {
+    // "…: Stream closed by peer: Your server's certificate is not trusted (not-authorized); bouncing for 191 seconds"
+    re: /Failed to establish outbound s2s connection (\S+) -> (\S+): (.+?)(?:; bouncing for \d+ seconds)?$/,
     make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3] }),
   },
   {
@@ -137,7 +145,11 @@ const PATTERNS: LogPattern[] = [
   },
 ];
 
-export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines);
+/** ejabberd 26 colours its console log: the escapes would end up in reasons. */
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] =>
+  matchLogPatterns(PATTERNS, lines.map((l) => l.replace(ANSI, "")));
 
 export const ejabberd: ServerAdapter = {
   family: "ejabberd",

@@ -146,6 +146,16 @@ const PATTERNS: LogPattern[] = [
     make: (m) => ({ kind: "dialback-retry", from: m[1], to: "" }),
   },
   {
+    // receiver judging the initiator: "s2sin… warn Forbidding insecure connection to/from a.example because its certificate has expired"
+    re: /^s2sin\S*\s+\w+\s+Forbidding insecure connection to\/from (\S+) because its (certificate .+)$/,
+    make: (m) => ({ kind: "external-failed", from: m[1], to: "", reason: m[2], judged: true }),
+  },
+  {
+    // initiator judging the receiver's server certificate: the same words on its s2sout session
+    re: /^s2sout\S*\s+\w+\s+Forbidding insecure connection to\/from (\S+) because its (certificate .+)$/,
+    make: (m) => ({ kind: "connection-failed", from: "", to: m[1], reason: m[2], judged: true }),
+  },
+  {
     re: /(Incoming|Outgoing) s2s connection (\S+)->(\S+) complete/,
     make: (m) => ({ kind: "connection-ok", from: m[2], to: m[3] }),
   },
