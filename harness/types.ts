@@ -87,7 +87,7 @@ export interface AuthEvent {
   to: string;
   reason?: string;
   /** The writing server's own verdict on the peer's certificate (its reason is the one to show). */
-  judged?: true;
+  judged?: boolean;
   line: string;
 }
 

@@ -86,16 +86,52 @@ export function cellLine(cell: CellResult): string {
   return `${ICON[cell.outcome]} ${cellText(cell)}${marker ? ` ❗${marker}` : ""}`;
 }
 
+const sides = (a: string, b: string): string => (a === b ? a : `${a}→${b}`);
+
 /** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off". */
 export function comboLabel(i: CellSide, r: CellSide): string {
-  const cert = i.certificate === r.certificate ? i.certificate : `${i.certificate}→${r.certificate}`;
-  const db = i.dialback === r.dialback ? i.dialback : `${i.dialback}→${r.dialback}`;
-  return `${cert}, dialback ${db}`;
+  return `${sides(i.certificate, r.certificate)}, dialback ${sides(i.dialback, r.dialback)}`;
 }
+
+/** How many cells of each outcome, in legend order: `✅ 36 · ↦ 3 · ❌ 6`, then `❗2` unexpected. */
+export function outcomeCounts(cells: CellResult[]): string {
+  const order: Outcome[] = ["federates", "one-way", "fails", "error", "flaky"];
+  const parts = order.map((o) => [o, cells.filter((c) => c.outcome === o).length] as const).filter(([, n]) => n > 0).map(([o, n]) => `${ICON[o]} ${n}`);
+  const unexpected = cells.filter((c) => !c.asExpected).length;
+  return [...parts, ...(unexpected ? [`❗${unexpected}`] : [])].join(" · ");
+}
+
+/** Above this many (certificate, dialback) combinations in a scenario, reports lead with an overview of them. */
+export const MANY_COMBINATIONS = 6;
+
+export interface Overview {
+  /** Certificate combinations (rows), dialback combinations (columns), in order of first appearance. */
+  rows: string[];
+  columns: string[];
+  /** Key `row\ncolumn`. */
+  tables: Map<string, MatrixTable>;
+}
+
+/** One scenario's tables as a grid: certificate combination × dialback combination. */
+export function overview(tables: MatrixTable[]): Overview {
+  const o: Overview = { rows: [], columns: [], tables: new Map() };
+  for (const t of tables) {
+    if (!o.rows.includes(t.certificates)) o.rows.push(t.certificates);
+    if (!o.columns.includes(t.dialback)) o.columns.push(t.dialback);
+    o.tables.set(pairKey(t.certificates, t.dialback), t);
+  }
+  return o;
+}
+
+/** Every cell of a table. */
+export const tableCells = (t: MatrixTable): CellResult[] => [...t.cells.values()].flat();
 
 export interface MatrixTable {
   scenario: string;
   title: string;
+  /** The two halves of the title: "server-only→dual-eku" and "on→off". */
+  certificates: string;
+  dialback: string;
   /** Initiators, in the order servers first appear in the run. */
   rows: string[];
   /** Receivers, same order. */
@@ -123,7 +159,12 @@ export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTa
     const title = comboLabel(c.spec.initiator, c.spec.receiver);
     const key = `${c.spec.scenario}\n${title}`;
     let t = tables.get(key);
-    if (!t) tables.set(key, (t = { scenario: c.spec.scenario, title, rows: [], columns: [], cells: new Map() }));
+    if (!t) {
+      const [i, r] = [c.spec.initiator, c.spec.receiver];
+      const certificates = sides(i.certificate, r.certificate);
+      t = { scenario: c.spec.scenario, title, certificates, dialback: sides(i.dialback, r.dialback), rows: [], columns: [], cells: new Map() };
+      tables.set(key, t);
+    }
     const { server: row } = c.spec.initiator;
     const { server: column } = c.spec.receiver;
     if (!t.rows.includes(row)) t.rows.push(row);

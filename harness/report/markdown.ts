@@ -1,6 +1,18 @@
 // matrix.md: GitHub-flavoured markdown, written to suit $GITHUB_STEP_SUMMARY.
 import type { CellResult, RunResults } from "../types.ts";
-import { actualText, cellLine, expectedText, matrixTables, pairKey, scenarioOrder, type MatrixTable } from "./cells.ts";
+import {
+  actualText,
+  cellLine,
+  expectedText,
+  MANY_COMBINATIONS,
+  matrixTables,
+  outcomeCounts,
+  overview,
+  pairKey,
+  scenarioOrder,
+  tableCells,
+  type MatrixTable,
+} from "./cells.ts";
 import { codeSpan, escapeMarkdown, formatDuration } from "./text.ts";
 import { configuredServers } from "./settings.ts";
 
@@ -46,6 +58,35 @@ function table(t: MatrixTable): string[] {
   return [head, rule, ...rows];
 }
 
+/**
+ * Many (certificate, dialback) combinations: an overview grid a reader can scan
+ * (certificate combination × dialback, outcome counts per combination), then each
+ * combination's matrix folded under its counts; a fold with an unexpected cell is open.
+ */
+function manyCombinations(tables: MatrixTable[], h: string): string[] {
+  const o = overview(tables);
+  const out = [
+    `${h} Overview: ${tables.length} certificate and dialback combinations`,
+    "",
+    `| certificates (initiator→receiver) | ${o.columns.map((d) => `dialback ${escapeMarkdown(d)}`).join(" | ")} |`,
+    `| ${["---", ...o.columns.map(() => "---")].join(" | ")} |`,
+    ...o.rows.map((row) => {
+      const counts = o.columns.map((col) => {
+        const t = o.tables.get(pairKey(row, col));
+        return t ? outcomeCounts(tableCells(t)) : "—";
+      });
+      return `| **${escapeMarkdown(row)}** | ${counts.join(" | ")} |`;
+    }),
+    "",
+  ];
+  for (const t of tables) {
+    const cells = tableCells(t);
+    const open = cells.some((c) => !c.asExpected) ? " open" : "";
+    out.push(`<details${open}><summary><b>${escapeMarkdown(t.title)}</b>: ${outcomeCounts(cells)}</summary>`, "", ...table(t), "", "</details>", "");
+  }
+  return out;
+}
+
 export function unexpectedItem(c: CellResult): string {
   const why = c.mismatch ? ` — ${escapeMarkdown(c.mismatch)}` : "";
   return `- ${codeSpan(c.spec.id)}: expected ${escapeMarkdown(expectedText(c.spec.expected))}, got ${escapeMarkdown(actualText(c))}${why}`;
@@ -61,10 +102,16 @@ export function renderMarkdown(results: RunResults): string {
   const tables = matrixTables(results.scenarios, results.cells);
   // A scenario level only when there is more than one, so the common case stays flat.
   const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
-  let scenario: string | undefined;
-  for (const t of tables) {
-    if (multi && t.scenario !== scenario) out.push(`## Scenario: ${escapeMarkdown((scenario = t.scenario))}`, "");
-    out.push(`${multi ? "###" : "##"} ${escapeMarkdown(t.title)}`, "", ...table(t), "");
+  const h = multi ? "###" : "##";
+  for (const scenario of scenarioOrder(results.scenarios, results.cells)) {
+    const own = tables.filter((t) => t.scenario === scenario);
+    if (own.length === 0) continue;
+    if (multi) out.push(`## Scenario: ${escapeMarkdown(scenario)}`, "");
+    if (own.length <= MANY_COMBINATIONS) {
+      for (const t of own) out.push(`${h} ${escapeMarkdown(t.title)}`, "", ...table(t), "");
+    } else {
+      out.push(...manyCombinations(own, h));
+    }
   }
   if (tables.length === 0) out.push("_No cells were run._", "");
   out.push(LEGEND, "");
