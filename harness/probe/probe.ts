@@ -22,8 +22,11 @@ export interface ProbeTimeouts {
 }
 
 // A failed s2s attempt bounces within a second or two; an unanswered ping (one-way
-// federation: iq results are never bounced) costs the whole ping timeout.
-export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 8_000 };
+// federation: iq results are never bounced) ends as soon as the receiver's log says
+// its connection back failed, else costs the whole ping timeout. An unanswered ping
+// makes the cell one-way, so the timeout is as long as the message's: 8 s once
+// turned a slow reply on a loaded machine (load average 20 on 2 cores) into one-way.
+export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_000, pingMs: 15_000 };
 
 /** The harness could not log in: never a federation outcome. */
 export class LoginError extends Error {

@@ -27,6 +27,10 @@ details.diag { border: 1px solid #d0d7de; border-radius: 6px; margin: .4rem 0; p
 .d-error { border-left: 6px solid #bf8700; }
 .d-flaky { border-left: 6px solid #8250df; }
 details.diag > summary { cursor: pointer; font-weight: 600; }
+table.overview td a { color: inherit; }
+details.combo { margin: .4rem 0; }
+details.combo > summary { cursor: pointer; font-size: 1.1rem; }
+details.combo:target, details.combo.flash { outline: 3px solid #0969da; }
 details.diag:target, details.diag.flash { outline: 3px solid #0969da; }
 dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .6rem 0; }
 dl.fields dt { color: #57606a; }
@@ -49,7 +53,8 @@ export const JS = `
     if (scroll) d.scrollIntoView({ block: "start" });
   }
   document.addEventListener("click", function (e) {
-    var a = e.target.closest && e.target.closest('a[href^="#cell-"]');
+    // A cell's diagnosis, or a folded combination's matrix (many combinations).
+    var a = e.target.closest && e.target.closest('a[href^="#cell-"], a[href^="#combo-"]');
     if (a) open(a.getAttribute("href").slice(1), false);
   });
   window.addEventListener("hashchange", function () { open(location.hash.slice(1), true); });

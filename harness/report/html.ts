@@ -1,7 +1,19 @@
 // matrix.html: one self-contained page; every cell links to its full diagnosis with raw logs.
 import { createHash } from "node:crypto";
 import type { Attempt, CellResult, RunResults } from "../types.ts";
-import { actualText, cellLine, expectedText, matrixTables, pairKey, scenarioOrder, type MatrixTable } from "./cells.ts";
+import {
+  actualText,
+  cellLine,
+  expectedText,
+  MANY_COMBINATIONS,
+  matrixTables,
+  outcomeCounts,
+  overview,
+  pairKey,
+  scenarioOrder,
+  tableCells,
+  type MatrixTable,
+} from "./cells.ts";
 import { diagnosisFields, exchangeText } from "./diagnosis.ts";
 import { CSS, JS } from "./html-assets.ts";
 import { settingsRows } from "./settings.ts";
@@ -124,13 +136,45 @@ function diagnosis(c: CellResult, i: number): string {
   );
 }
 
+/**
+ * Many combinations (as in matrix.md): an overview grid of certificate combination ×
+ * dialback with outcome counts, each linking to that combination's folded matrix.
+ */
+function manyCombinations(tables: MatrixTable[], first: number, heading: string, index: Map<CellResult, number>): string {
+  const o = overview(tables);
+  const id = (t: MatrixTable) => `combo-${first + tables.indexOf(t)}`;
+  const head = `<tr><th scope="col">certificates (initiator→receiver)</th>${o.columns.map((d) => `<th scope="col">dialback ${h(d)}</th>`).join("")}</tr>`;
+  const rows = o.rows.map((row) => {
+    const tds = o.columns.map((col) => {
+      const t = o.tables.get(pairKey(row, col));
+      return t ? `<td><a href="#${id(t)}">${h(outcomeCounts(tableCells(t)))}</a></td>` : `<td class="o-none">—</td>`;
+    });
+    return `<tr><th scope="row">${h(row)}</th>${tds.join("")}</tr>`;
+  });
+  const folds = tables.map((t) => {
+    const cells = tableCells(t);
+    const open = cells.some((c) => !c.asExpected) ? " open" : "";
+    return `<details class="combo" id="${id(t)}"${open}><summary><b>${h(t.title)}</b>: ${h(outcomeCounts(cells))}</summary>${matrixTable(t, index)}</details>`;
+  });
+  return `<section><h2>${h(heading)}</h2><table class="matrix overview"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>${folds.join("\n")}</section>`;
+}
+
 const cspHash = (text: string): string => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
 export function renderHtml(results: RunResults): string {
   const index = new Map(results.cells.map((c, i) => [c, i]));
   const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
-  const tables = matrixTables(results.scenarios, results.cells)
-    .map((t) => `<section><h2>${h(multi ? `${t.scenario}: ${t.title}` : t.title)}</h2>${matrixTable(t, index)}</section>`)
+  const all = matrixTables(results.scenarios, results.cells);
+  const tables = scenarioOrder(results.scenarios, results.cells)
+    .map((scenario) => {
+      const own = all.filter((t) => t.scenario === scenario);
+      if (own.length > MANY_COMBINATIONS) {
+        const heading = `${multi ? `${scenario}: ` : ""}overview of ${own.length} certificate and dialback combinations`;
+        return manyCombinations(own, all.indexOf(own[0]), heading, index);
+      }
+      return own.map((t) => `<section><h2>${h(multi ? `${t.scenario}: ${t.title}` : t.title)}</h2>${matrixTable(t, index)}</section>`).join("\n");
+    })
+    .filter(Boolean)
     .join("\n");
   const unexpected = results.cells.filter((c) => !c.asExpected);
   const unexpectedList = unexpected.length
