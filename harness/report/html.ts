@@ -169,7 +169,7 @@ export function renderHtml(results: RunResults): string {
     .map((scenario) => {
       const own = all.filter((t) => t.scenario === scenario);
       if (own.length > MANY_COMBINATIONS) {
-        const heading = `${multi ? `${scenario}: ` : ""}overview of ${own.length} certificate and dialback combinations`;
+        const heading = `${multi ? `${scenario}: ` : ""}Overview of ${own.length} certificate and dialback combinations`;
         return manyCombinations(own, all.indexOf(own[0]), heading, index);
       }
       return own.map((t) => `<section><h2>${h(multi ? `${t.scenario}: ${t.title}` : t.title)}</h2>${matrixTable(t, index)}</section>`).join("\n");

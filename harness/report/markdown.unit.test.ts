@@ -99,3 +99,33 @@ describe("renderMarkdown", () => {
     expect(lines).toEqual([`| **${E23}** | ❌ a\\|b c \\| d |`]);
   });
 });
+
+describe("renderMarkdown with many certificate and dialback combinations", () => {
+  // Eight profiles on the initiator's side, dialback off: more combinations than MANY_COMBINATIONS.
+  const profiles = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"] as const;
+  const cells = profiles.map((p, i) => {
+    const base = i === 3 ? CELLS.oneWay : i === 4 ? CELLS.unexpected : CELLS.external;
+    const initiator = { ...base.spec.initiator, certificate: p, dialback: "off" as const };
+    const receiver = { ...base.spec.receiver, certificate: "dual-eku" as const, dialback: "off" as const };
+    return { ...base, spec: { ...base.spec, id: `${p} cell`, initiator, receiver } };
+  });
+  const md = renderMarkdown(sampleResults(cells));
+
+  it("leads with an overview grid: certificate combination × dialback, outcome counts", () => {
+    const t = tables(md).get("Overview: 8 certificate and dialback combinations")!;
+    expect(t[0]).toEqual(["certificates (initiator→receiver)", "dialback off"]);
+    expect(t.slice(2, 2 + profiles.length).map((r) => r[0])).toEqual(profiles.map((p) => `**${p === "dual-eku" ? p : `${p}→dual-eku`}**`));
+    expect(t[2][1]).toBe("✅ 1");
+    expect(t[5][1]).toBe("↦ 1");
+    expect(t[6][1]).toBe("✅ 1 · ❗1");
+  });
+
+  it("folds each combination's matrix under its counts, unfolded where a cell is unexpected", () => {
+    const folds = md.split("\n").filter((l) => l.startsWith("<details"));
+    expect(folds).toHaveLength(8);
+    expect(folds[0]).toBe("<details><summary><b>server-only→dual-eku, dialback off</b>: ✅ 1</summary>");
+    expect(folds[4]).toBe("<details open><summary><b>expired→dual-eku, dialback off</b>: ✅ 1 · ❗1</summary>");
+    // No heading per combination: the overview is the one heading.
+    expect(md.split("\n").filter((l) => /^##+ /.test(l))).toEqual(["## Overview: 8 certificate and dialback combinations", "## Unexpected cells"]);
+  });
+});
