@@ -62,3 +62,23 @@ describe("renderHtml", () => {
     expect(captureText([{ dir: "in", stanza: "<x/>" }, { other: true }])).toBe('in <x/>\n{"other":true}');
   });
 });
+
+describe("renderHtml with many certificate and dialback combinations", () => {
+  const profiles = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"] as const;
+  const cells = profiles.map((p, i) => {
+    const base = i === 3 ? CELLS.oneWay : i === 4 ? CELLS.unexpected : CELLS.external;
+    const initiator = { ...base.spec.initiator, certificate: p, dialback: "off" as const };
+    return { ...base, spec: { ...base.spec, id: `${p} cell`, initiator, receiver: { ...base.spec.receiver, certificate: "dual-eku" as const, dialback: "off" as const } } };
+  });
+  const html = renderHtml(sampleResults(cells));
+
+  it("links each overview entry to its folded matrix, unfolded where a cell is unexpected", () => {
+    expect(html).toContain("<h2>Overview of 8 certificate and dialback combinations</h2>");
+    const links = [...html.matchAll(/<td><a href="#(combo-\d+)">([^<]*)<\/a><\/td>/g)].map((m) => [m[1], m[2]]);
+    expect(links).toHaveLength(8);
+    expect(links[3]).toEqual(["combo-3", "↦ 1"]);
+    const folds = [...html.matchAll(/<details class="combo" id="(combo-\d+)"( open)?>/g)].map((m) => `${m[1]}${m[2] ?? ""}`);
+    expect(folds).toEqual(["combo-0", "combo-1", "combo-2", "combo-3", "combo-4 open", "combo-5", "combo-6", "combo-7"]);
+    expect(html.match(/<table class="matrix">/g)).toHaveLength(8);
+  });
+});
