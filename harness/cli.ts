@@ -92,7 +92,7 @@ program
       if (shard) run.results = stampShard(run.results, shard);
       const { files: written } = await writeReports(o.out, run.results, baseline);
       const s = run.results.summary;
-      err(`${s.total} cells: ${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky) in ${(run.results.durationMs / 1000).toFixed(1)} s`);
+      err(`${s.total} cells: ${s.oneWay ? `${s.oneWay} one-way, ` : ""}${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky) in ${(run.results.durationMs / 1000).toFixed(1)} s`);
       for (const c of run.results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
       if (run.comparison) err(renderBaselineMarkdown(run.comparison));
       err(`reports: ${written.join(", ")}`);
