@@ -61,9 +61,15 @@ describe("expandCells: the shipped Let's Encrypt scenario", async () => {
       source: "expect.rules[1]",
     });
     expect(find("ejabberd@26.07 → ejabberd@24.12 [server-only, dialback on]")).toEqual({ outcome: "federates", auth: "dialback", source: "expect.rules[2]" });
-    expect(find("ejabberd@23.01 → ejabberd@26.07 [server-only, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[3]" });
-    expect(find("ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[0]" });
-    expect(find("prosody@0.12.3 → ejabberd@23.01 [dual-eku, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[4]" });
+    expect(find("prosody@13.0.7 → ejabberd@26.07 [server-only, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[3]" });
+    // The way back refused by ejabberd < 25.07: one-way.
+    const oneWay = { outcome: "one-way", auth: "external", reason: "unsupported certificate purpose" };
+    expect(find("ejabberd@23.01 → ejabberd@26.07 [server-only, dialback off]")).toEqual({ ...oneWay, source: "expect.rules[5]" });
+    expect(find("ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]")).toEqual({ ...oneWay, source: "expect.rules[4]" });
+    expect(find("ejabberd@23.01 → prosody@0.12.3 [server-only, dialback on]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[0]" });
+    expect(find("prosody@0.12.3 → ejabberd@23.01 [dual-eku, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[6]" });
+    // One-way: 2 initiators (ejabberd < 25.07) × 5 receivers (Prosody, ejabberd ≥ 25.07).
+    expect(cells.filter((c) => c.expected.outcome === "one-way")).toHaveLength(10);
     // Only server-only + dialback off towards ejabberd < 25.07 fails: 7 initiators × 2 receivers.
     const failing = cells.filter((c) => c.expected.outcome === "fails");
     expect(failing).toHaveLength(14);
@@ -80,7 +86,7 @@ describe("expandCells: the shipped smoke scenario", async () => {
     expect(expandCells(scenario).map((c) => [c.id, c.expected.outcome])).toEqual([
       ["prosody@0.12.3 → prosody@0.12.3 [server-only, dialback off]", "federates"],
       ["prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]", "fails"],
-      ["ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]", "federates"],
+      ["ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]", "one-way"],
       ["ejabberd@23.01 → ejabberd@23.01 [server-only, dialback off]", "fails"],
     ]);
   });
