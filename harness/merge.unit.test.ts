@@ -83,7 +83,7 @@ describe("mergeShards", () => {
   it("refuses shards of the same scenario name whose cells differ (changed file, --only, --servers)", () => {
     const shards = shardsOf(WHOLE, 2);
     shards[1].results.shard!.digest = "sha256:other";
-    expect(refusal(shards)).toMatch(/different cell sets .*shard-2\/results\.json: 8 cells, sha256:other/);
+    expect(refusal(shards)).toMatch(/different cell sets .*shard-2\/results\.json: 9 cells, sha256:other/);
   });
 
   it("refuses different isolation modes", () => {
@@ -118,6 +118,6 @@ describe("mergeShards", () => {
   it("refuses missing cells (a shard that dropped some)", () => {
     const shards = shardsOf(WHOLE, 2);
     shards[0].results.cells.pop();
-    expect(refusal(shards)).toMatch(/missing cells: the shards hold 7 of the run's 8 cells/);
+    expect(refusal(shards)).toMatch(/missing cells: the shards hold 8 of the run's 9 cells/);
   });
 });
