@@ -116,7 +116,7 @@ program
     const comparison = baseline ? compareBaseline(results, baseline) : undefined;
     const { files: written } = await writeReports(o.out, results, baseline);
     const s = results.summary;
-    err(`merged ${files.length} shards: ${s.total} cells: ${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky)`);
+    err(`merged ${files.length} shards: ${s.total} cells: ${s.oneWay ? `${s.oneWay} one-way, ` : ""}${s.asExpected} as expected, ${s.unexpected} unexpected (${s.errors} error, ${s.flaky} flaky)`);
     for (const c of results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
     if (comparison) err(renderBaselineMarkdown(comparison));
     err(`reports: ${written.join(", ")}`);

@@ -54,7 +54,7 @@ describe("s2s-matrix run --shard / --list, s2s-matrix merge (no Docker)", () => 
     const merged: RunResults = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
     expect(merged.cells.map((c) => c.spec.id)).toEqual(sampleResults().cells.map((c) => c.spec.id));
     expect(merged.merged?.count).toBe(3);
-    expect(r.stderr).toContain("merged 3 shards: 8 cells: 5 as expected, 3 unexpected");
+    expect(r.stderr).toContain("merged 3 shards: 9 cells: 1 one-way, 6 as expected, 3 unexpected");
   }, 90_000);
 
   it("merge --baseline names a cell that federated in the baseline and fails in the merged run", async () => {
