@@ -1,24 +1,29 @@
 // `s2s-matrix`: run a matrix, mint a certificate, list servers, clean up.
-// Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment.
+// Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment,
+// 4 internal error (a bug in s2s-matrix).
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { certCommand } from "../ca/index.ts";
-import { CATALOG, serverKey } from "./catalog.ts";
-import { describeRemoved, removeAllRuns, removeDeadRuns } from "./docker/cleanup.ts";
-import { docker } from "./docker/client.ts";
-import { imagePresent, imageTag } from "./docker/images.ts";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "./errors.ts";
-import { cleanupOnExit, stopInProgress } from "./docker/cleanup.ts";
-import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
-import { createProgress } from "./report/progress.ts";
-import { writeReports } from "./report/write.ts";
-import { compareBaseline, renderBaselineMarkdown } from "./report/baseline.ts";
-import { adapterFor } from "./servers/index.ts";
-import { defaultConcurrency } from "./run.ts";
-import { describeRun, parseShard, selectShard, stampShard } from "./shard.ts";
-import { mergeShards, readShardResults } from "./merge.ts";
+// Everything else is imported by the command that needs it: `--version` and `--help`
+// then start without loading Docker, the CA or the probe (see README "The npm package").
+const lazy = {
+  ca: () => import("../ca/index.ts"),
+  catalog: () => import("./catalog.ts"),
+  cleanup: () => import("./docker/cleanup.ts"),
+  client: () => import("./docker/client.ts"),
+  provision: () => import("./docker/provision.ts"),
+  images: () => import("./docker/images.ts"),
+  matrix: () => import("./matrix.ts"),
+  progress: () => import("./report/progress.ts"),
+  write: () => import("./report/write.ts"),
+  baseline: () => import("./report/baseline.ts"),
+  summary: () => import("./report/summary.ts"),
+  servers: () => import("./servers/index.ts"),
+  shard: () => import("./shard.ts"),
+  merge: () => import("./merge.ts"),
+};
 
 const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -46,13 +51,17 @@ program
   .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
   .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 (comma-separated)", list)
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
-  .option("--concurrency <n>", `cells probed at once (default ${defaultConcurrency()})`, positiveInt)
+  .option("--concurrency <n>", "cells probed at once (default 8 × CPUs, at most 32)", positiveInt)
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
   .option("--capture", "put a TLS-intercepting relay between the servers and record each s2s negotiation decrypted (shown per cell)")
   .option("--keep", "keep the run's CA and leaf keys in a private temporary directory (printed); by default no key is written to disk")
   .option("--shard <i/n>", "run only the i-th of n parts of the cells (cells of one server pair stay together); combine the parts with s2s-matrix merge")
   .option("--list", "print the cells and server containers the run (or --shard) would start, and exit without Docker")
+  .option("--no-install-docker", "where no container engine answers, exit 3 instead of installing one (Debian as root; also S2S_MATRIX_INSTALL_DOCKER=0)")
+  .option("--json", "print the run's summary (counts, unexpected cells and regressions with file and line, report paths) as JSON on stdout")
   .action(async (files: string[], o) => {
+    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit }, { createProgress }, { writeReports }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }] =
+      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard()]);
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
@@ -66,7 +75,7 @@ program
       const mine = new Set(prepared.cells.map((c) => c.id));
       baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.spec.id)) };
     }
-    await docker(err); // exit 3 with the fix before anything else happens
+    await dockerOrInstall(err, o.installDocker); // or exit 3 with the fix before anything else happens
     const runId = newRunId();
     const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
     const uninstall = cleanupOnExit(runId, err);
@@ -97,6 +106,7 @@ program
       if (run.comparison) err(renderBaselineMarkdown(run.comparison));
       err(`reports: ${written.join(", ")}`);
       if (keepKeysDir) err(`keys kept (--keep) in ${keepKeysDir}: delete it when done`);
+      if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, prepared.scenarios, written, run.exitCode, run.comparison), null, 2));
       process.exitCode = run.exitCode;
     } finally {
       uninstall();
@@ -110,6 +120,7 @@ program
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
   .action(async (files: string[], o) => {
+    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write()]);
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
     const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
@@ -132,12 +143,13 @@ program
   .option("--key-type <type>", "rsa (default) or ec")
   .option("--intermediate", "issue through an intermediate CA (chain depth 2)")
   .option("--list-profiles", "list the profiles and what each means")
-  .action(async (o) => certCommand(o, out));
+  .action(async (o) => (await lazy.ca()).certCommand(o, out));
 
 program
   .command("servers")
   .description("list the servers s2s-matrix knows, where each image comes from, and whether it is present locally")
   .action(async () => {
+    const [{ CATALOG, serverKey }, { docker }, { imagePresent, imageTag }, { adapterFor }] = await Promise.all([lazy.catalog(), lazy.client(), lazy.images(), lazy.servers()]);
     const dockerOk = await docker().then(() => true, () => false);
     for (const e of CATALOG) {
       const tag = imageTag(e, adapterFor(e.family));
@@ -162,21 +174,38 @@ program
   .description("remove containers and networks of dead s2s-matrix runs (only objects labelled s2s-matrix.run)")
   .option("--all", "also remove those of runs that are still alive")
   .action(async (o) => {
+    const { describeRemoved, removeAllRuns, removeDeadRuns } = await lazy.cleanup();
     out(describeRemoved(o.all ? await removeAllRuns() : await removeDeadRuns()));
   });
 
+/** Exit code of an error: 2 and 3 are the user's to fix; anything else is a bug in s2s-matrix. */
+const exitCodeOf = (e: unknown): number => {
+  const code = (e as { exitCode?: number }).exitCode;
+  return code === EXIT.usage || code === EXIT.environment ? code : EXIT.internal;
+};
+
 try {
+  // Bare `s2s-matrix`: what it can do, as for any usage error.
+  if (process.argv.length <= 2) {
+    program.outputHelp({ error: true });
+    process.exit(EXIT.usage);
+  }
   await program.parseAsync(process.argv);
 } catch (e) {
-  // A signal's handler is removing the run: the run failing under it (its
-  // containers vanish) must not exit first, with another code, mid-removal.
-  if (stopInProgress()) await new Promise(() => {});
-  const code = (e as { exitCode?: number; code?: string }).exitCode;
   const commanderCode = (e as { code?: string }).code;
   if (commanderCode?.startsWith("commander.")) {
     // help and version exit 0; a bad flag is a usage error
     process.exit(commanderCode === "commander.helpDisplayed" || commanderCode === "commander.version" || commanderCode === "commander.help" ? 0 : EXIT.usage);
   }
-  err(`s2s-matrix: ${(e as Error).message}`);
-  process.exit(code === EXIT.usage || code === EXIT.environment ? code : 1);
+  // A signal's handler is removing the run: the run failing under it (its
+  // containers vanish) must not exit first, with another code, mid-removal.
+  if ((await lazy.cleanup()).stopInProgress()) await new Promise(() => {});
+  const code = exitCodeOf(e);
+  if (code === EXIT.internal) {
+    err(`s2s-matrix: internal error (a bug in s2s-matrix ${HARNESS_VERSION}; please report it with this output):\n${(e as Error)?.stack ?? String(e)}`);
+  } else {
+    err(`s2s-matrix: ${(e as Error).message}`);
+  }
+  if (process.argv.includes("--json")) out(JSON.stringify({ schema: "s2s-matrix/summary@1", exitCode: code, error: (e as Error)?.message ?? String(e) }, null, 2));
+  process.exit(code);
 }

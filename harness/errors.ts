@@ -18,4 +18,5 @@ export class EnvironmentError extends Error {
   }
 }
 
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, environment: 3 } as const;
+/** See README "Exit codes". `internal`: an error none of the above explains, i.e. a bug. */
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, environment: 3, internal: 4 } as const;

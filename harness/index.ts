@@ -5,6 +5,12 @@ import { cellId } from "../scenarios/expand.ts";
 import type { CellResult, CellSide, Expectation } from "./types.ts";
 
 export { prepare, runMatrix, loadBaseline } from "./matrix.ts";
+export type { MatrixOptions, MatrixRun, Prepared } from "./matrix.ts";
+// The scenario layer's entry points (all of it: the "s2s-matrix/scenarios" export).
+export { loadScenario, parseScenario, ScenarioError, expandCells } from "../scenarios/index.ts";
+export type { Scenario } from "../scenarios/index.ts";
+export { writeReports } from "./report/write.ts";
+export type { RunSummary } from "./report/summary.ts";
 export { runCells } from "./run.ts";
 export type * from "./types.ts";
 

@@ -27,9 +27,17 @@ describe("s2s-matrix run", () => {
   test("a wrong expectation exits 1 and names the cell", async () => {
     const wrong = readFileSync(join(ROOT, "scenarios/smoke.yaml"), "utf8").replace(/outcome: fails/, "outcome: federates");
     writeFileSync(join(dir, "wrong.yaml"), wrong);
-    const r = await runCli(["run", join(dir, "wrong.yaml"), "--out", join(dir, "wrong"), ...only], { timeoutMs: 300_000 });
+    const r = await runCli(["run", join(dir, "wrong.yaml"), "--out", join(dir, "wrong"), "--json", ...only], { timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`unexpected: ${CELL}: expected federates, got fails`);
+    // --json: the summary on stdout names the cell, the scenario file and the deciding rule's line.
+    const ruleLine = wrong.split("\n").findIndex((l) => l.includes("- receiver: ejabberd@<25.07")) + 1;
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      exitCode: 1,
+      counts: { total: 1, unexpected: 1, regressions: 0 },
+      unexpected: [{ id: CELL, file: join(dir, "wrong.yaml"), line: ruleLine, rule: "expect.rules[1]", outcome: "fails" }],
+      reports: { resultsJson: join(dir, "wrong", "results.json"), matrixMd: join(dir, "wrong", "matrix.md") },
+    });
   }, 320_000);
 
   test("a baseline in which the cell federated makes the run exit 1 naming the regression", async () => {

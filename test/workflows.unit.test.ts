@@ -211,7 +211,7 @@ describe("action.yml (composite action)", () => {
       expect(step.shell, `step ${JSON.stringify(step.run?.slice(0, 40))} needs a shell`).toBeDefined();
       expect(step.run).not.toMatch(/\$\{\{/);
     }
-    const run = steps.find((s) => s.run?.includes("bin/s2s-matrix.js"))!;
+    const run = steps.find((s) => s.run?.includes('node "$S2S_BIN"'))!;
     expect(run.run).toContain('args+=(--baseline "$S2S_BASELINE")');
     expect(run.run).toContain('args+=(--servers "$S2S_SERVERS")');
     expect(run.run).toContain('args+=(--shard "$S2S_SHARD")');
@@ -219,6 +219,51 @@ describe("action.yml (composite action)", () => {
     // Summary and artifact happen whatever the CLI's verdict.
     expect(steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"))?.if).toBe("always()");
     expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("always()");
+  });
+
+  it("leaves the job's Node alone: no setup-node, a version check for >= 20.18 instead", () => {
+    const steps = parseYaml(content).runs.steps as { run?: string; uses?: string }[];
+    expect(steps.some((s) => s.uses?.startsWith("actions/setup-node"))).toBe(false);
+    const check = steps.find((s) => s.run?.includes("process.versions.node"))!;
+    expect(check.run).toMatch(/a>20\|\|\(a===20&&b>=18\)/);
+    expect(check.run).toContain("exit 3");
+  });
+
+  it("runs the packaged tool with production dependencies only, with --json", () => {
+    const steps = parseYaml(content).runs.steps as { id?: string; run?: string }[];
+    const install = steps.find((s) => s.id === "install")!.run!;
+    expect(install).toContain("npm ci --omit=dev");
+    expect(install).toContain("npm pack");
+    expect(install).toContain("npm install --omit=dev");
+    expect(install).not.toMatch(/npx tsx|node_modules\/\.bin\/tsx/);
+    expect(steps.find((s) => s.id === "run")!.run).toContain("--json");
+  });
+
+  it("has outputs for later steps: exit code, counts, report paths", () => {
+    const { template } = actionErrors("action.yml", content);
+    const outputs = parseYaml(content).outputs as Record<string, { value: string }>;
+    for (const o of ["exit-code", "unexpected", "regressions", "results-json", "matrix-md", "report-dir"]) expect(outputs[o]?.value, o).toMatch(/\$\{\{ .+ \}\}/);
+    expect(template?.outputs?.map((o) => o.id)).toEqual(expect.arrayContaining(["unexpected", "regressions", "results-json", "matrix-md"]));
+  });
+
+  it("keeps server images between runs: docker load of a cache keyed by the images' content hash, docker save after the run", () => {
+    const steps = parseYaml(content).runs.steps as { id?: string; run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+    const restore = steps.find((s) => s.uses?.startsWith("actions/cache/restore@"))!;
+    const save = steps.find((s) => s.uses?.startsWith("actions/cache/save@"))!;
+    expect(restore.with!.key).toBe("${{ steps.install.outputs.cache-key }}");
+    expect(save.with!.key).toBe(restore.with!.key);
+    expect(steps.find((s) => s.id === "install")!.run).toMatch(/find images catalog\.js -type f .*sha256sum/);
+    expect(steps.some((s) => s.run?.includes("docker load -i"))).toBe(true);
+    expect(steps.find((s) => s.id === "save")!.run).toContain("docker save");
+    expect(steps.find((s) => s.id === "save")!.if).toMatch(/^always\(\)/);
+  });
+
+  it("names the artifact per job, matrix leg and attempt unless told otherwise", () => {
+    const steps = parseYaml(content).runs.steps as { id?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[];
+    const prepare = steps.find((s) => s.id === "prepare")!;
+    expect(prepare.env!.S2S_JOB_INDEX).toBe("${{ strategy.job-index }}");
+    expect(prepare.run).toContain('name="s2s-matrix-${GITHUB_JOB}-${S2S_JOB_INDEX:-0}-${GITHUB_RUN_ATTEMPT:-1}"');
+    expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!.with!.name).toBe("${{ steps.prepare.outputs.artifact-name }}");
   });
 
   it("reports a composite run step without a shell", () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
 import { EnvironmentError } from "../errors.ts";
+import { withHostLock } from "./host-lock.ts";
 
 export const MIRROR = "http://deb.debian.org/debian";
 
@@ -30,9 +31,9 @@ async function tryPull(d: Dockerode, tag: string, timeoutMs = 60_000): Promise<b
   }
 }
 
-function run(cmd: string, args: string[]): Promise<string> {
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let out = "";
     p.stdout.on("data", (b) => (out += b));
     p.stderr.on("data", (b) => (out += b));
@@ -41,47 +42,117 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-async function debootstrapImport(d: Dockerode, suite: string, log: (s: string) => void): Promise<void> {
-  if (!existsSync("/usr/sbin/debootstrap")) {
-    if (process.getuid?.() !== 0 || !existsSync("/etc/debian_version")) {
-      throw new EnvironmentError(`debian:${suite} is not present, cannot be pulled, and debootstrap is missing`, `docker pull debian:${suite}, or apt-get install debootstrap`);
+/**
+ * What making a base image needs from the host; the real one talks to Docker, apt and
+ * debootstrap, a test injects its own.
+ */
+export interface BaseImageHost {
+  hasImage(tag: string): Promise<boolean>;
+  pull(tag: string): Promise<boolean>;
+  hasDebootstrap(): boolean;
+  /** May debootstrap be installed here (Debian, as root)? */
+  canInstall(): boolean;
+  installDebootstrap(): Promise<void>;
+  /** debootstrap `suite` and import it as `debian:<suite>`. */
+  debootstrapImport(suite: string): Promise<void>;
+  /** Host-wide (cross-process) lock, see host-lock.ts. */
+  lock<T>(name: string, fn: () => Promise<T>, onWait: () => void): Promise<T>;
+}
+
+// apt waits this long for another apt/dpkg (the user's, unattended-upgrades) to let go of its locks.
+const APT = ["-o", "DPkg::Lock::Timeout=600"];
+
+export const dockerHost = (d: Dockerode): BaseImageHost => ({
+  hasImage: (tag) => hasImage(d, tag),
+  pull: (tag) => tryPull(d, tag),
+  hasDebootstrap: () => existsSync("/usr/sbin/debootstrap"),
+  canInstall: () => process.getuid?.() === 0 && existsSync("/etc/debian_version"),
+  installDebootstrap: async () => {
+    const env = { DEBIAN_FRONTEND: "noninteractive" };
+    await run("apt-get", [...APT, "install", "-y", "-q", "--no-install-recommends", "debootstrap"], env).catch(async () => {
+      await run("apt-get", [...APT, "update", "-q"], env);
+      await run("apt-get", [...APT, "install", "-y", "-q", "--no-install-recommends", "debootstrap"], env);
+    });
+  },
+  debootstrapImport: async (suite) => {
+    const dir = mkdtempSync(join(tmpdir(), `s2s-matrix-${suite}-`));
+    try {
+      await run("debootstrap", ["--variant=minbase", suite, dir, MIRROR]).catch((e) => {
+        throw new EnvironmentError(`debootstrap of Debian ${suite} failed: ${(e as Error).message}`, `check that ${MIRROR} is reachable, or provide the image: docker pull debian:${suite}`);
+      });
+      const tar = spawn("tar", ["-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+      const stream = await d.importImage(tar.stdout as unknown as string, { repo: "debian", tag: suite });
+      await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    log("installing debootstrap from Debian…");
-    await run("apt-get", ["install", "-y", "-q", "debootstrap"]).catch(async () => {
-      await run("apt-get", ["update", "-q"]);
-      await run("apt-get", ["install", "-y", "-q", "debootstrap"]);
-    });
+  },
+  lock: (name, fn, onWait) => withHostLock(name, fn, onWait),
+});
+
+/**
+ * One debootstrap install per process, under the host-wide "apt" lock: base images of
+ * several suites are made at once, and parallel apt-get runs fail on apt's own lock.
+ */
+const installs = new WeakMap<BaseImageHost, Promise<void>>();
+function ensureDebootstrap(host: BaseImageHost, suite: string, log: (s: string) => void): Promise<void> {
+  if (host.hasDebootstrap()) return Promise.resolve();
+  if (!host.canInstall()) {
+    return Promise.reject(
+      new EnvironmentError(`debian:${suite} is not present, cannot be pulled, and debootstrap is missing`, `docker pull debian:${suite}, or apt-get install debootstrap`),
+    );
   }
-  const dir = mkdtempSync(join(tmpdir(), `s2s-matrix-${suite}-`));
-  try {
-    log(`debian:${suite} cannot be pulled: building it with debootstrap from ${MIRROR} (~30 s)…`);
-    await run("debootstrap", ["--variant=minbase", suite, dir, MIRROR]).catch((e) => {
-      throw new EnvironmentError(`debootstrap of Debian ${suite} failed: ${(e as Error).message}`, `check that ${MIRROR} is reachable, or provide the image: docker pull debian:${suite}`);
-    });
-    const tar = spawn("tar", ["-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
-    const stream = await d.importImage(tar.stdout as unknown as string, { repo: "debian", tag: suite });
-    await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  let p = installs.get(host);
+  if (!p) {
+    p = host.lock(
+      "apt",
+      async () => {
+        if (host.hasDebootstrap()) return; // another process installed it meanwhile
+        log("installing debootstrap from Debian…");
+        await host.installDebootstrap().catch((e) => {
+          throw new EnvironmentError(`installing debootstrap failed: ${(e as Error).message}`, "apt-get install debootstrap, or docker pull the debian base images");
+        });
+      },
+      () => log("waiting for another s2s-matrix to finish installing debootstrap…"),
+    );
+    installs.set(host, p);
+    p.catch(() => installs.delete(host));
   }
+  return p;
 }
 
 const pending = new Map<string, Promise<void>>();
+let realHost: BaseImageHost | undefined;
 
-/** Makes `debian:<suite>` present: local, else pulled, else debootstrapped. */
-export function ensureBaseImage(suite: string, log: (s: string) => void = () => {}): Promise<void> {
+/**
+ * Makes `debian:<suite>` present: local, else pulled, else debootstrapped. Asked for
+ * concurrently (in this process or by others), it is made once.
+ */
+export function ensureBaseImage(suite: string, log: (s: string) => void = () => {}, host?: BaseImageHost): Promise<void> {
   const tag = `debian:${suite}`;
-  let p = pending.get(tag);
+  const key = host ? undefined : tag; // injected hosts (tests) get no cross-call memo
+  let p = key ? pending.get(key) : undefined;
   if (!p) {
     p = (async () => {
-      const d = await docker();
-      if (await hasImage(d, tag)) return;
-      if (await tryPull(d, tag)) return;
-      await debootstrapImport(d, suite, log);
-      if (!(await hasImage(d, tag))) throw new EnvironmentError(`importing ${tag} did not produce the image`);
+      const h = host ?? (realHost ??= dockerHost(await docker()));
+      if (await h.hasImage(tag)) return;
+      await h.lock(
+        `base-${tag}`,
+        async () => {
+          if (await h.hasImage(tag)) return; // made by another process while this one waited
+          if (await h.pull(tag)) return;
+          await ensureDebootstrap(h, suite, log);
+          log(`debian:${suite} cannot be pulled: building it with debootstrap from ${MIRROR} (~30 s)…`);
+          await h.debootstrapImport(suite);
+          if (!(await h.hasImage(tag))) throw new EnvironmentError(`importing ${tag} did not produce the image`);
+        },
+        () => log(`waiting for another s2s-matrix that is making ${tag}…`),
+      );
     })();
-    pending.set(tag, p);
-    p.catch(() => pending.delete(tag));
+    if (key) {
+      pending.set(key, p);
+      p.catch(() => pending.delete(key));
+    }
   }
   return p;
 }

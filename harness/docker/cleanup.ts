@@ -136,7 +136,7 @@ export function cleanupOnExit(runId: string, log: (s: string) => void): () => vo
   };
   const onInt = handler(130, "interrupted");
   const onTerm = handler(143, "terminated");
-  const fatal = handler(1, "uncaught error");
+  const fatal = handler(4, "internal error (uncaught; a bug in s2s-matrix)");
   const onErr = (err: unknown) => {
     // xmpp.js can leave a rejected promise behind after a login the probe has
     // already given up on (its own waits are bounded): never a reason to stop a run.

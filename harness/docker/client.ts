@@ -1,10 +1,12 @@
 // The Docker connection, shared with testcontainers so both see the same engine.
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
 import { EnvironmentError } from "../errors.ts";
 
-const ENSURE = "harness/docker/ensure-docker.sh";
+// Beside this file in the repository and in the package (dist/harness/docker/).
+const ENSURE = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
 /** testcontainers' own reaper image (node_modules/testcontainers/build/reaper/reaper.js). */
 const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? "testcontainers/ryuk:0.14.0";

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
 import { baseSuite, ensureBaseImage } from "./base-images.ts";
+import { withHostLock } from "./host-lock.ts";
 import { LABEL_IMAGE } from "./labels.ts";
 import { EnvironmentError } from "../errors.ts";
 import type { CatalogEntry, ServerAdapter } from "../servers/adapter.ts";
@@ -99,7 +100,8 @@ const pending = new Map<string, Promise<string>>();
 
 /**
  * The image `tag`, built by `build` (on `suite`'s base image) unless present.
- * Asked for concurrently, it is built once; a failed build is tried again on the next call.
+ * Asked for concurrently (in this process or by others), it is built once; a failed build
+ * is tried again on the next call.
  */
 export function ensureImage(
   tag: string,
@@ -112,10 +114,18 @@ export function ensureImage(
       const d = await docker();
       if (await imagePresent(tag)) return tag;
       await ensureBaseImage(o.suite, log);
-      const t0 = Date.now();
-      log(`building ${tag}${o.what}…`);
-      await o.build(d);
-      log(`built ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // Another s2s-matrix process may be building the same tag: wait for it, then reuse it.
+      await withHostLock(
+        `image-${tag}`,
+        async () => {
+          if (await imagePresent(tag)) return;
+          const t0 = Date.now();
+          log(`building ${tag}${o.what}…`);
+          await o.build(d);
+          log(`built ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        },
+        () => log(`waiting for another s2s-matrix that is building ${tag}…`),
+      );
       return tag;
     })();
     pending.set(tag, p);

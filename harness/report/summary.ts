@@ -1,0 +1,51 @@
+// `s2s-matrix run --json`: the run's summary on stdout for scripts and the GitHub
+// action: counts, which cells were unexpected or regressed (each with the scenario
+// file and the line of the rule that decided its expectation), and the report paths.
+import type { Scenario } from "../../scenarios/model.ts";
+import type { RunResults } from "../types.ts";
+import type { BaselineComparison } from "./baseline.ts";
+
+export interface Located {
+  id: string;
+  scenario: string;
+  /** Scenario file as given on the command line, and the deciding rule's 1-based line (absent for `default`). */
+  file?: string;
+  line?: number;
+  /** "default" or "expect.rules[i]". */
+  rule?: string;
+}
+
+export interface RunSummary {
+  schema: "s2s-matrix/summary@1";
+  exitCode: number;
+  runId: string;
+  counts: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; regressions: number };
+  unexpected: (Located & { outcome: string; mismatch?: string })[];
+  regressions: (Located & { before: string; after: string })[];
+  reports: { resultsJson: string; matrixMd: string; matrixHtml: string; junitXml: string };
+}
+
+/** `files` in REPORT_FILES order (results.json, matrix.md, matrix.html, junit.xml). */
+export function runSummary(results: RunResults, scenarios: Scenario[], files: string[], exitCode: number, comparison?: BaselineComparison): RunSummary {
+  const byName = new Map(scenarios.map((s) => [s.name, s]));
+  const spec = new Map(results.cells.map((c) => [c.spec.id, c.spec]));
+  const locate = (id: string, scenario: string): Located => {
+    const sc = byName.get(scenario);
+    const source = spec.get(id)?.expected.source;
+    const index = /^expect\.rules\[(\d+)\]$/.exec(source ?? "")?.[1];
+    const line = index !== undefined ? sc?.expect.rules.find((r) => r.index === Number(index))?.line : undefined;
+    return { id, scenario, ...(sc ? { file: sc.file } : {}), ...(line !== undefined ? { line } : {}), ...(source ? { rule: source } : {}) };
+  };
+  const regressions = comparison?.regressions ?? [];
+  return {
+    schema: "s2s-matrix/summary@1",
+    exitCode,
+    runId: results.runId,
+    counts: { ...results.summary, regressions: regressions.length },
+    unexpected: results.cells
+      .filter((c) => !c.asExpected)
+      .map((c) => ({ ...locate(c.spec.id, c.spec.scenario), outcome: c.outcome, ...(c.mismatch ? { mismatch: c.mismatch } : {}) })),
+    regressions: regressions.map((r) => ({ ...locate(r.id, r.scenario), before: r.beforeText, after: r.afterText })),
+    reports: { resultsJson: files[0], matrixMd: files[1], matrixHtml: files[2], junitXml: files[3] },
+  };
+}
