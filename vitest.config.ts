@@ -10,7 +10,10 @@ export default defineConfig({
           name: "unit",
           include: ["**/*.unit.test.ts"],
           exclude: ["node_modules/**"],
-          testTimeout: 30_000,
+          // Bounds, not speed checks: on two shared cores a CLI start can take seconds.
+          testTimeout: 120_000,
+          // Concurrent CLI tests each start a process: a few at a time keep them within bounds under load.
+          maxConcurrency: 3,
         },
       },
       {

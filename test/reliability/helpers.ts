@@ -41,7 +41,8 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeou
   child.stdout!.on("data", (b) => (stdout += b));
   child.stderr!.on("data", (b) => (stderr += b));
   const done = new Promise<CliResult>((resolve, reject) => {
-    const limit = opts.timeoutMs ?? 25_000;
+    // A bound, not a speed check: under CI load one start through tsx took 7–9 s.
+    const limit = opts.timeoutMs ?? 90_000;
     const soft = setTimeout(() => child.kill("SIGINT"), limit);
     const hard = setTimeout(() => child.kill("SIGKILL"), limit + 20_000);
     child.on("error", reject);
