@@ -1,9 +1,7 @@
 // `s2s-matrix`: run a matrix, mint a certificate, list servers, clean up.
 // Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment.
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { certCommand } from "../ca/index.ts";
+import { certCommand, newKeysDir } from "../ca/index.ts";
 import { CATALOG, serverKey } from "./catalog.ts";
 import { describeRemoved, removeAllRuns, removeDeadRuns } from "./docker/cleanup.ts";
 import { docker } from "./docker/client.ts";
@@ -13,7 +11,7 @@ import { EXIT, UsageError } from "./errors.ts";
 import { cleanupOnExit, stopInProgress } from "./docker/cleanup.ts";
 import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
 import { createProgress } from "./report/progress.ts";
-import { writeReports } from "./report/write.ts";
+import { prepareOutDir, writeReports } from "./report/write.ts";
 import { compareBaseline, renderBaselineMarkdown } from "./report/baseline.ts";
 import { adapterFor } from "./servers/index.ts";
 import { defaultConcurrency } from "./run.ts";
@@ -67,8 +65,9 @@ program
       baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.spec.id)) };
     }
     await docker(err); // exit 3 with the fix before anything else happens
+    await prepareOutDir(o.out);
     const runId = newRunId();
-    const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
+    const keepKeysDir = o.keep ? await newKeysDir(runId) : undefined;
     const uninstall = cleanupOnExit(runId, err);
     const tty = !!process.stderr.isTTY && !process.env.CI;
     const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
