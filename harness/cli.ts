@@ -8,6 +8,8 @@ import { docker } from "./docker/client.ts";
 import { imagePresent, imageTag } from "./docker/images.ts";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "./errors.ts";
+import { formatDuration, parseDuration } from "./deadline.ts";
+import type { CellResult } from "./types.ts";
 import { cleanupOnExit, stopInProgress } from "./docker/cleanup.ts";
 import { loadBaseline, prepare, runMatrix } from "./matrix.ts";
 import { createProgress } from "./report/progress.ts";
@@ -25,6 +27,11 @@ const positiveInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
   return n;
+};
+const duration = (v: string) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 90s, 20m, 1h or 1h30m (plain numbers are seconds)");
+  return ms;
 };
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
@@ -50,7 +57,9 @@ program
   .option("--keep", "keep the run's CA and leaf keys in a private temporary directory (printed); by default no key is written to disk")
   .option("--shard <i/n>", "run only the i-th of n parts of the cells (cells of one server pair stay together); combine the parts with s2s-matrix merge")
   .option("--list", "print the cells and server containers the run (or --shard) would start, and exit without Docker")
+  .option("--timeout <duration>", "stop the whole run after this long (e.g. 90s, 20m, 1h): exit 3, everything removed", duration)
   .action(async (files: string[], o) => {
+    const t0 = Date.now();
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
@@ -68,9 +77,22 @@ program
     await prepareOutDir(o.out);
     const runId = newRunId();
     const keepKeysDir = o.keep ? await newKeysDir(runId) : undefined;
-    const uninstall = cleanupOnExit(runId, err);
     const tty = !!process.stderr.isTTY && !process.env.CI;
     const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
+    const finished: CellResult[] = [];
+    // --timeout counts from the command's start; what finished before it expires is named.
+    const deadline = o.timeout
+      ? {
+          ms: Math.max(1, o.timeout - (Date.now() - t0)),
+          why: `the run's --timeout of ${formatDuration(o.timeout)} expired`,
+          onExpiry: () => {
+            progress.finish();
+            err(`${finished.length} of ${prepared.cells.length} cells finished before the timeout${finished.length ? ":" : ""}`);
+            for (const r of finished) err(`  ${r.spec.id}: ${r.outcome}${r.asExpected ? "" : ` (unexpected: ${r.mismatch})`}`);
+          },
+        }
+      : undefined;
+    const uninstall = cleanupOnExit(runId, err, deadline);
     const part = shard ? `shard ${shard.spec.index}/${shard.spec.count}: ${prepared.cells.length} of ${whole.cells.length} cells` : `${prepared.cells.length} cells`;
     err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${part} from ${files.join(", ")}`);
     try {
@@ -85,7 +107,7 @@ program
         capture: !!o.capture,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
-        onCellDone: (r) => progress.done(r),
+        onCellDone: (r) => (finished.push(r), progress.done(r)),
       });
       progress.finish();
       if (shard) run.results = stampShard(run.results, shard);

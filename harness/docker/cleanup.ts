@@ -135,11 +135,21 @@ export async function removeRunSettled(runId: string, { settleMs = 2_000, maxMs 
   return total;
 }
 
+/** `--timeout`: the whole run's deadline. */
+export interface RunDeadline {
+  ms: number;
+  /** What the exit message says, e.g. "the run's --timeout of 20 min expired". */
+  why: string;
+  /** Called when it expires, before the run's objects are removed (e.g. to say which cells finished). */
+  onExpiry?: () => void;
+}
+
 /**
- * Removes the run's objects on SIGINT/SIGTERM and on an uncaught error, then exits.
- * Returns a function that uninstalls the handlers (for normal completion).
+ * Removes the run's objects on SIGINT/SIGTERM, on an uncaught error and when the
+ * deadline expires (exit 3), then exits. Returns a function that uninstalls the
+ * handlers and the deadline (for normal completion).
  */
-export function cleanupOnExit(runId: string, log: (s: string) => void): () => void {
+export function cleanupOnExit(runId: string, log: (s: string) => void, deadline?: RunDeadline): () => void {
   let done = false;
   const handler = (code: number, why: string) => async (err?: unknown) => {
     if (done) return;
@@ -166,11 +176,19 @@ export function cleanupOnExit(runId: string, log: (s: string) => void): () => vo
     if (err instanceof Error && /[\\/]@xmpp[\\/]/.test(err.stack ?? "")) return;
     void fatal(err);
   };
+  const expired = handler(3, deadline?.why ?? "");
+  const timer = deadline
+    ? setTimeout(() => {
+        if (!done) deadline.onExpiry?.();
+        void expired();
+      }, deadline.ms)
+    : undefined;
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   process.on("uncaughtException", onErr);
   process.on("unhandledRejection", onErr);
   return () => {
+    clearTimeout(timer);
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
     process.off("uncaughtException", onErr);
