@@ -1,5 +1,5 @@
 // The Docker connection, shared with testcontainers so both see the same engine.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
@@ -28,15 +28,50 @@ const isLoopback = (host: string): boolean => /^(localhost|127(\.\d+){3}|::1|\[:
  */
 export type EngineLocation = { kind: "local" } | { kind: "gateway"; address: string } | { kind: "remote"; host: string };
 
-/** Pure: the decision above from what configureTestcontainers finds. */
-export function locateEngine(o: { dockerHost?: string; inContainer: boolean; bridgeGateway?: string; ownAddresses: string[] }): EngineLocation {
+/**
+ * Pure: the decision above from what configureTestcontainers finds. `bridgeGateway`
+ * is the engine host's address on its default bridge; `routeGateway` this
+ * machine's default route (in a job container: the engine host on the job's network).
+ */
+export function locateEngine(o: { dockerHost?: string; inContainer: boolean; bridgeGateway?: string; routeGateway?: string; ownAddresses: string[] }): EngineLocation {
   const url = o.dockerHost ? new URL(o.dockerHost) : undefined;
   if (url && url.protocol !== "unix:" && url.protocol !== "npipe:") return isLoopback(url.hostname) ? { kind: "local" } : { kind: "remote", host: url.hostname };
   // A socket: the engine is on this machine. From inside a container it is still
   // local when its bridge's gateway is one of our own addresses (the engine runs in
-  // this container, as in this project's sandbox); otherwise we are its sibling.
+  // this container, as in this project's sandbox, or --network host); otherwise we
+  // are its sibling and reach the host through our default route, as testcontainers does.
   if (!o.inContainer || !o.bridgeGateway || o.ownAddresses.includes(o.bridgeGateway)) return { kind: "local" };
-  return { kind: "gateway", address: o.bridgeGateway };
+  return { kind: "gateway", address: o.routeGateway ?? o.bridgeGateway };
+}
+
+/** The bridge's gateway: as configured, else Docker's default, the subnet's first address. */
+export function gatewayOf(ipam: { Config?: { Subnet?: string; Gateway?: string }[] } | undefined): string | undefined {
+  for (const c of ipam?.Config ?? []) {
+    if (c.Gateway) return c.Gateway;
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.Subnet ?? "");
+    if (!m) continue;
+    const ip = m.slice(1, 5).reduce((n, o) => n * 256 + Number(o), 0);
+    const bits = Number(m[5]);
+    const first = (bits === 0 ? 0 : (ip >>> (32 - bits)) << (32 - bits)) >>> 0;
+    const g = first + 1;
+    return [g >>> 24, (g >>> 16) & 255, (g >>> 8) & 255, g & 255].join(".");
+  }
+  return undefined;
+}
+
+/** The default route's gateway from /proc/net/route (little-endian hex), if any. */
+function routeGateway(): string | undefined {
+  try {
+    for (const line of readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
+      const [, dest, gw] = line.trim().split(/\s+/);
+      if (dest !== "00000000" || !gw) continue;
+      const n = parseInt(gw, 16);
+      return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24].join(".");
+    }
+  } catch {
+    // no /proc: not Linux, not a job container
+  }
+  return undefined;
 }
 
 let location: EngineLocation = { kind: "local" };
@@ -63,13 +98,14 @@ export async function configureTestcontainers(log: (s: string) => void = () => {
       ? await new Dockerode()
           .getNetwork("bridge")
           .inspect()
-          .then((n: { IPAM?: { Config?: { Gateway?: string }[] } }) => n.IPAM?.Config?.find((c) => c.Gateway)?.Gateway, () => undefined)
+          .then((n: { IPAM?: Parameters<typeof gatewayOf>[0] }) => gatewayOf(n.IPAM), () => undefined)
       : undefined;
-  location = locateEngine({ dockerHost, inContainer, bridgeGateway, ownAddresses: ownAddresses() });
-  // Local: reach the ports on 127.0.0.1, where they are published. Otherwise
-  // testcontainers' own resolution (the gateway, or DOCKER_HOST's name) is right.
-  if (!userOverride && location.kind === "local") {
-    process.env.TESTCONTAINERS_HOST_OVERRIDE = LOOPBACK;
+  location = locateEngine({ dockerHost, inContainer, bridgeGateway, routeGateway: routeGateway(), ownAddresses: ownAddresses() });
+  // Reach the ports where they are published: 127.0.0.1, or the gateway (testcontainers
+  // would look for it with a helper image, which cannot be pulled where this runs).
+  // A remote engine is reached by DOCKER_HOST's name, testcontainers' own choice.
+  if (!userOverride && location.kind !== "remote") {
+    process.env.TESTCONTAINERS_HOST_OVERRIDE = location.kind === "local" ? LOOPBACK : location.address;
     ourOverride = true;
   }
   // Ryuk as well when its image is here; where it cannot be had (offline), the
