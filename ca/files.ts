@@ -1,5 +1,6 @@
 // Writing a leaf to disk the way servers expect it: private key readable by the owner only.
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../harness/errors.ts";
 import type { HostCertificate } from "../harness/servers/adapter.ts";
@@ -10,6 +11,14 @@ export interface LeafFiles {
   key: string;
   fullchain: string;
   ca: string;
+}
+
+/**
+ * A new directory for a run's kept keys (`--keep`): created here by mkdtemp (a random
+ * name, mode 0700), so never a path someone else made or linked beforehand in /tmp.
+ */
+export function newKeysDir(runId: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `s2s-matrix-${runId}-keys-`));
 }
 
 /**

@@ -1,11 +1,11 @@
 // `s2s-matrix`: run a matrix, mint a certificate, list servers, clean up.
 // Exit codes: 0 as expected, 1 unexpected cell or regression, 2 bad input, 3 environment,
 // 4 internal error (a bug in s2s-matrix).
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "./errors.ts";
+import { formatDuration, parseDuration } from "./deadline.ts";
+import type { CellResult } from "./types.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
 // then start without loading Docker, the CA or the probe (see README "The npm package").
 const lazy = {
@@ -33,6 +33,11 @@ const positiveInt = (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
   return n;
 };
+const duration = (v: string) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new InvalidArgumentError("expected a duration such as 90s, 20m, 1h or 1h30m (plain numbers are seconds)");
+  return ms;
+};
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 const program = new Command()
@@ -59,9 +64,11 @@ program
   .option("--list", "print the cells and server containers the run (or --shard) would start, and exit without Docker")
   .option("--no-install-docker", "where no container engine answers, exit 3 instead of installing one (Debian as root; also S2S_MATRIX_INSTALL_DOCKER=0)")
   .option("--json", "print the run's summary (counts, unexpected cells and regressions with file and line, report paths) as JSON on stdout")
+  .option("--timeout <duration>", "stop the whole run after this long (e.g. 90s, 20m, 1h): exit 3, everything removed", duration)
   .action(async (files: string[], o) => {
-    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit }, { createProgress }, { writeReports }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }] =
-      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard()]);
+    const t0 = Date.now();
+    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit }, { createProgress }, { prepareOutDir, writeReports }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }, { newKeysDir }] =
+      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard(), lazy.ca()]);
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
@@ -76,11 +83,25 @@ program
       baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.spec.id)) };
     }
     await dockerOrInstall(err, o.installDocker); // or exit 3 with the fix before anything else happens
+    await prepareOutDir(o.out);
     const runId = newRunId();
-    const keepKeysDir = o.keep ? join(tmpdir(), `s2s-matrix-${runId}`) : undefined;
-    const uninstall = cleanupOnExit(runId, err);
+    const keepKeysDir = o.keep ? await newKeysDir(runId) : undefined;
     const tty = !!process.stderr.isTTY && !process.env.CI;
     const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
+    const finished: CellResult[] = [];
+    // --timeout counts from the command's start; what finished before it expires is named.
+    const deadline = o.timeout
+      ? {
+          ms: Math.max(1, o.timeout - (Date.now() - t0)),
+          why: `the run's --timeout of ${formatDuration(o.timeout)} expired`,
+          onExpiry: () => {
+            progress.finish();
+            err(`${finished.length} of ${prepared.cells.length} cells finished before the timeout${finished.length ? ":" : ""}`);
+            for (const r of finished) err(`  ${r.spec.id}: ${r.outcome}${r.asExpected ? "" : ` (unexpected: ${r.mismatch})`}`);
+          },
+        }
+      : undefined;
+    const uninstall = cleanupOnExit(runId, err, deadline);
     const part = shard ? `shard ${shard.spec.index}/${shard.spec.count}: ${prepared.cells.length} of ${whole.cells.length} cells` : `${prepared.cells.length} cells`;
     err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${part} from ${files.join(", ")}`);
     try {
@@ -95,7 +116,7 @@ program
         capture: !!o.capture,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
-        onCellDone: (r) => progress.done(r),
+        onCellDone: (r) => (finished.push(r), progress.done(r)),
       });
       progress.finish();
       if (shard) run.results = stampShard(run.results, shard);

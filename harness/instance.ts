@@ -6,8 +6,9 @@ import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adap
 import { LogBuffer } from "./logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
 import { EnvironmentError } from "./errors.ts";
+import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { runLabels } from "./docker/labels.ts";
-import { docker } from "./docker/client.ts";
+import { docker, publishAddress } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
 import { serverKey } from "./catalog.ts";
 import { verifiableAsServer } from "../ca/profiles.ts";
@@ -45,6 +46,8 @@ export interface StartOptions {
   dns?: string[];
   /** Where what the adapter overrode in an operator's config is said (default: log). */
   notice?: (s: string) => void;
+  /** Bound of the version check inside the container (default STAGE_TIMEOUTS_MS.versionCheck). */
+  versionTimeoutMs?: number;
 }
 
 const containerName = (runId: string, key: string) =>
@@ -62,7 +65,8 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
     .withNetworkMode(opts.network)
     .withNetworkAliases(...config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
-    .withExposedPorts(adapter.c2sPort)
+    // Only where the harness reaches it (127.0.0.1 when the engine is local): nobody else may log in during a run.
+    .withPublishedPort(adapter.c2sPort, publishAddress())
     .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
     .withLogConsumer((stream) => logs.attach(stream))
     .withWaitStrategy(
@@ -126,7 +130,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     },
   };
   try {
-    const v = await started.exec(["sh", "-c", adapter.versionCommand(entry)]);
+    const v = await within(opts.versionTimeoutMs ?? STAGE_TIMEOUTS_MS.versionCheck, `${spec.key}: version check in the container`, started.exec(["sh", "-c", adapter.versionCommand(entry)]));
     instance.installedVersion = v.output.trim() || entry.version;
     // Ready means a client can log in, not just that a port is open.
     const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, opts.readyTimeoutMs - (Date.now() - t0)));

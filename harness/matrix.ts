@@ -8,6 +8,7 @@ import { imagePresent } from "./docker/images.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
 import { compareBaseline, type BaselineComparison } from "./report/baseline.ts";
+import { resultsProblems } from "./report/validate.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
 import type { CellResult, CellSpec, RunResults } from "./types.ts";
 
@@ -58,6 +59,15 @@ export async function loadBaseline(file: string): Promise<RunResults> {
   const r = data as RunResults;
   if (r?.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells)) {
     throw new UsageError(`--baseline ${file}: not an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
+  }
+  // The comparison runs after the whole run: a baseline it could not read would cost every report.
+  const problems = resultsProblems(data);
+  if (problems.length) {
+    const shown = problems.slice(0, 5).map((p) => `  ${p}`);
+    if (problems.length > 5) shown.push(`  … and ${problems.length - 5} more`);
+    throw new UsageError(
+      `--baseline ${file}: does not match results.schema.json (harness/report/results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`,
+    );
   }
   return r;
 }

@@ -10,7 +10,7 @@ import { resolveServer } from "./catalog.ts";
 import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { ensureServerImage } from "./docker/images.ts";
-import { ensureDnsImage, startDns } from "./docker/dns.ts";
+import { ensureDnsImage, startDns, type StartedDns } from "./docker/dns.ts";
 import { runLabels } from "./docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "./instance.ts";
 import { startRelay, type StartedRelay } from "./capture/relay.ts";
@@ -105,15 +105,11 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   );
 
   await Promise.all([ensureDnsImage(log), opts.capture ? ensureRelayImage(log) : undefined]);
-  const creatingCa = createCa({ tld: "example" });
-  creatingCa.catch(() => {}); // awaited below
   const networkName = `s2s-matrix-${opts.runId}`;
-  await d.createNetwork({ Name: networkName, Driver: "bridge", Labels: runLabels(opts.runId), CheckDuplicate: true });
-  // One name server per run (docker/dns.ts), starting while the CA is made.
-  const nameServerStarting = startDns({ runId: opts.runId, network: networkName, log });
-  nameServerStarting.catch(() => {}); // awaited by the first server, and at the end
-  const ca = await creatingCa;
-  if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
+  // Made at the top of the try below, the one cleanup scope: a failure right
+  // after the network exists (the CA, the name server) still removes it all.
+  let ca!: TestCa;
+  let nameServerStarting: Promise<StartedDns> | undefined;
   const password = randomBytes(9).toString("base64url");
   const running = new Set<StartedInstance>();
   const installed = new Map<string, string>();
@@ -132,7 +128,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       issuing(async () => {
         for (const [domain, c] of await issueCertificates(hosts.filter((h) => !tls.has(h.domain)), ca, opts.keepKeysDir)) tls.set(domain, c);
       });
-    const dns = async () => [(await nameServerStarting).ip];
+    const dns = async () => [(await nameServerStarting!).ip];
     let relay: StartedRelay | undefined;
     if (opts.capture) {
       // The relay presents every domain's certificate: all of them first.
@@ -215,6 +211,15 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   };
 
   try {
+    const creatingCa = createCa({ tld: "example" });
+    creatingCa.catch(() => {}); // awaited below
+    await d.createNetwork({ Name: networkName, Driver: "bridge", Labels: runLabels(opts.runId), CheckDuplicate: true });
+    // One name server per run (docker/dns.ts), starting while the CA is made.
+    nameServerStarting = startDns({ runId: opts.runId, network: networkName, log });
+    nameServerStarting.catch(() => {}); // awaited by the first server, and at the end
+    ca = await creatingCa;
+    if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);
+
     const first = new Map<CellSpec, Attempt>();
     const results = new Map<CellSpec, CellResult>();
     await runRound(opts.cells, "c", true, (spec, a) => {
@@ -239,7 +244,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   } finally {
     await stopAll([...running]);
     await Promise.all([...relays].map((r) => r.stop()));
-    await nameServerStarting.then((ns) => ns.stop(), () => {});
+    await nameServerStarting?.then((ns) => ns.stop(), () => {});
     await d.getNetwork(networkName).remove().catch(() => {});
     await removeRun(opts.runId).catch(() => {});
   }

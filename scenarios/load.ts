@@ -3,16 +3,21 @@
 // Every problem becomes one line `file:line:col: field.path: what is wrong; what is allowed`,
 // and all of them are thrown together as one ScenarioError (a UsageError, exit 2).
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document } from "yaml";
 import { CATALOG, serverKey } from "../harness/catalog.ts";
 import { UsageError } from "../harness/errors.ts";
 import type { Dialback, ProfileName } from "../harness/types.ts";
 import type { CertificatePair, ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
 import { matchesSelector, parseSelector } from "./versions.ts";
+
+/** Larger scenario files are refused unread: a real one is a few KiB, and YAML parsing costs ~80× its size in memory. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** YAML aliases may expand to at most this many nodes (yaml's maxAliasCount): a billion-laughs file ends at once. */
+export const MAX_ALIAS_COUNT = 100;
 
 /** Absolute path of the published JSON Schema. */
 export const SCHEMA_PATH = fileURLToPath(new URL("./scenario.schema.json", import.meta.url));
@@ -124,15 +129,18 @@ function typeWords(t: unknown): string {
   return list.map((x) => TYPE_WORDS[String(x)] ?? String(x)).join(" or ");
 }
 
+/** A string as JSON, cut short when long: a message must stay one readable line. */
+const quoteString = (v: string): string => (v.length > 80 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} characters)` : JSON.stringify(v));
+
 function describe(v: unknown): string {
   if (v === null || v === undefined) return "nothing";
   if (Array.isArray(v)) return "a list";
   if (isObject(v)) return "a mapping";
-  if (typeof v === "string") return `string ${JSON.stringify(v)}`;
+  if (typeof v === "string") return `string ${quoteString(v)}`;
   return `${typeof v} ${String(v)}`;
 }
 
-const quote = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
+const quote = (v: unknown): string => (typeof v === "string" ? quoteString(v) : String(v));
 
 function distance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -330,6 +338,9 @@ function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]
     }
     case "minLength":
       out.push({ path, message: `must not be empty` });
+      return;
+    case "maxLength":
+      out.push({ path, message: `is ${(e.data as string).length} characters long; at most ${String(p.limit)} allowed` });
       return;
     case "uniqueItems": {
       const i = Number(p.i);
@@ -594,6 +605,7 @@ function build(file: string, data: Record<string, unknown>, doc: Document, lines
 
 /** Parses and validates scenario text; `file` is used in messages and as Scenario.file. Throws ScenarioError. */
 export function parseScenario(text: string, file: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES) throw tooLarge(file, Buffer.byteLength(text));
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, path: Path, message: string): ScenarioIssue => {
@@ -609,7 +621,14 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError([at(0, [], `the file is empty; a scenario is a mapping with ${required}`)]);
   }
 
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a bare ReferenceError for an alias bomb and for an alias without its anchor.
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new ScenarioError([aliasIssue(doc, err, at)]);
+  }
   const raw: RawIssue[] = [];
   if (!validateScenario(data)) translateErrors(validateScenario.errors ?? [], data, [], raw);
   if (isObject(data)) raw.push(...semanticChecks(data).issues);
@@ -632,12 +651,56 @@ export function parseScenario(text: string, file: string): Scenario {
   return build(file, data as Record<string, unknown>, doc, lines);
 }
 
+/** The alias yaml refused, positioned: the one without an anchor, else (too many nodes) the first alias. */
+function aliasIssue(doc: Document, err: ReferenceError, at: (offset: number, path: Path, message: string) => ScenarioIssue): ScenarioIssue {
+  const aliases: Alias[] = [];
+  visit(doc, { Alias: (_, node) => void aliases.push(node) });
+  const unresolved = /^Unresolved alias/.test(err.message) ? aliases.find((a) => a.resolve(doc) === undefined) : undefined;
+  const alias = unresolved ?? aliases[0];
+  const offset = alias?.range?.[0] ?? 0;
+  if (unresolved) return at(offset, [], `YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it`);
+  return at(
+    offset,
+    [],
+    `YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}; ${aliases.length} aliases in the file): refused as a resource-exhaustion risk; write the values out instead of nesting aliases`,
+  );
+}
+
 /** Reads, parses and validates a scenario file. Throws a UsageError (ScenarioError for content problems). */
+/** `bytes` when known (a regular file's size), else the file only went on past the limit. */
+const tooLarge = (file: string, bytes?: number): ScenarioError =>
+  new ScenarioError([
+    {
+      file,
+      line: 1,
+      col: 1,
+      path: "",
+      message: `the file is larger than ${MAX_SCENARIO_BYTES / 1024 / 1024} MiB${bytes ? ` (${(bytes / 1024 / 1024).toFixed(1)} MiB)` : ""}, the most a scenario file may have; split it into several files`,
+    },
+  ]);
+
+/** The file's text; a file (or device, or pipe) longer than MAX_SCENARIO_BYTES is refused unread. */
+async function readCapped(file: string): Promise<string> {
+  const fh = await open(file, "r");
+  try {
+    const size = (await fh.stat()).size;
+    if (size > MAX_SCENARIO_BYTES) throw tooLarge(file, size);
+    const buf = Buffer.alloc(MAX_SCENARIO_BYTES + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = await fh.read(buf, n, buf.length - n)).bytesRead > 0; ) n += r.bytesRead;
+    if (n > MAX_SCENARIO_BYTES) throw tooLarge(file);
+    return buf.toString("utf8", 0, n);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function loadScenario(file: string): Promise<Scenario> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readCapped(file);
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const abs = resolve(file);
     const where = abs === file ? "" : ` (looked for ${abs})`;

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
+import { formatDuration, STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
 import { EnvironmentError } from "../errors.ts";
 import { withHostLock } from "./host-lock.ts";
 
@@ -31,14 +32,23 @@ async function tryPull(d: Dockerode, tag: string, timeoutMs = 60_000): Promise<b
   }
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+/** Runs a command to its end, or kills it (and fails, naming it) after `timeoutMs`. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs: number = STAGE_TIMEOUTS_MS.debootstrap): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let out = "";
+    let timedOut = false;
+    const timer = setTimeout(() => ((timedOut = true), p.kill("SIGKILL")), timeoutMs);
     p.stdout.on("data", (b) => (out += b));
     p.stderr.on("data", (b) => (out += b));
-    p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}:\n${out.split("\n").slice(-15).join("\n")}`))));
+    p.on("error", (e) => (clearTimeout(timer), reject(e)));
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      const tail = out.split("\n").slice(-15).join("\n");
+      if (timedOut) reject(new Error(`${cmd} gave no result within ${formatDuration(timeoutMs)} and was stopped:\n${tail}`));
+      else if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} exited ${code}:\n${tail}`));
+    });
   });
 }
 
@@ -82,7 +92,10 @@ export const dockerHost = (d: Dockerode): BaseImageHost => ({
       });
       const tar = spawn("tar", ["-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
       const stream = await d.importImage(tar.stdout as unknown as string, { repo: "debian", tag: suite });
-      await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+      const imported = new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+      await within(STAGE_TIMEOUTS_MS.debootstrap, `importing debian:${suite} into the engine`, imported, {
+        onTimeout: () => (tar.kill("SIGKILL"), (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.()),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

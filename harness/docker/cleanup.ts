@@ -1,8 +1,7 @@
 // Removal of a run's containers and networks by label. This is what Ryuk would
 // do, done by the harness itself because Ryuk's image often cannot be pulled.
-import { hostname } from "node:os";
 import { docker } from "./client.ts";
-import { LABEL_HOST, LABEL_PID, LABEL_RUN } from "./labels.ts";
+import { LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processStartTime } from "./labels.ts";
 
 export interface Removed {
   containers: string[];
@@ -16,7 +15,7 @@ export interface Removed {
 const gone = (e: unknown): boolean => (e as { statusCode?: number }).statusCode === 404;
 const reasonOf = (e: unknown): string => ((e as { json?: { message?: string } }).json?.message ?? (e as Error).message ?? String(e)).split("\n")[0];
 
-async function removeWhere(filter: (labels: Record<string, string>) => boolean): Promise<Removed> {
+async function removeWhere(filter: (o: LabelledObject) => boolean): Promise<Removed> {
   const d = await docker();
   const removed: Removed = { containers: [], networks: [], volumes: [], failed: [] };
   // Only what is really gone is reported as removed; the rest is named in `failed`.
@@ -31,24 +30,24 @@ async function removeWhere(filter: (labels: Record<string, string>) => boolean):
   const containers = await d.listContainers({ all: true, filters: { label: [LABEL_RUN] } });
   await Promise.all(
     containers
-      .filter((c) => filter(c.Labels))
+      .filter((c) => filter({ labels: c.Labels, createdMs: c.Created * 1000 }))
       .map((c) =>
         attempt(removed.containers, "container", c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12), () => d.getContainer(c.Id).remove({ force: true, v: true })),
       ),
   );
   const networks = await d.listNetworks({ filters: { label: [LABEL_RUN] } });
-  for (const n of networks.filter((n) => filter(n.Labels ?? {}))) {
+  for (const n of networks.filter((n) => filter({ labels: n.Labels ?? {}, createdMs: Date.parse(n.Created) || undefined }))) {
     await attempt(removed.networks, "network", n.Name, () => d.getNetwork(n.Id).remove());
   }
   const { Volumes: volumes } = await d.listVolumes({ filters: { label: [LABEL_RUN] } });
-  for (const v of (volumes ?? []).filter((v) => filter(v.Labels ?? {}))) {
+  for (const v of (volumes ?? []).filter((v) => filter({ labels: v.Labels ?? {}, createdMs: Date.parse((v as { CreatedAt?: string }).CreatedAt ?? "") || undefined }))) {
     await attempt(removed.volumes, "volume", v.Name, () => d.getVolume(v.Name).remove());
   }
   return removed;
 }
 
 /** Everything labelled with this run id. */
-export const removeRun = (runId: string): Promise<Removed> => removeWhere((l) => l[LABEL_RUN] === runId);
+export const removeRun = (runId: string): Promise<Removed> => removeWhere((o) => o.labels[LABEL_RUN] === runId);
 
 function processAlive(pid: number): boolean {
   try {
@@ -59,14 +58,38 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Runs started on this host whose process is gone (a crash, a killed CI job). Never anything unlabelled. */
-export function isDeadRun(labels: Record<string, string>, self = process.pid): boolean {
-  if (labels[LABEL_HOST] !== hostname()) return false;
-  const pid = Number(labels[LABEL_PID]);
-  return Number.isInteger(pid) && pid !== self && !processAlive(pid);
+/** Runs whose liveness cannot be read here are left alone until they are this old. */
+export const FOREIGN_RUN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export interface LabelledObject {
+  labels: Record<string, string>;
+  /** When the container/network/volume was created (ms since the epoch); undefined when unknown. */
+  createdMs?: number;
 }
 
-export const removeDeadRuns = (): Promise<Removed> => removeWhere((l) => isDeadRun(l));
+/**
+ * A run whose process is certainly gone (a crash, a killed CI job). Its pid is only
+ * checked when it lives in this process's pid namespace (same boot, same namespace):
+ * a run in another container, on another machine sharing the engine, or of an older
+ * harness without that label is never judged by a pid of ours, and counts as dead
+ * only once it is older than FOREIGN_RUN_MAX_AGE_MS. Never anything unlabelled.
+ */
+export function isDeadRun(o: LabelledObject, now = Date.now(), self = { pid: process.pid, pidns: pidNamespace() }): boolean {
+  const l = o.labels;
+  if (!l[LABEL_RUN]) return false;
+  const pid = Number(l[LABEL_PID]);
+  if (l[LABEL_PIDNS] === undefined || l[LABEL_PIDNS] !== self.pidns) {
+    return o.createdMs !== undefined && now - o.createdMs > FOREIGN_RUN_MAX_AGE_MS;
+  }
+  if (!Number.isInteger(pid) || pid === self.pid) return false;
+  if (!processAlive(pid)) return true;
+  // The pid is taken, but by a process started at another time: the run's own process is gone.
+  const started = l[LABEL_STARTED];
+  const current = processStartTime(pid);
+  return started !== undefined && current !== undefined && started !== current;
+}
+
+export const removeDeadRuns = (): Promise<Removed> => removeWhere((o) => isDeadRun(o));
 
 /** `s2s-matrix clean --all`: every run's objects, alive or not. */
 export const removeAllRuns = (): Promise<Removed> => removeWhere(() => true);
@@ -112,11 +135,21 @@ export async function removeRunSettled(runId: string, { settleMs = 2_000, maxMs 
   return total;
 }
 
+/** `--timeout`: the whole run's deadline. */
+export interface RunDeadline {
+  ms: number;
+  /** What the exit message says, e.g. "the run's --timeout of 20 min expired". */
+  why: string;
+  /** Called when it expires, before the run's objects are removed (e.g. to say which cells finished). */
+  onExpiry?: () => void;
+}
+
 /**
- * Removes the run's objects on SIGINT/SIGTERM and on an uncaught error, then exits.
- * Returns a function that uninstalls the handlers (for normal completion).
+ * Removes the run's objects on SIGINT/SIGTERM, on an uncaught error and when the
+ * deadline expires (exit 3), then exits. Returns a function that uninstalls the
+ * handlers and the deadline (for normal completion).
  */
-export function cleanupOnExit(runId: string, log: (s: string) => void): () => void {
+export function cleanupOnExit(runId: string, log: (s: string) => void, deadline?: RunDeadline): () => void {
   let done = false;
   const handler = (code: number, why: string) => async (err?: unknown) => {
     if (done) return;
@@ -143,11 +176,19 @@ export function cleanupOnExit(runId: string, log: (s: string) => void): () => vo
     if (err instanceof Error && /[\\/]@xmpp[\\/]/.test(err.stack ?? "")) return;
     void fatal(err);
   };
+  const expired = handler(3, deadline?.why ?? "");
+  const timer = deadline
+    ? setTimeout(() => {
+        if (!done) deadline.onExpiry?.();
+        void expired();
+      }, deadline.ms)
+    : undefined;
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   process.on("uncaughtException", onErr);
   process.on("unhandledRejection", onErr);
   return () => {
+    clearTimeout(timer);
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
     process.off("uncaughtException", onErr);

@@ -73,10 +73,17 @@ export async function startDns(opts: { runId: string; network: string; log?: (s:
   }
 }
 
-/** A GenericContainer that can be given the run's name server (testcontainers has no option for it). */
+/** A GenericContainer with what testcontainers has no option for: the run's name server, a port published on one host address. */
 export class RunContainer extends GenericContainer {
   withDns(servers: string[] | undefined): this {
     if (servers?.length) this.hostConfig.Dns = servers;
+    return this;
+  }
+
+  /** Publishes `port` on a random host port of `hostIp` only ("" = every interface, Docker's default). */
+  withPublishedPort(port: number, hostIp: string): this {
+    this.withExposedPorts(port);
+    if (hostIp) this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${port}/tcp`]: [{ HostIp: hostIp, HostPort: "0" }] };
     return this;
   }
 }

@@ -10,6 +10,7 @@ import { docker } from "./client.ts";
 import { baseSuite, ensureBaseImage } from "./base-images.ts";
 import { withHostLock } from "./host-lock.ts";
 import { LABEL_IMAGE } from "./labels.ts";
+import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
 import { EnvironmentError } from "../errors.ts";
 import type { CatalogEntry, ServerAdapter } from "../servers/adapter.ts";
 
@@ -55,14 +56,14 @@ export interface BuildSpec {
 }
 
 /** Builds with the daemon's own output kept: testcontainers' build hides the real apt/docker error. */
-export async function buildImage(d: Dockerode, tag: string, b: BuildSpec): Promise<void> {
+export async function buildImage(d: Dockerode, tag: string, b: BuildSpec, timeoutMs: number = STAGE_TIMEOUTS_MS.imageBuild): Promise<void> {
   const output: string[] = [];
   try {
     const stream: NodeJS.ReadableStream = await (d.buildImage as (ctx: unknown, opts: unknown) => Promise<NodeJS.ReadableStream>)(
       { context: b.context, src: b.src },
       { t: tag, dockerfile: b.dockerfile, buildargs: b.buildargs, labels: { [LABEL_IMAGE]: b.label }, rm: "true", forcerm: "true" },
     );
-    await new Promise<void>((resolve, reject) =>
+    const built = new Promise<void>((resolve, reject) =>
       d.modem.followProgress(
         stream,
         (err, res: { error?: string }[]) => {
@@ -75,6 +76,9 @@ export async function buildImage(d: Dockerode, tag: string, b: BuildSpec): Promi
         },
       ),
     );
+    // Closing the connection cancels the build in the engine.
+    const cancel = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    await within(timeoutMs, "image build", built, { onTimeout: cancel });
   } catch (e) {
     throw new EnvironmentError(
       `building ${tag} (${b.what}) failed: ${(e as Error).message}\n--- last build output ---\n${output.slice(-25).join("\n")}`,

@@ -1,6 +1,7 @@
 // Writes every report of a run into one directory.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { UsageError } from "../errors.ts";
 import type { RunResults } from "../types.ts";
 import { compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
 import { renderHtml } from "./html.ts";
@@ -9,6 +10,31 @@ import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
+
+/**
+ * Makes `dir` ready for the reports before a run starts (creating it), so that a
+ * path that is a file or cannot be written ends the run at once (exit 2) instead of
+ * costing its reports at the end.
+ */
+export async function prepareOutDir(dir: string): Promise<void> {
+  const refuse = (why: string) => new UsageError(`--out ${dir}: ${why}; give a directory s2s-matrix may create or write into`);
+  const existing = await stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw refuse("is a file, not a directory");
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw refuse(`cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  // Permission bits do not tell (root, read-only mounts, ACLs): write a file and remove it.
+  const probe = join(dir, `.s2s-matrix-write-test-${process.pid}`);
+  try {
+    await writeFile(probe, "");
+  } catch (e) {
+    throw refuse(`cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
 
 /** Returns the paths written, in REPORT_FILES order. A baseline adds a comparison to matrix.md. */
 export async function writeReports(dir: string, results: RunResults, baseline?: RunResults): Promise<{ files: string[] }> {

@@ -6,7 +6,7 @@ import type { AuthEvent } from "../types.ts";
 import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
-import { EJABBERD_AUTH_ANY_SH, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
+import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
 // Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
 const BASE_MODULES: Record<string, unknown> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
@@ -42,7 +42,7 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
     ca_file: `${CERTS}/ca.crt`,
     s2s_cafile: `${CERTS}/ca.crt`,
     ...policy,
-    // Test users only matter for c2s: an extauth script accepts them (images/ejabberd/auth-any.pl, or EJABBERD_AUTH_ANY_SH).
+    // The run's probe users with their per-run password, and nobody else (ejabberdAuthScript).
     auth_method: ["external"],
     extauth_program: layout.authProgram,
     auth_use_cache: false,
@@ -93,7 +93,9 @@ function renderFiles(config: InstanceConfig, layout: EjabberdLayout, text: strin
     { path: layout.config, content: text, mode: layout.configMode },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
-  if (layout.authScript) files.push({ path: layout.authProgram, content: EJABBERD_AUTH_ANY_SH, mode: 0o755 });
+  // It holds the per-run password: a secret's mode, executable wherever it is readable.
+  const execMode = layout.secretMode | ((layout.secretMode & 0o444) >> 2);
+  files.push({ path: layout.authProgram, content: ejabberdAuthScript(config.users), mode: execMode });
   for (const v of config.vhosts) {
     // ejabberd wants certificate and key in one PEM.
     files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: layout.secretMode });

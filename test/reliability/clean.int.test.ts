@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
-import { HARNESS_VERSION, LABEL_HOST, LABEL_PID, LABEL_RUN, LABEL_VERSION } from "../../harness/docker/labels.ts";
+import { HARNESS_VERSION, LABEL_HOST, LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_VERSION, pidNamespace } from "../../harness/docker/labels.ts";
 import { runCli } from "./helpers.ts";
 
 const IMAGE = "debian:bookworm";
@@ -27,11 +27,12 @@ function deadPid(): number {
   throw new Error("no dead pid found");
 }
 
-const labels = (run: string, pid: number, host = hostname()) => ({
+const labels = (run: string, pid: number, pidns = pidNamespace()) => ({
   [LABEL_RUN]: run,
   [LABEL_VERSION]: HARNESS_VERSION,
   [LABEL_PID]: String(pid),
-  [LABEL_HOST]: host,
+  [LABEL_HOST]: hostname(),
+  [LABEL_PIDNS]: pidns,
 });
 
 describe("s2s-matrix clean", () => {
@@ -61,8 +62,8 @@ describe("s2s-matrix clean", () => {
     await create(names.plain);
     // Alive: the pid of this test process, which outlives the `clean` child.
     await create(names.alive, labels(runs.alive, process.pid));
-    // Dead pid, but another host: its pid means nothing here.
-    await create(names.foreign, labels(runs.foreign, pid, `not-${hostname()}`));
+    // Dead pid, but another pid namespace (a second container, same hostname): its pid means nothing here.
+    await create(names.foreign, labels(runs.foreign, pid, "another-boot/pid:[4026532999]"));
   }, 60_000);
 
   afterAll(async () => {

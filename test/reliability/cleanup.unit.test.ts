@@ -4,28 +4,52 @@ import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { describeRemoved, isDeadRun, isStopping, stopInProgress } from "../../harness/docker/cleanup.ts";
-import { LABEL_HOST, LABEL_PID, LABEL_RUN } from "../../harness/docker/labels.ts";
+import { LABEL_HOST, LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processStartTime } from "../../harness/docker/labels.ts";
 
 const deadPid = (): number => {
   const pid = spawnSync("true").pid!;
   expect(() => process.kill(pid, 0)).toThrow();
   return pid;
 };
-const labels = (pid: string, host = hostname()) => ({ [LABEL_RUN]: "r", [LABEL_PID]: pid, [LABEL_HOST]: host });
+const here = pidNamespace();
+const labels = (pid: string, pidns: string | null = here, extra: Record<string, string> = {}) => ({
+  [LABEL_RUN]: "r",
+  [LABEL_PID]: pid,
+  [LABEL_HOST]: hostname(),
+  ...(pidns === null ? {} : { [LABEL_PIDNS]: pidns }),
+  ...extra,
+});
+const HOUR = 3600_000;
+const now = Date.now();
+const fresh = (l: Record<string, string>) => ({ labels: l, createdMs: now - HOUR });
+const old = (l: Record<string, string>) => ({ labels: l, createdMs: now - 25 * HOUR });
+const self = (pid = 1) => ({ pid, pidns: here });
 
 describe("isDeadRun", () => {
-  it("a run of this host whose process is gone is dead", () => {
-    expect(isDeadRun(labels(String(deadPid())))).toBe(true);
+  it("a run of this pid namespace whose process is gone is dead", () => {
+    expect(isDeadRun(fresh(labels(String(deadPid()))))).toBe(true);
+  });
+  it("a run whose pid now belongs to a process started at another time is dead", () => {
+    expect(isDeadRun(fresh(labels(String(process.ppid), here, { [LABEL_STARTED]: "1" })), now, self())).toBe(true);
+    expect(isDeadRun(fresh(labels(String(process.ppid), here, { [LABEL_STARTED]: processStartTime(process.ppid)! })), now, self())).toBe(false);
   });
   it.each([
-    ["a live process (this one, seen from another)", () => labels(String(process.pid)), 1],
-    ["the calling process itself", () => labels(String(process.pid)), process.pid],
-    ["another host: its pid means nothing here", () => labels(String(deadPid()), `not-${hostname()}`), 1],
-    ["no pid label", () => ({ [LABEL_RUN]: "r", [LABEL_HOST]: hostname() }), 1],
-    ["a pid that is not a number", () => labels("12ab"), 1],
-    ["no host label", () => ({ [LABEL_RUN]: "r", [LABEL_PID]: "1" }), 1],
-  ])("not dead: %s", (_name, make, self) => {
-    expect(isDeadRun(make() as Record<string, string>, self)).toBe(false);
+    ["a live process (this one, seen from another)", () => fresh(labels(String(process.pid))), 1],
+    ["the calling process itself", () => fresh(labels(String(process.pid))), process.pid],
+    // A second container on this host, same hostname: its pid means nothing here.
+    ["another pid namespace, its pid free here", () => fresh(labels(String(deadPid()), "c5ba8987-0000/pid:[4026532999]")), 1],
+    ["another machine or boot", () => fresh(labels(String(deadPid()), "another-boot/pid:[4026531836]")), 1],
+    ["an older harness without the namespace label", () => fresh(labels(String(deadPid()), null)), 1],
+    ["no pid label", () => fresh({ [LABEL_RUN]: "r", [LABEL_PIDNS]: here }), 1],
+    ["a pid that is not a number", () => fresh(labels("12ab")), 1],
+    ["not a run's object", () => fresh({ [LABEL_PID]: String(deadPid()), [LABEL_PIDNS]: here }), 1],
+    ["another namespace, creation time unknown", () => ({ labels: labels(String(deadPid()), "elsewhere") }), 1],
+  ])("not dead: %s", (_name, make, pid) => {
+    expect(isDeadRun(make(), now, self(pid))).toBe(false);
+  });
+  it("a run whose liveness cannot be read here is dead once older than a day", () => {
+    expect(isDeadRun(old(labels(String(process.pid), "elsewhere")), now, self())).toBe(true);
+    expect(isDeadRun(old(labels(String(process.pid), null)), now, self())).toBe(true);
   });
 });
 

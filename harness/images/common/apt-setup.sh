@@ -3,8 +3,12 @@
 # version the catalog promises. Usage: apt-setup.sh DIST PACKAGE VERSION [EXTRA...]
 set -eu
 dist=$1 pkg=$2 version=$3; shift 3
-# sid's Release file can be past its Valid-Until for a test clock.
-echo 'Acquire::Check-Valid-Until "false";' > /etc/apt/apt.conf.d/99s2s-matrix
+# sid's Release file can be past its Valid-Until for a test clock. Only a sid
+# image (whose only archive is sid) skips that check: every other suite keeps
+# apt's protection against a stale or replayed Release file.
+case "$dist" in
+  sid|unstable) echo 'Acquire::Check-Valid-Until "false";' > /etc/apt/apt.conf.d/99s2s-matrix ;;
+esac
 case "$dist" in
   *-backports) echo "deb http://deb.debian.org/debian $dist main" > /etc/apt/sources.list.d/backports.list ;;
 esac

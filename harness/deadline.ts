@@ -1,0 +1,47 @@
+// Bounded waits: every stage that waits on something outside the harness (the
+// engine, an image build, debootstrap, a command in a container) ends with an
+// error naming the stage instead of hanging, and `--timeout` bounds a whole run.
+import { EnvironmentError } from "./errors.ts";
+
+/** How long each stage may take before the run gives up on it (exit 3). */
+export const STAGE_TIMEOUTS_MS = {
+  /** Ping and info of the Docker engine. */
+  engine: 30_000,
+  /** One image build (apt downloads included); a build takes 10–60 s here, and minutes on a slow mirror. */
+  imageBuild: 20 * 60_000,
+  /** debootstrap of a Debian base image, and its import into the engine. */
+  debootstrap: 20 * 60_000,
+  /** The installed-version check inside a started server. */
+  versionCheck: 60_000,
+} as const;
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${+(ms / 1000).toFixed(1)} s`;
+}
+
+/** "90s", "15m", "1h", "1h30m", or plain seconds ("600") → milliseconds; undefined when it does not parse or is 0. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000 || undefined;
+  const m = /^(?:(\d+)h)?(?:(\d+)m(?:in)?)?(?:(\d+(?:\.\d+)?)s)?$/.exec(t);
+  if (!m || !t) return undefined;
+  const ms = (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+  return ms > 0 ? ms : undefined;
+}
+
+/**
+ * `work`, or an EnvironmentError naming `stage` once `ms` pass first. `onTimeout`
+ * stops what was waited on (a stream, a process) so that nothing keeps running.
+ */
+export function within<T>(ms: number, stage: string, work: Promise<T>, opts: { fix?: string; onTimeout?: () => void } = {}): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      opts.onTimeout?.();
+      reject(new EnvironmentError(`${stage}: no result within ${formatDuration(ms)}`, opts.fix));
+    }, ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
