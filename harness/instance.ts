@@ -14,6 +14,8 @@ import { serverKey } from "./catalog.ts";
 export interface InstanceSpec {
   /** Unique within the run, e.g. `prosody@0.12.3#1`. */
   key: string;
+  /** The server's name in the run's cells (`ours`, `prosody@0.12.3`); default `family@version`. */
+  server?: string;
   entry: CatalogEntry;
   adapter: ServerAdapter;
   image: string;
@@ -58,7 +60,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   let container = new RunContainer(spec.image)
     .withDns(opts.dns)
     .withName(containerName(opts.runId, spec.key))
-    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
+    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": spec.server ?? serverKey(entry), "s2s-matrix.instance": spec.key })
     .withNetworkMode(opts.network)
     .withNetworkAliases(...config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
     .withExposedPorts(adapter.c2sPort)
@@ -124,11 +126,12 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     },
   };
   try {
-    const v = await started.exec(["sh", "-c", adapter.versionCommand(entry)]);
-    instance.installedVersion = v.output.trim() || entry.version;
     // Ready means a client can log in, not just that a port is open.
     const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, opts.readyTimeoutMs - (Date.now() - t0)));
     await stopQuietly(c);
+    // A user image: the version the server announced (its log has it by now); else, and for the catalog, the version command.
+    const announced = entry.source.kind === "image" ? adapter.versionFromLog?.(logs.lines) : undefined;
+    instance.installedVersion = announced ?? ((await started.exec(["sh", "-c", adapter.versionCommand(entry)])).output.trim() || entry.version);
   } catch (e) {
     await instance.stop();
     throw notReady((e as Error).message);

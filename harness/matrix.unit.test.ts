@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { dropUnavailable, findMissingImages, type Prepared } from "./matrix.ts";
 import { EnvironmentError } from "./errors.ts";
 import type { Scenario } from "../scenarios/model.ts";
-import type { CellSpec } from "./types.ts";
+import type { CellSpec, Family } from "./types.ts";
 
 const P = "prosody@0.12.3";
 const E = "ejabberd@23.01";
@@ -21,7 +21,7 @@ const cell = (scenario: string, a: string, b: string): CellSpec => ({
 const scenario = (name: string, servers: [string, boolean][]): Scenario => ({
   file: `${name}.yaml`,
   name,
-  servers: servers.map(([id, optional]) => ({ id, optional })),
+  servers: servers.map(([id, optional]) => ({ id, named: false, family: id.split("@")[0] as Family, version: id.split("@")[1], optional })),
   certificates: { initiator: ["server-only"], receiver: ["server-only"], symmetric: true },
   dialback: { initiator: ["on"], receiver: ["on"], symmetric: true },
   pairs: "all",

@@ -36,7 +36,7 @@ describe("compareBaseline", () => {
   });
 
   it("finds nothing when a run is compared with itself", () => {
-    expect(compareBaseline(baseline, baseline)).toEqual({ regressions: [], improvements: [], missing: [], added: [] });
+    expect(compareBaseline(baseline, baseline)).toEqual({ regressions: [], improvements: [], missing: [], added: [], versions: [] });
   });
 
   it("renders markdown sections for matrix.md", () => {
@@ -53,7 +53,7 @@ describe("compareBaseline", () => {
 
   it("shortens long id lists", () => {
     const many = Array.from({ length: 25 }, (_, i) => `cell ${i}`);
-    const md = renderBaselineMarkdown({ regressions: [], improvements: [], missing: many, added: [] });
+    const md = renderBaselineMarkdown({ regressions: [], improvements: [], missing: many, added: [], versions: [] });
     expect(md.split("\n").filter((l) => l.startsWith("- "))).toHaveLength(21);
     expect(md).toContain("- … and 5 more");
   });

@@ -1,6 +1,7 @@
 // How a cell reads in every report: icon, short text, expectation marker, grouping.
 import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
 import { oneLine, truncate } from "./text.ts";
+import { comboLabel } from "../../scenarios/expand.ts";
 
 export const ICON: Record<Outcome, string> = { federates: "✅", fails: "❌", error: "⚠️", flaky: "🔀" };
 
@@ -72,20 +73,49 @@ export function cellLine(cell: CellResult): string {
   return `${ICON[cell.outcome]} ${cellText(cell)}${marker ? ` ❗${marker}` : ""}`;
 }
 
-/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off". */
-export function comboLabel(i: CellSide, r: CellSide): string {
-  const cert = i.certificate === r.certificate ? i.certificate : `${i.certificate}→${r.certificate}`;
-  const db = i.dialback === r.dialback ? i.dialback : `${i.dialback}→${r.dialback}`;
-  return `${cert}, dialback ${db}`;
+/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off" (the cell id's own words). */
+export { comboLabel };
+
+/** `24.12-2~bpo12+1` → `24.12`: a Debian package version without its revision; other versions as they are. */
+export const upstreamVersion = (installed: string): string => installed.replace(/^(.*\d)-\d[0-9A-Za-z.+~]*$/, "$1");
+
+/** What runs under a side's name: `ejabberd@24.12`, or `ejabberd` for an image not yet run. */
+const runsOf = (side: Pick<CellSide, "server" | "runs">): string => side.runs ?? side.server;
+
+/** The family of a side's server. */
+export const familyOf = (side: Pick<CellSide, "server" | "runs">): string => runsOf(side).split("@")[0]!;
+
+/** `ejabberd 24.12`: the family and the version that ran (installed, else the one the scenario names). */
+export function runningVersion(side: Pick<CellSide, "server" | "runs">, installed?: string): string {
+  const declared = runsOf(side).split("@")[1];
+  const version = installed ? upstreamVersion(installed) : declared;
+  return version ? `${familyOf(side)} ${version}` : familyOf(side);
+}
+
+/** How reports name a server: a named one with what ran, `ours (ejabberd 24.12)`; an unnamed one by its `family@version`. */
+export function serverLabel(side: Pick<CellSide, "server" | "runs">, installed?: string): string {
+  return side.runs === undefined ? side.server : `${side.server} (${runningVersion(side, installed)})`;
+}
+
+/** Each server name of the cells with its label (the first cell that ran it decides the version shown). */
+export function serverLabels(cells: CellResult[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const c of cells) {
+    if (!labels.has(c.spec.initiator.server)) labels.set(c.spec.initiator.server, serverLabel(c.spec.initiator, c.installed?.initiator));
+    if (!labels.has(c.spec.receiver.server)) labels.set(c.spec.receiver.server, serverLabel(c.spec.receiver, c.installed?.receiver));
+  }
+  return labels;
 }
 
 export interface MatrixTable {
   scenario: string;
   title: string;
-  /** Initiators, in the order servers first appear in the run. */
+  /** Initiators (server names), in the order servers first appear in the run. */
   rows: string[];
   /** Receivers, same order. */
   columns: string[];
+  /** How each row and column is shown: `ours (ejabberd 24.12)` for a named server, else its name. */
+  labels: Map<string, string>;
   /** Key `row\ncolumn`; several cells only if a scenario repeats a pair. */
   cells: Map<string, CellResult[]>;
 }
@@ -104,12 +134,13 @@ export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTa
     for (const s of [c.spec.initiator.server, c.spec.receiver.server]) if (!order.has(s)) order.set(s, order.size);
   }
   const byServer = (a: string, b: string) => order.get(a)! - order.get(b)!;
+  const labels = serverLabels(cells);
   const tables = new Map<string, MatrixTable>();
   for (const c of cells) {
     const title = comboLabel(c.spec.initiator, c.spec.receiver);
     const key = `${c.spec.scenario}\n${title}`;
     let t = tables.get(key);
-    if (!t) tables.set(key, (t = { scenario: c.spec.scenario, title, rows: [], columns: [], cells: new Map() }));
+    if (!t) tables.set(key, (t = { scenario: c.spec.scenario, title, rows: [], columns: [], labels, cells: new Map() }));
     const { server: row } = c.spec.initiator;
     const { server: column } = c.spec.receiver;
     if (!t.rows.includes(row)) t.rows.push(row);
