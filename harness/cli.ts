@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { certCommand } from "../ca/index.ts";
-import { CATALOG, serverKey } from "./catalog.ts";
+import { CATALOG, PUBLISHED, serverKey } from "./catalog.ts";
 import { describeRemoved, removeAllRuns, removeDeadRuns } from "./docker/cleanup.ts";
 import { docker } from "./docker/client.ts";
 import { imagePresent, imageTag } from "./docker/images.ts";
@@ -44,7 +44,8 @@ program
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
   .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
-  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 (comma-separated)", list)
+  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 or ours=ejabberd@26.07 to name one (comma-separated)", list)
+  .option("--pull", "pull images that are not present locally (upstream, published releases, your own image:) instead of stopping with exit 3")
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", `cells probed at once (default ${defaultConcurrency()})`, positiveInt)
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
@@ -60,7 +61,8 @@ program
     const shard = o.shard ? selectShard(whole.cells, parseShard(o.shard), o.isolation) : undefined;
     if (o.list) return out(describeRun(whole.cells, o.isolation, shard));
     const prepared = shard ? { ...whole, cells: shard.shard.cells } : whole;
-    let baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    // Whether the baseline can be compared at all is a question about the whole run, not one shard.
+    let baseline = o.baseline ? await loadBaseline(o.baseline, { cells: whole.cells, only: o.only }) : undefined;
     if (baseline && shard) {
       // A shard answers for its own cells only: the others are not "missing" from it.
       const mine = new Set(prepared.cells.map((c) => c.id));
@@ -84,6 +86,7 @@ program
         retryUnexpected: o.retry,
         keepKeysDir,
         capture: !!o.capture,
+        pull: !!o.pull,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
         onCellDone: (r) => progress.done(r),
@@ -148,12 +151,15 @@ program
           ? "(present)"
           : e.source.kind === "debian"
             ? "(built on first use)"
-            : `missing (docker pull ${tag})`;
+            : `missing (docker pull ${tag}, or run --pull)`;
       const source = e.source.kind === "debian" ? `debian ${e.source.suite} package ${e.source.package} ${e.source.packageVersion}` : "upstream image";
       out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} ${state}`);
     }
+    for (const [family, p] of Object.entries(PUBLISHED)) {
+      out(`${`${family}@<version>`.padEnd(18)} ${"any other release: the project's published image".padEnd(52)} ${p.image("<version>")}`);
+    }
     if (CATALOG.some((e) => e.source.kind === "upstream")) {
-      err("upstream images are used as they are, never pulled by s2s-matrix; a scenario can mark such a server optional: {server: family@version, optional: true}");
+      err("upstream images are used when present locally and pulled only with run --pull; a scenario can mark such a server optional: {server: family@version, optional: true}");
     }
   });
 
