@@ -97,9 +97,9 @@ export function compareBaseline(current: RunResults, baseline: RunResults): Base
   return out;
 }
 
-/** Server names of cells, with their family. */
-function namesOf(sides: CellSide[]): Map<string, string> {
-  return new Map(sides.map((s) => [s.server, familyOf(s)]));
+/** Server names of cells, with their family and what runs under a name (`runs`, or the name itself). */
+function namesOf(sides: CellSide[]): Map<string, { family: string; runs: string; named: boolean }> {
+  return new Map(sides.map((s) => [s.server, { family: familyOf(s), runs: s.runs ?? s.server, named: s.runs !== undefined }]));
 }
 
 /**
@@ -117,20 +117,24 @@ export function baselineMismatch(cells: CellSpec[], baseline: RunResults, only?:
   const now = namesOf(cells.flatMap((c) => [c.initiator, c.receiver]));
   const gone = [...then].filter(([n]) => !now.has(n));
   const fresh = [...now].filter(([n]) => !then.has(n));
-  const swaps = gone.flatMap(([g, f]) => fresh.filter(([, f2]) => f2 === f).map(([n]) => [g, n] as const));
-  const [was, is] = swaps[0] ?? [undefined, undefined];
+  const swaps = gone.flatMap(([g, was]) => fresh.filter(([, is]) => is.family === was.family).map(([n, is]) => ({ was: g, is: n, wasRuns: was.runs, isRuns: is.runs, wasNamed: was.named })));
+  const swap = swaps[0];
   const howTo =
-    `A server named by its family@version is a new server to the baseline once its version changes. To compare a server across a version bump, ` +
-    `name it in the scenario, e.g. servers: [{name: ours, server: ${is ?? "ejabberd@26.07"}}], and make the baseline from a run in which it had the same name ` +
-    `(servers: [{name: ours, server: ${was ?? "ejabberd@24.12"}}]); if the servers changed on purpose, make a new baseline from this scenario.`;
-  const swapped = swaps.length ? ` It has ${swaps.map(([g]) => g).join(", ")} where this run has ${swaps.map(([, n]) => n).join(", ")}.` : "";
+    swap?.wasNamed
+      ? `The baseline calls that server ${swap.was}: give it the same name here, servers: [{name: ${swap.was}, server: ${swap.isRuns}}].`
+      : `A server named by its family@version is a new server to the baseline once its version changes. To compare a server across a version bump, ` +
+        `name it in the scenario, e.g. servers: [{name: ours, server: ${swap?.isRuns ?? "ejabberd@26.07"}}], and make the baseline from a run in which it had the same name ` +
+        `(servers: [{name: ours, server: ${swap?.wasRuns ?? "ejabberd@24.12"}}]); if the servers changed on purpose, make a new baseline from this scenario.`;
+  const who = (name: string, runs: string) => (name === runs ? name : `${name} (${runs})`);
+  const has = swaps.length ? `${swaps.map((w) => who(w.was, w.wasRuns)).join(", ")}` : "";
+  const instead = swaps.map((w) => who(w.is, w.isRuns)).join(", ");
   if (unmatched.length * 2 > relevant.length) {
     return (
       `${unmatched.length} of its ${relevant.length} cells find no partner in this run (cells match by their servers' names and their certificate and dialback combination; ` +
-      `e.g. "${unmatched[0]!.spec.id}" is not among this run's cells).${swapped} ${howTo}`
+      `e.g. "${unmatched[0]!.spec.id}" is not among this run's cells).${swaps.length ? ` It has ${has} where this run has ${instead}.` : ""} ${howTo}`
     );
   }
-  if (swaps.length) return `its ${swaps.map(([g]) => g).join(", ")} ${swaps.length === 1 ? "is" : "are"} not in this run, which has ${swaps.map(([, n]) => n).join(", ")} instead: the same server bumped? ${howTo}`;
+  if (swaps.length) return `its ${has} ${swaps.length === 1 ? "is" : "are"} not in this run, which has ${instead} instead: the same server bumped? ${howTo}`;
   return undefined;
 }
 

@@ -120,6 +120,12 @@ describe("a named server across a version bump", () => {
       expect(why).toContain("(servers: [{name: ours, server: ejabberd@24.12}])");
     });
 
+    it("a baseline that named the server, a run that does not: use the baseline's name", () => {
+      expect(baselineMismatch(unnamed("26.07"), old)).toContain(
+        "It has ours (ejabberd@24.12) where this run has ejabberd@26.07. The baseline calls that server ours: give it the same name here, servers: [{name: ours, server: ejabberd@26.07}].",
+      );
+    });
+
     it("a baseline made before the server was named", () => {
       expect(baselineMismatch(bumped.cells.map((c) => c.spec), asResults(unnamed("24.12")))).toMatch(/^2 of its 2 cells find no partner/);
     });
