@@ -272,6 +272,19 @@ describe.concurrent("bad flags: exit 2 before Docker", () => {
     expect(r.stderr).toMatch(message);
   }, TIMEOUT);
 
+  it("a baseline whose server was bumped without a name: exit 2 saying how to name it", async () => {
+    // smoke.yaml runs prosody@0.12.3 and ejabberd@23.01; this baseline had ejabberd@24.12 instead.
+    const side = (server: string) => ({ server, certificate: "server-only", dialback: "off" });
+    const servers = ["prosody@0.12.3", "ejabberd@24.12"];
+    const cells = servers.flatMap((a) => servers.map((b) => ({ spec: { id: `${a} → ${b} [server-only, dialback off]`, scenario: "smoke", initiator: side(a), receiver: side(b) }, outcome: "federates" })));
+    const file = join(dir, "bumped-baseline.json");
+    writeFileSync(file, JSON.stringify({ schema: "s2s-matrix/results@1", cells }));
+    const r = await rejected(["scenarios/smoke.yaml", "--baseline", file]);
+    expect(firstLine(r)).toMatch(new RegExp(`^--baseline ${file}: 3 of its 4 cells find no partner in this run`));
+    expect(r.stderr).toContain("It has ejabberd@24.12 where this run has ejabberd@23.01.");
+    expect(r.stderr).toContain("servers: [{name: ours, server: ejabberd@23.01}]");
+  }, TIMEOUT);
+
   it("no scenario at all", async () => {
     const r = await runCli(["run"], { env: NO_DOCKER });
     expect(r.code).toBe(2);
