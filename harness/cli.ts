@@ -115,7 +115,7 @@ program
   .action(async (files: string[], o) => {
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
-    const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    const baseline = o.baseline ? await loadBaseline(o.baseline, { cells: results.cells.map((c) => c.spec) }) : undefined;
     const comparison = baseline ? compareBaseline(results, baseline) : undefined;
     const { files: written } = await writeReports(o.out, results, baseline);
     const s = results.summary;
