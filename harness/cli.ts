@@ -156,7 +156,7 @@ program
       out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} ${state}`);
     }
     for (const [family, p] of Object.entries(PUBLISHED)) {
-      out(`${`${family}@<version>`.padEnd(18)} ${"any other release: the project's published image".padEnd(52)} ${p.image("<version>")}`);
+      err(`${family}@<version>: any other ${family} release runs the project's published image ${p.image("<version>")}`);
     }
     if (CATALOG.some((e) => e.source.kind === "upstream")) {
       err("upstream images are used when present locally and pulled only with run --pull; a scenario can mark such a server optional: {server: family@version, optional: true}");
