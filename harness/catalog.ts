@@ -95,20 +95,40 @@ export function parseServerId(text: string): ServerId | undefined {
   return m ? { family: m[1] as Family, version: m[2] } : undefined;
 }
 
-export function findEntry(text: string): CatalogEntry | undefined {
-  const id = parseServerId(text);
-  return id && CATALOG.find((e) => e.family === id.family && e.version === id.version);
+/**
+ * Families that publish one image per release under one pattern: a version the
+ * catalog does not list resolves to it (upstream layout), so `ejabberd@25.10` runs
+ * ghcr.io/processone/ejabberd:25.10 where it can be pulled. Prosody publishes branch
+ * tags (prosodyim/prosody:13.0) and Openfire only releases since early 2025, so
+ * neither has one; their other builds run as `{name, family, image}`.
+ */
+export const PUBLISHED: Partial<Record<Family, { image: (version: string) => string; version: RegExp }>> = {
+  ejabberd: { image: (v) => `ghcr.io/processone/ejabberd:${v}`, version: /^\d+\.\d+(\.\d+)?$/ },
+};
+
+/** The entry for a version outside the catalog whose family publishes it; undefined otherwise. */
+export function publishedEntry(id: ServerId): CatalogEntry | undefined {
+  const p = PUBLISHED[id.family];
+  if (!p || !p.version.test(id.version)) return undefined;
+  return { family: id.family, version: id.version, source: upstream(p.image(id.version)), note: "not in the catalog: the project's published image" };
 }
 
-/** The catalog entry for `family@version`, or a UsageError listing what exists. */
+/** The catalog entry for `family@version`, else the project's published image of that version, else undefined. */
+export function findEntry(text: string): CatalogEntry | undefined {
+  const id = parseServerId(text);
+  return id && (CATALOG.find((e) => e.family === id.family && e.version === id.version) ?? publishedEntry(id));
+}
+
+/** The entry for `family@version` (catalog or published image), or a UsageError listing what exists. */
 export function resolveServer(text: string): CatalogEntry {
   const entry = findEntry(text);
   if (!entry) {
-    throw new UsageError(`unknown server "${text}"; known servers: ${CATALOG.map(serverKey).join(", ")}`);
+    const published = Object.keys(PUBLISHED).map((f) => `any ${f}@<version>`);
+    throw new UsageError(`unknown server "${text}"; known servers: ${[...CATALOG.map(serverKey), ...published].join(", ")}`);
   }
   return entry;
 }
 
-/** The image a run needs for an upstream entry, or undefined for a Debian entry (built on first use). */
+/** The image a run must find (or pull) for an entry; undefined for a Debian entry (built on first use). */
 export const upstreamImage = (entry: CatalogEntry): string | undefined =>
-  entry.source.kind === "upstream" ? entry.source.image : undefined;
+  entry.source.kind === "debian" ? undefined : entry.source.image;

@@ -39,7 +39,20 @@ describe("catalog", () => {
   test("users name them family@version", () => {
     expect(resolveServer("ejabberd@25.08").source).toEqual({ kind: "upstream", image: "ghcr.io/processone/ejabberd:25.08" });
     expect(findEntry("openfire@5.0.2")?.family).toBe("openfire");
-    expect(() => resolveServer("ejabberd@25.09")).toThrow(/unknown server "ejabberd@25.09"; known servers: .*ejabberd@25.08, openfire@4.9.2/);
+    expect(() => resolveServer("prosody@13.0.9")).toThrow(/unknown server "prosody@13.0.9"; known servers: .*ejabberd@25.08, openfire@4.9.2.*, any ejabberd@<version>/);
+  });
+
+  test("an ejabberd version the catalog does not list resolves to its published image (upstream layout)", () => {
+    expect(resolveServer("ejabberd@25.10")).toEqual({
+      family: "ejabberd",
+      version: "25.10",
+      source: { kind: "upstream", image: "ghcr.io/processone/ejabberd:25.10" },
+      note: "not in the catalog: the project's published image",
+    });
+    // Catalog entries win; a version that is no release tag resolves to nothing.
+    expect(resolveServer("ejabberd@24.12").source.kind).toBe("debian");
+    expect(findEntry("ejabberd@24.12+upstream")).toBeUndefined();
+    expect(findEntry("openfire@5.0.9")).toBeUndefined();
   });
 
   test("keys are unique", () => {

@@ -54,7 +54,8 @@ program
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
   .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
-  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 (comma-separated)", list)
+  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 or ours=ejabberd@26.07 to name one (comma-separated)", list)
+  .option("--pull", "pull images that are not present locally (upstream, published releases, your own image:) instead of stopping with exit 3")
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", "cells probed at once (default 8 × CPUs, at most 32)", positiveInt)
   .option("--no-retry", "do not re-run unexpected cells to detect flakiness")
@@ -76,7 +77,8 @@ program
     const shard = o.shard ? selectShard(whole.cells, parseShard(o.shard), o.isolation) : undefined;
     if (o.list) return out(describeRun(whole.cells, o.isolation, shard));
     const prepared = shard ? { ...whole, cells: shard.shard.cells } : whole;
-    let baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    // Whether the baseline can be compared at all is a question about the whole run, not one shard.
+    let baseline = o.baseline ? await loadBaseline(o.baseline, { cells: whole.cells, only: o.only }) : undefined;
     if (baseline && shard) {
       // A shard answers for its own cells only: the others are not "missing" from it.
       const mine = new Set(prepared.cells.map((c) => c.id));
@@ -114,6 +116,7 @@ program
         retryUnexpected: o.retry,
         keepKeysDir,
         capture: !!o.capture,
+        pull: !!o.pull,
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
         onCellDone: (r) => (finished.push(r), progress.done(r)),
@@ -144,7 +147,7 @@ program
     const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write()]);
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
-    const baseline = o.baseline ? await loadBaseline(o.baseline) : undefined;
+    const baseline = o.baseline ? await loadBaseline(o.baseline, { cells: results.cells.map((c) => c.spec) }) : undefined;
     const comparison = baseline ? compareBaseline(results, baseline) : undefined;
     const { files: written } = await writeReports(o.out, results, baseline);
     const s = results.summary;
@@ -170,23 +173,26 @@ program
   .command("servers")
   .description("list the servers s2s-matrix knows, where each image comes from, and whether it is present locally")
   .action(async () => {
-    const [{ CATALOG, serverKey }, { docker }, { imagePresent, imageTag }, { adapterFor }] = await Promise.all([lazy.catalog(), lazy.client(), lazy.images(), lazy.servers()]);
+    const [{ CATALOG, PUBLISHED, serverKey }, { docker }, { imagePresent, imageTag }, { adapterFor }] = await Promise.all([lazy.catalog(), lazy.client(), lazy.images(), lazy.servers()]);
     const dockerOk = await docker().then(() => true, () => false);
     for (const e of CATALOG) {
       const tag = imageTag(e, adapterFor(e.family));
-      // Debian images are built on first use; upstream ones are never pulled by s2s-matrix: the user provides them.
+      // Debian images are built on first use; upstream ones are pulled only with run --pull.
       const state = !dockerOk
         ? "(docker unavailable)"
         : (await imagePresent(tag))
           ? "(present)"
           : e.source.kind === "debian"
             ? "(built on first use)"
-            : `missing (docker pull ${tag})`;
+            : `missing (docker pull ${tag}, or run --pull)`;
       const source = e.source.kind === "debian" ? `debian ${e.source.suite} package ${e.source.package} ${e.source.packageVersion}` : "upstream image";
       out(`${serverKey(e).padEnd(18)} ${source.padEnd(52)} ${tag} ${state}`);
     }
+    for (const [family, p] of Object.entries(PUBLISHED)) {
+      err(`${family}@<version>: any other ${family} release runs the project's published image ${p.image("<version>")}`);
+    }
     if (CATALOG.some((e) => e.source.kind === "upstream")) {
-      err("upstream images are used as they are, never pulled by s2s-matrix; a scenario can mark such a server optional: {server: family@version, optional: true}");
+      err("upstream images are used when present locally and pulled only with run --pull; a scenario can mark such a server optional: {server: family@version, optional: true}");
     }
   });
 

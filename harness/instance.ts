@@ -16,6 +16,8 @@ import { verifiableAsServer } from "../ca/profiles.ts";
 export interface InstanceSpec {
   /** Unique within the run, e.g. `prosody@0.12.3#1`. */
   key: string;
+  /** The server's name in the run's cells (`ours`, `prosody@0.12.3`); default `family@version`. */
+  server?: string;
   entry: CatalogEntry;
   adapter: ServerAdapter;
   image: string;
@@ -62,7 +64,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   let container = new RunContainer(spec.image)
     .withDns(opts.dns)
     .withName(containerName(opts.runId, spec.key))
-    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": serverKey(entry), "s2s-matrix.instance": spec.key })
+    .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": spec.server ?? serverKey(entry), "s2s-matrix.instance": spec.key })
     .withNetworkMode(opts.network)
     .withNetworkAliases(...config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
     // Only where the harness reaches it (127.0.0.1 when the engine is local): nobody else may log in during a run.
@@ -130,11 +132,14 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     },
   };
   try {
-    const v = await within(opts.versionTimeoutMs ?? STAGE_TIMEOUTS_MS.versionCheck, `${spec.key}: version check in the container`, started.exec(["sh", "-c", adapter.versionCommand(entry)]));
-    instance.installedVersion = v.output.trim() || entry.version;
     // Ready means a client can log in, not just that a port is open.
     const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, opts.readyTimeoutMs - (Date.now() - t0)));
     await stopQuietly(c);
+    // A user image: the version the server announced (its log has it by now); else, and for the catalog, the version command.
+    const announced = entry.source.kind === "image" ? adapter.versionFromLog?.(logs.lines) : undefined;
+    const version = async () =>
+      (await within(opts.versionTimeoutMs ?? STAGE_TIMEOUTS_MS.versionCheck, `${spec.key}: version check in the container`, started.exec(["sh", "-c", adapter.versionCommand(entry)]))).output.trim();
+    instance.installedVersion = announced ?? ((await version()) || entry.version);
   } catch (e) {
     await instance.stop();
     throw notReady((e as Error).message);

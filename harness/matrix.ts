@@ -3,40 +3,45 @@
 // with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
 import { readFile } from "node:fs/promises";
 import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts";
-import { resolveServer, upstreamImage } from "./catalog.ts";
-import { imagePresent } from "./docker/images.ts";
+import { upstreamImage } from "./catalog.ts";
+import { imagePresent, pullImage } from "./docker/images.ts";
 import { EnvironmentError, UsageError } from "./errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
-import { compareBaseline, type BaselineComparison } from "./report/baseline.ts";
+import { collectServers, entryOf, extraServer, type RunServers } from "./named-servers.ts";
+import { baselineMismatch, compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { resultsProblems } from "./report/validate.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
 import type { CellResult, CellSpec, RunResults } from "./types.ts";
 
-export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells"> {
+export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "runServers"> {
   scenarioFiles: string[];
   /** Keep only cells whose id contains one of these texts. */
   only?: string[];
-  /** Extra servers (`family@version`) added to every scenario. */
+  /** Extra servers (`family@version`, or `name=family@version`) added to every scenario. */
   servers?: string[];
   runId?: string;
+  /** Pull the images that are not present locally (upstream, published and user images) instead of stopping. */
+  pull?: boolean;
 }
 
 export interface Prepared {
   scenarios: Scenario[];
   cells: CellSpec[];
+  /** What runs under each name the cells use; absent: every name is a catalog `family@version`. */
+  servers?: RunServers;
 }
 
 /** Loads, validates and expands; throws UsageError (exit 2) before anything starts. */
 export async function prepare(opts: Pick<MatrixOptions, "scenarioFiles" | "only" | "servers">): Promise<Prepared> {
   if (!opts.scenarioFiles.length) throw new UsageError("no scenario file given; usage: s2s-matrix run <scenario.yaml>...");
-  const extra = (opts.servers ?? []).map((s) => s.trim()).filter(Boolean);
-  for (const s of extra) resolveServer(s);
+  const extra = (opts.servers ?? []).map((s) => s.trim()).filter(Boolean).map(extraServer);
   const scenarios: Scenario[] = [];
   for (const file of opts.scenarioFiles) {
     const sc = await loadScenario(file);
-    for (const s of extra) if (!sc.servers.some((x) => x.id === s)) sc.servers.push({ id: s, optional: false });
+    for (const s of extra) if (!sc.servers.some((x) => x.id === s.id)) sc.servers.push({ ...s });
     scenarios.push(sc);
   }
+  const servers = collectServers(scenarios);
   let cells = scenarios.flatMap((sc) => expandCells(sc));
   if (opts.only?.length) {
     const before = cells.length;
@@ -46,10 +51,15 @@ export async function prepare(opts: Pick<MatrixOptions, "scenarioFiles" | "only"
     }
   }
   if (!cells.length) throw new UsageError(`the scenario(s) ${opts.scenarioFiles.join(", ")} expand to no cells`);
-  return { scenarios, cells };
+  return { scenarios, cells, servers };
 }
 
-export async function loadBaseline(file: string): Promise<RunResults> {
+/**
+ * Reads a results.json to compare with. Given this run's cells (and its --only texts), a
+ * baseline whose cells mostly find no partner here, or whose server looks bumped under
+ * another name, is a UsageError (exit 2) saying how to name servers: never a silent pass.
+ */
+export async function loadBaseline(file: string, run?: { cells: CellSpec[]; only?: string[] }): Promise<RunResults> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, "utf8"));
@@ -69,34 +79,58 @@ export async function loadBaseline(file: string): Promise<RunResults> {
       `--baseline ${file}: does not match results.schema.json (harness/report/results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`,
     );
   }
+  const problem = run && baselineMismatch(run.cells, r, run.only);
+  if (problem) throw new UsageError(`--baseline ${file}: ${problem}`);
   return r;
 }
 
-/** A server whose upstream image is not present locally. */
+/** A server whose image (upstream, published or the user's own) is not present locally. */
 export interface MissingImage {
   server: string;
   image: string;
+  /** With --pull: why the pull failed. */
+  pullError?: string;
 }
 
 /**
- * The cells' servers whose upstream image is not present locally. s2s-matrix never pulls
- * upstream images, and Debian-built images are built on first use, so only those count.
+ * The cells' servers whose image is not present locally: upstream, published and user
+ * images (Debian-built images are built on first use, so they never count). Names are
+ * looked up in `servers`; without it every name is a catalog `family@version`.
  */
 export async function findMissingImages(
   cells: CellSpec[],
   present: (image: string) => Promise<boolean> = imagePresent,
+  servers?: RunServers,
 ): Promise<MissingImage[]> {
-  const servers = [...new Set(cells.flatMap((c) => [c.initiator.server, c.receiver.server]))];
+  const names = [...new Set(cells.flatMap((c) => [c.initiator.server, c.receiver.server]))];
   const missing: MissingImage[] = [];
-  for (const server of servers) {
-    const image = upstreamImage(resolveServer(server));
+  for (const server of names) {
+    const image = upstreamImage(entryOf(server, servers));
     if (image && !(await present(image))) missing.push({ server, image });
   }
   return missing;
 }
 
+/** `--pull`: pulls each missing image once; what could not be pulled stays missing, with the registry's words. */
+export async function pullMissing(missing: MissingImage[], log: (s: string) => void, pull = pullImage): Promise<MissingImage[]> {
+  const byImage = new Map<string, Promise<string | undefined>>();
+  for (const m of missing) {
+    if (!byImage.has(m.image)) byImage.set(m.image, pull(m.image, log).then(() => undefined, (e: Error) => e.message.split("\n")[0]));
+  }
+  const still: MissingImage[] = [];
+  for (const m of missing) {
+    const pullError = await byImage.get(m.image)!;
+    if (pullError !== undefined) still.push({ ...m, pullError });
+  }
+  return still;
+}
+
 const provideHint = (images: string[]): string =>
-  `${images.map((i) => `docker pull ${i}`).join(" && ")} (without registry access: docker save it elsewhere, then docker load -i <file>.tar)`;
+  `${images.map((i) => `docker pull ${i}`).join(" && ")}, or run with --pull (without registry access: docker save it elsewhere, then docker load -i <file>.tar)`;
+
+/** Why an image is missing: not present and not pulled, or the pull's failure. */
+const whyMissing = (m: MissingImage): string =>
+  m.pullError !== undefined ? `could not be pulled (${m.pullError})` : "is not present locally and was not pulled (run with --pull to pull it)";
 
 /**
  * Pure. Drops the cells that need a missing image of a server their scenario marks
@@ -107,6 +141,7 @@ const provideHint = (images: string[]): string =>
 export function dropUnavailable(prepared: Prepared, missing: MissingImage[]): { prepared: Prepared; notices: string[] } {
   if (!missing.length) return { prepared, notices: [] };
   const imageOf = new Map(missing.map((m) => [m.server, m.image]));
+  const missingOf = new Map(missing.map((m) => [m.server, m]));
   const optionalIn = (scenarioName: string, server: string): boolean => {
     const named = prepared.scenarios.filter((s) => s.name === scenarioName);
     return named.length > 0 && named.every((s) => s.servers.some((x) => x.id === server && x.optional));
@@ -127,17 +162,20 @@ export function dropUnavailable(prepared: Prepared, missing: MissingImage[]): { 
   if (required.size) {
     const lines = [...required].map(
       ([server, scenarios]) =>
-        `image ${imageOf.get(server)} for ${server} is not present locally (scenario ${[...scenarios].map((n) => JSON.stringify(n)).join(", ")} needs it), and s2s-matrix does not pull upstream images`,
+        `image ${imageOf.get(server)} for ${server} ${whyMissing(missingOf.get(server)!).replace(/^is not present locally/, `is not present locally (scenario ${[...scenarios].map((n) => JSON.stringify(n)).join(", ")} needs it)`)}`,
     );
     const first = [...required.keys()][0]!;
+    const named = prepared.scenarios.some((sc) => sc.servers.some((x) => x.id === first && x.named));
     throw new EnvironmentError(
       `${lines.join("\n")}\nnothing was started`,
-      `${provideHint([...required.keys()].map((s) => imageOf.get(s)!))}; or mark the server optional in the scenario: servers: [{server: ${first}, optional: true}]`,
+      `${provideHint([...required.keys()].map((s) => imageOf.get(s)!))}; or mark the server optional in the scenario: ${
+        named ? `add optional: true to the entry of ${first}` : `servers: [{server: ${first}, optional: true}]`
+      }`,
     );
   }
   const notices = [...dropped].map(
     ([server, n]) =>
-      `skipping optional ${server}: image ${imageOf.get(server)} is not present locally; dropped ${n} cell${n === 1 ? "" : "s"} (to include them: docker pull ${imageOf.get(server)})`,
+      `skipping optional ${server}: image ${imageOf.get(server)} ${missingOf.get(server)!.pullError !== undefined ? `could not be pulled (${missingOf.get(server)!.pullError})` : "is not present locally"}; dropped ${n} cell${n === 1 ? "" : "s"} (to include them: docker pull ${imageOf.get(server)})`,
   );
   if (!kept.length) {
     throw new EnvironmentError(
@@ -168,11 +206,14 @@ export function summarize(cells: CellResult[]): RunResults["summary"] {
 
 export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {
   const runId = opts.runId ?? newRunId();
-  // Before anything starts: every upstream image must be present (or its server optional).
-  const { prepared, notices } = dropUnavailable(all, await findMissingImages(all.cells));
-  for (const n of notices) (opts.log ?? (() => {}))(n);
+  const log = opts.log ?? (() => {});
+  // Before anything starts: every image must be present, pulled (--pull), or its server optional.
+  let missing = await findMissingImages(all.cells, imagePresent, all.servers);
+  if (opts.pull && missing.length) missing = await pullMissing(missing, log);
+  const { prepared, notices } = dropUnavailable(all, missing);
+  for (const n of notices) log(n);
   const started = new Date();
-  const { results: cells, stats } = await runCells({ ...opts, runId, cells: prepared.cells });
+  const { results: cells, stats } = await runCells({ ...opts, runId, cells: prepared.cells, runServers: prepared.servers });
   const results: RunResults = {
     schema: "s2s-matrix/results@1",
     harnessVersion: HARNESS_VERSION,

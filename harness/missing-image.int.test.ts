@@ -79,3 +79,32 @@ describe.skipIf(present)(`a scenario needing ${IMAGE}, which this machine does n
     expect(leftovers(runIdOf(r.stderr))).toEqual([]);
   }, 330_000);
 });
+
+// A release outside the catalog and a user's own image: nothing can be pulled here,
+// so what is tested is the resolution and the exit 3 that names what to run.
+const PUBLISHED = "ghcr.io/processone/ejabberd:25.10";
+const USER = "registry.example.org/xmpp/ejabberd:candidate";
+const publishedPresent = await imagePresent(PUBLISHED);
+const userPresent = await imagePresent(USER);
+
+describe("images this machine does not have, without --pull", () => {
+  test.skipIf(publishedPresent)("ejabberd@25.10 resolves to its published image: exit 3 naming docker pull, docker load and --pull", async () => {
+    const file = scenario("published", "[prosody@13.0.7, ejabberd@25.10]");
+    const r = await runCli(["run", file, "-o", join(dir, "report-published")], 120_000);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`image ${PUBLISHED} for ejabberd@25.10 is not present locally (scenario "published" needs it) and was not pulled (run with --pull to pull it)`);
+    expect(r.stderr).toContain(`fix: docker pull ${PUBLISHED}, or run with --pull (without registry access: docker save it elsewhere, then docker load -i <file>.tar)`);
+    expect(r.stderr).not.toMatch(/building |starting \d+ containers|ready \(/);
+    expect(leftovers(runIdOf(r.stderr))).toEqual([]);
+  }, 150_000);
+
+  test.skipIf(userPresent)("a user image under a name: exit 3 naming that image", async () => {
+    const file = scenario("user-image", `[prosody@13.0.7, {name: candidate, family: ejabberd, image: "${USER}"}]`);
+    const r = await runCli(["run", file, "-o", join(dir, "report-user")], 120_000);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`image ${USER} for candidate is not present locally (scenario "user-image" needs it) and was not pulled (run with --pull to pull it)`);
+    expect(r.stderr).toContain(`fix: docker pull ${USER}, or run with --pull`);
+    expect(r.stderr).toContain("add optional: true to the entry of candidate");
+    expect(leftovers(runIdOf(r.stderr))).toEqual([]);
+  }, 150_000);
+});

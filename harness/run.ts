@@ -6,10 +6,9 @@ import { availableParallelism } from "node:os";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createCa, writeLeafFiles, type TestCa } from "../ca/index.ts";
-import { resolveServer } from "./catalog.ts";
 import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
-import { ensureServerImage } from "./docker/images.ts";
+import { detectLayout, ensureServerImage } from "./docker/images.ts";
 import { ensureDnsImage, startDns, type StartedDns } from "./docker/dns.ts";
 import { runLabels } from "./docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "./instance.ts";
@@ -22,6 +21,7 @@ import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
 import { connectionFailed, diagnose, hasVerdict } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
 import { adapterFor } from "./servers/index.ts";
+import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
 import type { Attempt, CellResult, CellSpec, Outcome } from "./types.ts";
 import { judge } from "../scenarios/expect.ts";
@@ -29,6 +29,8 @@ import { judge } from "../scenarios/expect.ts";
 export interface RunOptions {
   runId: string;
   cells: CellSpec[];
+  /** What runs under each name the cells use; without it (or for a name it lacks) the name is a catalog `family@version`. */
+  runServers?: RunServers;
   isolation?: Isolation;
   concurrency?: number;
   timeouts?: ProbeTimeouts;
@@ -98,11 +100,21 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
 
   // Images first, all in parallel: a build failure stops the run before any server starts.
   const entries = new Map<string, CatalogEntry>();
-  for (const c of opts.cells) for (const s of [c.initiator.server, c.receiver.server]) entries.set(s, resolveServer(s));
+  for (const c of opts.cells) for (const s of [c.initiator.server, c.receiver.server]) entries.set(s, entryOf(s, opts.runServers));
   const images = new Map<string, string>();
   await Promise.all(
-    [...entries].map(async ([key, entry]) => images.set(key, await ensureServerImage(entry, adapterFor(entry.family), log))),
+    [...entries].map(async ([key, entry]) => {
+      const image = await ensureServerImage(entry, adapterFor(entry.family), log);
+      images.set(key, image);
+      // A user image without `layout:` is read for it once present.
+      if (entry.source.kind === "image" && !entry.source.layout) {
+        const layout = await detectLayout(image);
+        entries.set(key, { ...entry, source: { ...entry.source, layout } });
+        log(`${key}: ${describeEntry(entry)}, layout ${layout} (${layout === "debian" ? "built FROM an s2s-matrix Debian image" : "the project's own layout"}; set layout: to override)`);
+      }
+    }),
   );
+  const familyOf = (server: string) => adapterFor(entries.get(server)!.family);
 
   await Promise.all([ensureDnsImage(log), opts.capture ? ensureRelayImage(log) : undefined]);
   const networkName = `s2s-matrix-${opts.runId}`;
@@ -144,7 +156,9 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     const starts = new Map<string, Promise<StartedInstance>>();
     for (const pi of busiestFirst(stage.instances, stage.cells)) {
       const certified = issue(pi.hosts);
-      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, opts.baseConfigs?.[pi.server], { ...startOpts, dns: await dns() }))).then((inst) => {
+      // An operator's config: given to runCells directly (API), else the scenario's `config:` of the server's name.
+      const baseConfig = opts.baseConfigs?.[pi.server] ?? opts.runServers?.get(pi.server)?.config;
+      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, baseConfig, { ...startOpts, dns: await dns() }))).then((inst) => {
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;
@@ -194,7 +208,12 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   const runRound = async (specs: CellSpec[], prefix: string, report: boolean, onAttempt?: (spec: CellSpec, a: Attempt) => void) => {
     // Numbers (domains) follow the scenario; the order only puts slow cells first, in both modes.
     const numbered = slowFirst(specs.map((spec) => ({ spec, n: opts.cells.indexOf(spec) + 1 })));
-    const stages = plan(numbered, { isolation, prefix });
+    const stages = plan(numbered, {
+      isolation,
+      prefix,
+      maxVirtualHosts: (server) => familyOf(server).maxVirtualHosts,
+      serverWideKey: (server, host) => familyOf(server).serverWideKey?.(host),
+    });
     if (isolation === "vhost") {
       const keys = stages[0].instances.map((i) => i.key);
       log(`starting ${keys.length} containers for ${specs.length} cells: ${keys.join(", ")}`);
@@ -286,7 +305,7 @@ async function startPlanned(
   const entry = entries.get(pi.server)!;
   const vhosts: VirtualHost[] = pi.hosts.map((h) => ({ ...h, tls: tls.get(h.domain)! }));
   const config: InstanceConfig = { vhosts, users: [{ username: "probe", password }], trustedCa, secureAuth: true, ...(baseConfig ? { baseConfig } : {}) };
-  return startInstance({ key: pi.key, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
+  return startInstance({ key: pi.key, server: pi.server, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
 }
 
 /** Probes one cell and reads both servers' logs for its domains. */

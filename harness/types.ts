@@ -36,8 +36,18 @@ export interface ServerId {
 }
 
 export interface CellSide {
-  /** `family@version` */
+  /**
+   * The server's name: the `name` a scenario gives it (`ours`), else its `family@version`.
+   * Cell ids, report rows and baseline matching use it, so a named server keeps its
+   * cells across a version bump.
+   */
   server: string;
+  /**
+   * A named server only: what runs under the name, `family@version` (`ejabberd@24.12`),
+   * or the family alone for an `image:` whose version is read when it runs. Rule
+   * selectors by family and version match on it.
+   */
+  runs?: string;
   certificate: ProfileName;
   dialback: Dialback;
 }

@@ -12,12 +12,28 @@ function combos<T>(v: SidedValues<T>): [T, T][] {
 const both = (a: string, b: string): string => (a === b ? a : `${a}→${b}`);
 
 /**
- * `prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]`; a side-specific
- * value is written initiator→receiver: `[server-only→dual-eku, dialback on→off]`.
+ * A cell's certificate and dialback combination: `server-only, dialback off`; a
+ * side-specific value is written initiator→receiver: `server-only→dual-eku, dialback on→off`.
  * A value both sides share is written once, whichever form the scenario used.
  */
+export function comboLabel(initiator: Omit<CellSide, "server">, receiver: Omit<CellSide, "server">): string {
+  return `${both(initiator.certificate, receiver.certificate)}, dialback ${both(initiator.dialback, receiver.dialback)}`;
+}
+
+/**
+ * `prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]`: the servers by name
+ * (`ours → prosody@13.0.7 […]` for a named one, so that the id, and a baseline's
+ * match, stays the same across a version bump), then the combination.
+ */
 export function cellId(initiator: CellSide, receiver: CellSide): string {
-  return `${initiator.server} → ${receiver.server} [${both(initiator.certificate, receiver.certificate)}, dialback ${both(initiator.dialback, receiver.dialback)}]`;
+  return `${initiator.server} → ${receiver.server} [${comboLabel(initiator, receiver)}]`;
+}
+
+/** A scenario server as a cell side: by name, with what runs under a name. */
+function side(s: Scenario["servers"][number], certificate: ProfileName, dialback: Dialback): CellSide {
+  const cell: CellSide = { server: s.id, certificate, dialback };
+  if (s.named) cell.runs = s.version !== undefined ? `${s.family}@${s.version}` : s.family;
+  return cell;
 }
 
 /**
@@ -34,8 +50,8 @@ export function expandCells(scenario: Scenario): CellSpec[] {
       if (scenario.pairs === "cross" && from.id === to.id) continue;
       for (const [ic, rc] of certs) {
         for (const [id, rd] of dialbacks) {
-          const initiator: CellSide = { server: from.id, certificate: ic, dialback: id };
-          const receiver: CellSide = { server: to.id, certificate: rc, dialback: rd };
+          const initiator = side(from, ic, id);
+          const receiver = side(to, rc, rd);
           cells.push({
             id: cellId(initiator, receiver),
             scenario: scenario.name,

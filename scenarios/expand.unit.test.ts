@@ -160,3 +160,48 @@ expect: {default: federates}
     );
   });
 });
+
+describe("expandCells: named servers", () => {
+  const scenario = (ours: string) =>
+    parseScenario(
+      `name: Gate
+servers: [{name: ours, server: ${ours}}, prosody@13.0.7, {name: mine, family: prosody, image: x/prosody:1}]
+certificates: [server-only]
+dialback: [off]
+pairs: cross
+expect:
+  default: federates
+  rules:
+    - receiver: ejabberd@<25.07
+      outcome: fails
+    - initiator: mine
+      outcome: fails
+      reason: by name
+`,
+      "gate.yaml",
+    );
+
+  it("keys cells by name: a bump of ours keeps every id, and unnamed servers keep family@version", () => {
+    const before = expandCells(scenario("ejabberd@24.12"));
+    const after = expandCells(scenario("ejabberd@26.07"));
+    expect(before.map((c) => c.id)).toEqual(after.map((c) => c.id));
+    expect(before.map((c) => c.id)).toContain("ours → prosody@13.0.7 [server-only, dialback off]");
+    expect(before[0].initiator).toEqual({ server: "ours", runs: "ejabberd@24.12", certificate: "server-only", dialback: "off" });
+    expect(after[0].initiator.runs).toBe("ejabberd@26.07");
+    const p = before.find((c) => c.initiator.server === "prosody@13.0.7")!;
+    expect(p.initiator).toEqual({ server: "prosody@13.0.7", certificate: "server-only", dialback: "off" });
+    expect(before.find((c) => c.initiator.server === "mine")!.initiator.runs).toBe("prosody");
+  });
+
+  it("version selectors match on what a name runs; a name selects its server whatever it runs", () => {
+    const expected = (cells: ReturnType<typeof expandCells>, id: string) => cells.find((c) => c.id === id)!.expected;
+    const before = expandCells(scenario("ejabberd@24.12"));
+    const after = expandCells(scenario("ejabberd@26.07"));
+    const toOurs = "prosody@13.0.7 → ours [server-only, dialback off]";
+    expect(expected(before, toOurs)).toMatchObject({ outcome: "fails", source: "expect.rules[0]" });
+    expect(expected(after, toOurs)).toMatchObject({ outcome: "federates", source: "default" });
+    expect(expected(before, "mine → ours [server-only, dialback off]")).toMatchObject({ outcome: "fails", reason: "by name" });
+    // No version range selects an image: its version is known only once it runs.
+    expect(expected(before, "prosody@13.0.7 → mine [server-only, dialback off]").source).toBe("default");
+  });
+});

@@ -9,17 +9,24 @@
 // one-way: the message initiator → receiver arrives, the reply receiver → initiator
 // does not. A rule may say `outcome: one-way` or (older) `outcome: federates` with
 // `ping: fails`; both expect one-way, and a one-way cell never meets `federates`.
-import type { AuthMethod, CellSpec, Expectation, Outcome } from "../harness/types.ts";
+import type { AuthMethod, CellSide, CellSpec, Expectation, Outcome } from "../harness/types.ts";
 import type { ExpectRule, Scenario } from "./model.ts";
-import { matchesSelector } from "./versions.ts";
+import { selects, splitServerId, type SelectableServer } from "./versions.ts";
 
 export type CellSides = Pick<CellSpec, "initiator" | "receiver">;
+
+/** A cell side as selectors see it: its name, and the family@version it runs (`runs` for a named server). */
+export function selectableSide(side: Pick<CellSide, "server" | "runs">): SelectableServer {
+  const runs = side.runs ?? side.server;
+  const id = splitServerId(runs);
+  return id ? { name: side.server, family: id.family, version: id.version } : { name: side.server, family: runs };
+}
 
 /** Whether `rule`'s selectors all hold for `cell` (a rule with no selector matches every cell). */
 export function ruleMatches(rule: ExpectRule, cell: CellSides): boolean {
   const { initiator: i, receiver: r } = cell;
-  if (rule.initiator !== undefined && !matchesSelector(rule.initiator, i.server)) return false;
-  if (rule.receiver !== undefined && !matchesSelector(rule.receiver, r.server)) return false;
+  if (rule.initiator !== undefined && !selects(rule.initiator, selectableSide(i))) return false;
+  if (rule.receiver !== undefined && !selects(rule.receiver, selectableSide(r))) return false;
   if (rule.initiatorCertificate !== undefined && rule.initiatorCertificate !== i.certificate) return false;
   if (rule.receiverCertificate !== undefined && rule.receiverCertificate !== r.certificate) return false;
   if (rule.dialback === "on" && !(i.dialback === "on" && r.dialback === "on")) return false;

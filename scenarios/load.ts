@@ -3,16 +3,16 @@
 // Every problem becomes one line `file:line:col: field.path: what is wrong; what is allowed`,
 // and all of them are thrown together as one ScenarioError (a UsageError, exit 2).
 import { readFileSync } from "node:fs";
-import { open } from "node:fs/promises";
-import { resolve } from "node:path";
+import { open, readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document } from "yaml";
-import { CATALOG, serverKey } from "../harness/catalog.ts";
+import { CATALOG, findEntry, serverKey } from "../harness/catalog.ts";
 import { UsageError } from "../harness/errors.ts";
-import type { Dialback, ProfileName } from "../harness/types.ts";
+import type { Dialback, Family, ProfileName } from "../harness/types.ts";
 import type { CertificatePair, ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
-import { matchesSelector, parseSelector } from "./versions.ts";
+import { matchesSelector, parseSelector, selects, type SelectableServer } from "./versions.ts";
 
 /** Larger scenario files are refused unread: a real one is a few KiB, and YAML parsing costs ~80× its size in memory. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -322,6 +322,10 @@ function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]
     case "pattern": {
       let message = `invalid ${title ?? "value"} ${quote(e.data)}; expected ${parent.description ?? `text matching ${String(p.pattern)}`}`;
       if (title === "server") message += `; known servers: ${catalogKeys().join(", ")}`;
+      if (title === "server name" && typeof e.data === "string" && e.data.includes("@")) {
+        // family@version is what an unnamed server is called: a name must never be mistaken for one.
+        message = `invalid server name ${quote(e.data)}: family@version is how an unnamed server is called, so a name cannot be one; pick a name without "@", e.g. ours`;
+      }
       out.push({ path, message });
       return;
     }
@@ -361,6 +365,8 @@ function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]
 // Checks the schema cannot express
 
 const SERVER_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.serverId?.pattern));
+const NAME_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.serverName?.pattern));
+const IMAGE_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.serverEntry?.oneOf?.[1]?.properties?.image?.pattern));
 const SELECTOR_RE = new RegExp(String(SCENARIO_SCHEMA.definitions?.selector?.pattern));
 const PROFILES: readonly string[] = SCENARIO_SCHEMA.definitions?.profile?.enum ?? [];
 
@@ -369,35 +375,121 @@ const normDialback = (v: unknown): Dialback | undefined =>
 
 interface Semantic {
   issues: RawIssue[];
-  /** Valid, unique, known servers. */
-  servers: string[];
+  /** Valid servers with unique names. */
+  servers: ScenarioServer[];
 }
 
-function checkServers(data: Record<string, unknown>, issues: RawIssue[]): string[] {
-  const valid: string[] = [];
-  if (!Array.isArray(data.servers)) return valid;
-  const known = catalogKeys();
+/** The scenario's servers as rule selectors see them. */
+const selectable = (s: ScenarioServer): SelectableServer => ({ name: s.id, family: s.family, version: s.version });
+
+/** Reads a `config:` file relative to the scenario file; undefined (with an issue) when it cannot be read. */
+function readConfig(config: string, scenarioFile: string, path: Path, issues: RawIssue[]): ScenarioServer["config"] {
+  const file = isAbsolute(config) ? config : join(dirname(scenarioFile), config);
+  try {
+    return { file, text: readFileSync(file, "utf8") };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what =
+      code === "ENOENT"
+        ? `config file ${quote(config)} not found (looked for ${resolve(file)}); the path is relative to the scenario file`
+        : code === "EISDIR"
+          ? `config ${quote(config)} is a directory (${resolve(file)}); give the server's configuration file`
+          : `cannot read config file ${quote(config)} (${resolve(file)}): ${(err as Error).message}`;
+    issues.push({ path, message: what });
+    return undefined;
+  }
+}
+
+/**
+ * One server entry: `family@version`, `{server, name?, config?, optional?}` or
+ * `{name, family, image, layout?, config?, optional?}`. Undefined (with issues) when invalid;
+ * shapes the schema rejects were reported by it.
+ */
+function checkServer(item: unknown, i: number, file: string, issues: RawIssue[]): ScenarioServer | undefined {
+  const entry = typeof item === "string" ? { server: item } : isObject(item) ? item : undefined;
+  if (!entry) return undefined;
+  const at = (field?: string): Path => (typeof item === "string" || field === undefined ? ["servers", i] : ["servers", i, field]);
+  const before = issues.length;
   const families = catalogFamilies();
+  const name = typeof entry.name === "string" ? entry.name : undefined;
+  if (name !== undefined && families.includes(name)) {
+    issues.push({ path: at("name"), message: `name "${name}" is a server family, which rule selectors could not tell from it; pick another, e.g. our-${name}` });
+  }
+  const has = (k: string) => entry[k] !== undefined;
+  if (has("server") && (has("image") || has("family"))) {
+    issues.push({ path: at(has("image") ? "image" : "family"), message: `give either "server: family@version" or "family" and "image", not both` });
+  } else if (!has("server") && !has("image") && !has("family")) {
+    issues.push({ path: at(), message: `missing "server" (family@version), or "family" and "image" for an image of your own` });
+  } else if (has("image") && !has("family")) {
+    issues.push({ path: at("image"), message: `"image" needs "family": the server family whose adapter configures it (${families.join(", ")})` });
+  } else if (has("family") && !has("image")) {
+    issues.push({ path: at("family"), message: `"family" needs "image"; for a catalog server write server: ${String(entry.family)}@<version>` });
+  } else if (has("image") && name === undefined) {
+    issues.push({ path: at(), message: `an "image" entry needs a "name" (its version is known only once it runs), e.g. {name: ours, family: ${String(entry.family)}, image: ${String(entry.image)}}` });
+  }
+  if (has("layout") && !has("image")) {
+    issues.push({ path: at("layout"), message: `"layout" applies to an "image" entry only; a catalog server's layout is known` });
+  }
+
+  let family: Family | undefined;
+  let version: string | undefined;
+  if (typeof entry.server === "string") {
+    const id = entry.server;
+    if (!SERVER_RE.test(id)) return undefined; // the schema reported it
+    const f = id.slice(0, id.indexOf("@"));
+    const found = findEntry(id);
+    if (!found) {
+      const known = catalogKeys().join(", ");
+      const what = families.includes(f)
+        ? `unknown server "${id}": no such ${f} version in the catalog; known servers: ${known}; another build of yours runs as {name: ours, family: ${f}, image: <your image>}`
+        : `unknown server "${id}": no server family "${f}" in the catalog; known servers: ${known}`;
+      issues.push({ path: typeof item === "string" ? at() : at("server"), message: what });
+      return undefined;
+    }
+    family = found.family;
+    version = found.version;
+  } else if (typeof entry.family === "string" && families.includes(entry.family)) {
+    family = entry.family as Family;
+  }
+  const config = typeof entry.config === "string" && entry.config !== "" ? readConfig(entry.config, file, at("config"), issues) : undefined;
+  if (issues.length > before || family === undefined || (name === undefined && version === undefined)) return undefined;
+  if (typeof entry.image === "string" && !IMAGE_RE.test(entry.image)) return undefined; // the schema reported it
+  if (name !== undefined && !NAME_RE.test(name)) return undefined; // the schema reported it
+
+  const server: ScenarioServer = {
+    id: name ?? `${family}@${version}`,
+    named: name !== undefined,
+    family,
+    optional: entry.optional === true,
+  };
+  if (version !== undefined) server.version = version;
+  if (typeof entry.image === "string") server.image = entry.image;
+  if (entry.layout === "debian" || entry.layout === "upstream") server.layout = entry.layout;
+  if (config) server.config = config;
+  return server;
+}
+
+function checkServers(data: Record<string, unknown>, file: string, issues: RawIssue[]): ScenarioServer[] {
+  const valid: ScenarioServer[] = [];
+  if (!Array.isArray(data.servers)) return valid;
   const seen = new Map<string, number>();
   data.servers.forEach((item, i) => {
-    const id = typeof item === "string" ? item : isObject(item) && typeof item.server === "string" ? item.server : undefined;
-    const path: Path = typeof item === "string" ? ["servers", i] : ["servers", i, "server"];
-    if (id === undefined || !SERVER_RE.test(id)) return; // the schema reported it
-    const family = id.slice(0, id.indexOf("@"));
-    if (!known.includes(id)) {
-      const what = families.includes(family)
-        ? `unknown server "${id}": no such ${family} version in the catalog`
-        : `unknown server "${id}": no server family "${family}" in the catalog`;
-      issues.push({ path, message: `${what}; known servers: ${known.join(", ")}` });
-      return;
-    }
-    const first = seen.get(id);
+    const server = checkServer(item, i, file, issues);
+    if (!server) return;
+    const first = seen.get(server.id);
     if (first !== undefined) {
-      issues.push({ path, message: `duplicate server "${id}" (already listed as servers[${first}]); list each server once` });
+      issues.push(
+        server.named
+          ? { path: ["servers", i, "name"], message: `name "${server.id}" is used twice (already servers[${first}]); give each server its own name` }
+          : {
+              path: typeof item === "string" ? ["servers", i] : ["servers", i, "server"],
+              message: `duplicate server "${server.id}" (already listed as servers[${first}]); list each server once, or give a second one a name`,
+            },
+      );
       return;
     }
-    seen.set(id, i);
-    valid.push(id);
+    seen.set(server.id, i);
+    valid.push(server);
   });
   return valid;
 }
@@ -454,7 +546,7 @@ function checkDialback(data: Record<string, unknown>, issues: RawIssue[]): void 
   }
 }
 
-function checkSelector(text: unknown, path: Path, servers: string[], serversOk: boolean, issues: RawIssue[]): void {
+function checkSelector(text: unknown, path: Path, servers: ScenarioServer[], serversOk: boolean, issues: RawIssue[]): void {
   if (typeof text !== "string" || !SELECTOR_RE.test(text)) return; // the schema reported it
   let sel;
   try {
@@ -464,30 +556,37 @@ function checkSelector(text: unknown, path: Path, servers: string[], serversOk: 
     return;
   }
   if (sel.family === undefined) return;
+  const names = servers.filter((s) => s.named).map((s) => s.id);
+  if (!sel.range && names.includes(sel.text)) return; // a server's name
   const families = catalogFamilies();
   if (!families.includes(sel.family)) {
+    const named = names.length ? `; server names: ${names.join(", ")}` : "";
     issues.push({
       path,
-      message: `unknown server family "${sel.family}" in selector "${text}"; known families: ${families.join(", ")}${suggest(sel.family, families)}`,
+      message: `unknown server ${names.length ? "family or name" : "family"} "${sel.family}" in selector "${text}"; known families: ${families.join(", ")}${named}${suggest(sel.family, [...families, ...names])}`,
     });
     return;
   }
   if (!serversOk || servers.length === 0) return;
-  if (!servers.some((s) => matchesSelector(sel, s))) {
-    const same = servers.filter((s) => s.startsWith(`${sel.family}@`));
+  // A named server's version changes with each bump it is gated across: a rule about other
+  // versions of its family (`receiver: ejabberd@<25.07`) stays meaningful when it matches none.
+  if (servers.some((s) => s.named && s.family === sel.family)) return;
+  if (!servers.some((s) => selects(sel, selectable(s)))) {
+    const same = servers.filter((s) => s.family === sel.family);
+    const list = (xs: ScenarioServer[]) => xs.map((s) => (s.named ? `${s.id} (${s.version ? `${s.family}@${s.version}` : `${s.family} image, version unknown until it runs`})` : s.id)).join(", ");
     issues.push({
       path,
       message: `"${text}" matches none of the scenario's servers; ${
-        same.length ? `its ${sel.family} servers are ${same.join(", ")}` : `it has no ${sel.family} server (servers: ${servers.join(", ")})`
+        same.length ? `its ${sel.family} servers are ${list(same)}` : `it has no ${sel.family} server (servers: ${list(servers)})`
       }`,
     });
   }
 }
 
-function semanticChecks(data: Record<string, unknown>): Semantic {
+function semanticChecks(data: Record<string, unknown>, file: string): Semantic {
   const issues: RawIssue[] = [];
   const before = issues.length;
-  const servers = checkServers(data, issues);
+  const servers = checkServers(data, file, issues);
   const serversOk = issues.length === before && Array.isArray(data.servers) && servers.length === data.servers.length;
 
   checkCertificates(data, issues);
@@ -496,7 +595,7 @@ function semanticChecks(data: Record<string, unknown>): Semantic {
   if (data.pairs === "cross" && serversOk && servers.length === 1) {
     issues.push({
       path: ["pairs"],
-      message: `"cross" skips a server paired with itself, and the scenario has only ${servers[0]}: the matrix would have no cells; add a server or use pairs: all`,
+      message: `"cross" skips a server paired with itself, and the scenario has only ${servers[0].id}: the matrix would have no cells; add a server or use pairs: all`,
     });
   }
 
@@ -578,10 +677,8 @@ function buildRule(raw: Record<string, unknown>, index: number, line: number | u
   return r;
 }
 
-function build(file: string, data: Record<string, unknown>, doc: Document, lines: LineCounter): Scenario {
-  const servers: ScenarioServer[] = (data.servers as unknown[]).map((s) =>
-    typeof s === "string" ? { id: s, optional: false } : { id: (s as { server: string }).server, optional: (s as { optional?: boolean }).optional === true },
-  );
+function build(file: string, data: Record<string, unknown>, servers: ScenarioServer[], doc: Document, lines: LineCounter): Scenario {
+  servers.forEach((s, i) => (s.line = lines.linePos(locate(doc, ["servers", i]).offset).line));
   const expect = data.expect as { default: Scenario["expect"]["default"]; rules?: Record<string, unknown>[] };
   const scenario: Scenario = {
     file,
@@ -631,7 +728,8 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const raw: RawIssue[] = [];
   if (!validateScenario(data)) translateErrors(validateScenario.errors ?? [], data, [], raw);
-  if (isObject(data)) raw.push(...semanticChecks(data).issues);
+  const semantic = isObject(data) ? semanticChecks(data, file) : undefined;
+  if (semantic) raw.push(...semantic.issues);
 
   if (raw.length > 0) {
     const issues = raw.map((r) => at(r.keyPath ? locate(doc, r.keyPath, true).offset : locate(doc, r.path).offset, r.path, r.message));
@@ -648,7 +746,7 @@ export function parseScenario(text: string, file: string): Scenario {
       });
     throw new ScenarioError(unique);
   }
-  return build(file, data as Record<string, unknown>, doc, lines);
+  return build(file, data as Record<string, unknown>, semantic!.servers, doc, lines);
 }
 
 /** The alias yaml refused, positioned: the one without an anchor, else (too many nodes) the first alias. */

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CATALOG, serverKey } from "../harness/catalog.ts";
 import { UsageError } from "../harness/errors.ts";
 import { ScenarioError, loadScenario, parseScenario } from "./load.ts";
@@ -43,8 +43,8 @@ describe("parseScenario: valid input", () => {
       file: FILE,
       name: "Valid",
       servers: [
-        { id: "prosody@0.12.3", optional: false },
-        { id: "ejabberd@23.01", optional: false },
+        { id: "prosody@0.12.3", named: false, family: "prosody", version: "0.12.3", optional: false, line: 2 },
+        { id: "ejabberd@23.01", named: false, family: "ejabberd", version: "23.01", optional: false, line: 2 },
       ],
       certificates: [
         { initiator: "server-only", receiver: "server-only" },
@@ -104,8 +104,8 @@ expect:
     );
     expect(s.description).toBe("all the keys");
     expect(s.servers).toEqual([
-      { id: "prosody@0.12.3", optional: false },
-      { id: "ejabberd@26.07", optional: true },
+      { id: "prosody@0.12.3", named: false, family: "prosody", version: "0.12.3", optional: false, line: 4 },
+      { id: "ejabberd@26.07", named: false, family: "ejabberd", version: "26.07", optional: true, line: 5 },
     ]);
     expect(s.certificates).toEqual([
       { initiator: "server-only", receiver: "dual-eku" },
@@ -212,7 +212,7 @@ describe("parseScenario: malformed input", () => {
   it("reports an unknown server or version, listing the catalog", () => {
     const lines = rejected(VALID.replace("servers: [prosody@0.12.3, ejabberd@23.01]", "servers:\n  - prosody@0.12.4\n  - {server: jabberd@2.0}\n  - prosody-13"));
     expect(lines).toEqual([
-      `${FILE}:3:5: servers[0]: unknown server "prosody@0.12.4": no such prosody version in the catalog; known servers: ${KNOWN}`,
+      `${FILE}:3:5: servers[0]: unknown server "prosody@0.12.4": no such prosody version in the catalog; known servers: ${KNOWN}; another build of yours runs as {name: ours, family: prosody, image: <your image>}`,
       `${FILE}:4:14: servers[1].server: unknown server "jabberd@2.0": no server family "jabberd" in the catalog; known servers: ${KNOWN}`,
       `${FILE}:5:5: servers[2]: invalid server "prosody-13"; expected family@version, e.g. prosody@13.0.7 or ejabberd@24.12; known servers: ${KNOWN}`,
     ]);
@@ -240,7 +240,7 @@ describe("parseScenario: malformed input", () => {
         .replace("dialback: [on, off]", "dialback: [on, true]"),
     );
     expect(lines).toEqual([
-      `${FILE}:2:52: servers[2].server: duplicate server "prosody@0.12.3" (already listed as servers[0]); list each server once`,
+      `${FILE}:2:52: servers[2].server: duplicate server "prosody@0.12.3" (already listed as servers[0]); list each server once, or give a second one a name`,
       `${FILE}:3:26: certificates[1]: duplicate certificate profile "dual-eku"; already certificates[0]`,
       `${FILE}:4:16: dialback[1]: duplicate dialback setting "on" ("on" and true mean the same); already dialback[0]`,
     ]);
@@ -373,5 +373,97 @@ describe("loadScenario", () => {
     await expect(loadScenario("scenarios/does-not-exist.yaml")).rejects.toThrow(UsageError);
     await expect(loadScenario("scenarios/does-not-exist.yaml")).rejects.toThrow(/^scenarios\/does-not-exist\.yaml: scenario file not found \(looked for \/.*\/scenarios\/does-not-exist\.yaml\)$/);
     await expect(loadScenario(tmpdir())).rejects.toThrow(/is a directory, not a scenario file/);
+  });
+});
+
+describe("named servers, images and config files", () => {
+  const head = (servers: string, rules = "") =>
+    `name: Named\nservers:\n${servers}certificates: [server-only]\ndialback: [off]\npairs: cross\nexpect:\n  default: federates\n${rules ? `  rules:\n${rules}` : ""}`;
+
+  it("names a catalog server, a published release and an image; an unnamed server keeps family@version", () => {
+    const s = parseScenario(
+      head(
+        `  - {name: ours, server: ejabberd@24.12}\n  - prosody@13.0.7\n  - ejabberd@25.10\n  - {name: candidate, family: ejabberd, image: registry.example.org/xmpp/ejabberd:candidate, layout: upstream, optional: true}\n`,
+      ),
+      FILE,
+    );
+    expect(s.servers).toEqual([
+      { id: "ours", named: true, family: "ejabberd", version: "24.12", optional: false, line: 3 },
+      { id: "prosody@13.0.7", named: false, family: "prosody", version: "13.0.7", optional: false, line: 4 },
+      { id: "ejabberd@25.10", named: false, family: "ejabberd", version: "25.10", optional: false, line: 5 },
+      { id: "candidate", named: true, family: "ejabberd", image: "registry.example.org/xmpp/ejabberd:candidate", layout: "upstream", optional: true, line: 6 },
+    ]);
+  });
+
+  it("allows a named server next to the unnamed one of the same version (e.g. with its own config)", () => {
+    const s = parseScenario(head(`  - ejabberd@24.12\n  - {name: ours, server: ejabberd@24.12}\n`), FILE);
+    expect(s.servers.map((x) => x.id)).toEqual(["ejabberd@24.12", "ours"]);
+  });
+
+  it("rule selectors take a name, and family/version selectors still match a named server on what it runs", () => {
+    const rules = `    - receiver: ours\n      outcome: fails\n    - initiator: ejabberd@<25\n      outcome: fails\n    - receiver: mine\n      outcome: fails\n`;
+    const s = parseScenario(head(`  - {name: ours, server: ejabberd@24.12}\n  - {name: mine, family: prosody, image: x/prosody:1}\n`, rules), FILE);
+    expect(s.expect.rules.map((r) => r.receiver ?? r.initiator)).toEqual(["ours", "ejabberd@<25", "mine"]);
+    // A rule on versions of a family with a named server may match none: the name's version changes with a bump.
+    expect(parseScenario(head(`  - {name: ours, server: ejabberd@26.07}\n  - prosody@13.0.7\n`, `    - receiver: ejabberd@<25.07\n      outcome: fails\n`), FILE).expect.rules).toHaveLength(1);
+    expect(rejected(head(`  - ejabberd@26.07\n  - prosody@13.0.7\n`, `    - receiver: ejabberd@<25.07\n      outcome: fails\n`))).toEqual([
+      `${FILE}:11:17: expect.rules[0].receiver: "ejabberd@<25.07" matches none of the scenario's servers; its ejabberd servers are ejabberd@26.07`,
+    ]);
+    expect(rejected(head(`  - {name: ours, server: ejabberd@24.12}\n  - prosody@13.0.7\n`, `    - receiver: theirs\n      outcome: fails\n`))).toEqual([
+      `${FILE}:11:17: expect.rules[0].receiver: unknown server family or name "theirs" in selector "theirs"; known families: prosody, ejabberd, openfire; server names: ours`,
+    ]);
+  });
+
+  it("rejects a name used twice, a name that is a family or family@version, and malformed image entries", () => {
+    const lines = rejected(
+      head(
+        [
+          "  - {name: ours, server: ejabberd@24.12}",
+          "  - {name: ours, server: prosody@13.0.7}",
+          "  - {name: ejabberd@26.07, server: ejabberd@24.12}",
+          "  - {name: prosody, server: prosody@13.0.7}",
+          "  - {name: a, family: ejabberd}",
+          "  - {name: b, image: x/y:1}",
+          "  - {family: ejabberd, image: x/y:1}",
+          "  - {name: c, server: ejabberd@24.12, image: x/y:1, family: ejabberd}",
+          "  - {name: d, family: jabberd, image: x/y:1}",
+          "  - {name: e, server: prosody@13.0.7, layout: debian}",
+          "",
+        ].join("\n"),
+      ),
+    );
+    expect(lines).toEqual([
+      `${FILE}:4:12: servers[1].name: name "ours" is used twice (already servers[0]); give each server its own name`,
+      `${FILE}:5:12: servers[2].name: invalid server name "ejabberd@26.07": family@version is how an unnamed server is called, so a name cannot be one; pick a name without "@", e.g. ours`,
+      `${FILE}:6:12: servers[3].name: name "prosody" is a server family, which rule selectors could not tell from it; pick another, e.g. our-prosody`,
+      `${FILE}:7:23: servers[4].family: "family" needs "image"; for a catalog server write server: ejabberd@<version>`,
+      `${FILE}:8:22: servers[5].image: "image" needs "family": the server family whose adapter configures it (prosody, ejabberd, openfire)`,
+      `${FILE}:9:5: servers[6]: an "image" entry needs a "name" (its version is known only once it runs), e.g. {name: ours, family: ejabberd, image: x/y:1}`,
+      `${FILE}:10:46: servers[7].image: give either "server: family@version" or "family" and "image", not both`,
+      `${FILE}:11:23: servers[8].family: unknown server family "jabberd"; allowed: prosody, ejabberd, openfire; did you mean "ejabberd"?`,
+      `${FILE}:12:47: servers[9].layout: "layout" applies to an "image" entry only; a catalog server's layout is known`,
+    ]);
+  });
+
+  describe("config:", () => {
+    const dir = mkdtempSync(join(tmpdir(), "s2s-config-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("is read relative to the scenario file", async () => {
+      mkdirSync(join(dir, "deploy"), { recursive: true });
+      writeFileSync(join(dir, "deploy", "ejabberd.yml"), "s2s_use_starttls: required\n");
+      const file = join(dir, "ok.yaml");
+      writeFileSync(file, head(`  - {name: ours, server: ejabberd@24.12, config: ./deploy/ejabberd.yml}\n  - prosody@13.0.7\n`));
+      const s = await loadScenario(file);
+      expect(s.servers[0].config).toEqual({ file: join(dir, "deploy", "ejabberd.yml"), text: "s2s_use_starttls: required\n" });
+    });
+
+    it("that does not exist is an error at its line, with the path looked for", async () => {
+      const file = join(dir, "missing.yaml");
+      writeFileSync(file, head(`  - prosody@13.0.7\n  - name: ours\n    server: ejabberd@24.12\n    config: deploy/nope.yml\n`));
+      await expect(loadScenario(file)).rejects.toThrow(
+        `${file}:6:13: servers[1].config: config file "deploy/nope.yml" not found (looked for ${join(dir, "deploy", "nope.yml")}); the path is relative to the scenario file`,
+      );
+    });
   });
 });

@@ -1,11 +1,27 @@
 // The shape of a scenario once loaded and validated (see scenario.schema.json for the file format).
-import type { Dialback, ExpectedOutcome, ProfileName } from "../harness/types.ts";
+import type { Dialback, ExpectedOutcome, Family, ProfileName } from "../harness/types.ts";
 
 export interface ScenarioServer {
-  /** `family@version`, a catalog key. */
+  /**
+   * The server's name in cells and reports: the entry's `name`, else its `family@version`
+   * (the catalog's, or a published release of a family that has one pattern).
+   */
   id: string;
+  /** Whether the entry gave a `name`. */
+  named: boolean;
+  family: Family;
+  /** The version from `server: family@version`; undefined for an `image:`, read from the running server. */
+  version?: string;
+  /** A user's own image of `family` (`image:`), run with the family's adapter. */
+  image?: string;
+  /** Where that image keeps its files; undefined: detected from the image. */
+  layout?: "debian" | "upstream";
+  /** The operator's own configuration file (`config:`, relative to the scenario file), read when the scenario is loaded. */
+  config?: { file: string; text: string };
   /** Skip (rather than fail) when the image is unavailable. */
   optional: boolean;
+  /** 1-based line of the entry in the scenario file, for messages. */
+  line?: number;
 }
 
 /**

@@ -187,11 +187,32 @@ function cachedSelector(text: string): Selector {
   return s;
 }
 
-/** Whether `serverId` (`family@version`) is selected by `selector`. Throws on a malformed selector. */
-export function matchesSelector(selector: string | Selector, serverId: string): boolean {
+/** A server as rule selectors see it. */
+export interface SelectableServer {
+  /** Its name: the scenario's `name`, else `family@version`. */
+  name: string;
+  family: string;
+  /** Undefined for an `image:` whose version is known only once it runs: no version range selects it. */
+  version?: string;
+}
+
+/**
+ * Whether `selector` selects `server`: `*`; the server's name (`ours`); its family;
+ * or family@version / family@range on the version it runs (a name does not hide it).
+ * Throws on a malformed selector.
+ */
+export function selects(selector: string | Selector, server: SelectableServer): boolean {
   const sel = typeof selector === "string" ? cachedSelector(selector) : selector;
   if (sel.family === undefined) return true;
+  if (!sel.range && sel.text === server.name) return true;
+  if (sel.family !== server.family) return false;
+  if (!sel.range) return true;
+  return server.version !== undefined && satisfies(server.version, sel.range, server.family);
+}
+
+/** Whether `serverId` (`family@version`) is selected by `selector`. Throws on a malformed selector. */
+export function matchesSelector(selector: string | Selector, serverId: string): boolean {
   const id = splitServerId(serverId);
-  if (!id || id.family !== sel.family) return false;
-  return sel.range ? satisfies(id.version, sel.range, id.family) : true;
+  if (!id) return (typeof selector === "string" ? cachedSelector(selector) : selector).family === undefined;
+  return selects(selector, { name: serverId, family: id.family, version: id.version });
 }

@@ -199,6 +199,8 @@ describe("action.yml (composite action)", () => {
     expect(inputs.get("scenario")?.required).toBe(true);
     expect(inputs.get("baseline")?.required).not.toBe(true);
     expect(inputs.get("servers")?.required).not.toBe(true);
+    // Pulling is normal in the action: images a scenario names are pulled unless pull: "false".
+    expect(inputs.get("pull")?.default?.toString()).toBe("true");
     expect(inputs.get("out")?.default?.toString()).toBe("s2s-matrix-report");
     expect(template?.runs.using).toBe("composite");
     expect((template?.runs as ActionRunsComposite).steps.length).toBeGreaterThan(0);
@@ -215,6 +217,7 @@ describe("action.yml (composite action)", () => {
     expect(run.run).toContain('args+=(--baseline "$S2S_BASELINE")');
     expect(run.run).toContain('args+=(--servers "$S2S_SERVERS")');
     expect(run.run).toContain('args+=(--shard "$S2S_SHARD")');
+    expect(run.run).toContain('if [ "$S2S_PULL" = "true" ]; then args+=(--pull); fi');
     expect(run.run).toContain('exit "$code"');
     // Summary and artifact happen whatever the CLI's verdict.
     expect(steps.find((s) => s.run?.includes("$GITHUB_STEP_SUMMARY"))?.if).toBe("always()");

@@ -12,7 +12,7 @@ import { withHostLock } from "./host-lock.ts";
 import { LABEL_IMAGE } from "./labels.ts";
 import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
 import { EnvironmentError } from "../errors.ts";
-import type { CatalogEntry, ServerAdapter } from "../servers/adapter.ts";
+import type { CatalogEntry, LayoutKind, ServerAdapter } from "../servers/adapter.ts";
 
 export const IMAGES_DIR = fileURLToPath(new URL("../images", import.meta.url));
 
@@ -31,7 +31,7 @@ function contextFiles(adapter: ServerAdapter): string[] {
 }
 
 export function imageTag(entry: CatalogEntry, adapter: ServerAdapter): string {
-  if (entry.source.kind === "upstream") return entry.source.image;
+  if (entry.source.kind !== "debian") return entry.source.image;
   const h = createHash("sha256").update(JSON.stringify(entry));
   for (const f of contextFiles(adapter)) h.update(f).update(readFileSync(join(IMAGES_DIR, f)));
   return `s2s-matrix/${entry.family}:${entry.version}-${h.digest("hex").slice(0, 10)}`;
@@ -40,6 +40,39 @@ export function imageTag(entry: CatalogEntry, adapter: ServerAdapter): string {
 export async function imagePresent(tag: string): Promise<boolean> {
   const d = await docker();
   return d.getImage(tag).inspect().then(() => true, () => false);
+}
+
+/**
+ * The layout of a user's image: an image built FROM one of s2s-matrix's Debian
+ * images inherits their `s2s-matrix.image` label (and their start script and
+ * paths); any other image is taken to follow the project's own upstream layout.
+ */
+export async function detectLayout(tag: string): Promise<LayoutKind> {
+  const d = await docker();
+  const info = await d.getImage(tag).inspect();
+  return info.Config?.Labels?.[LABEL_IMAGE] ? "debian" : "upstream";
+}
+
+/** `docker pull` through the engine (`--pull`); a failure is an EnvironmentError naming the image and the registry's words. */
+export async function pullImage(tag: string, log: (s: string) => void = () => {}): Promise<void> {
+  const d = await docker();
+  const t0 = Date.now();
+  log(`pulling ${tag}…`);
+  try {
+    const stream = await d.pull(tag);
+    await new Promise<void>((resolve, reject) =>
+      d.modem.followProgress(stream, (err: Error | null, res: { error?: string }[]) => {
+        const failed = err?.message ?? res?.find((r) => r.error)?.error;
+        failed ? reject(new Error(failed)) : resolve();
+      }),
+    );
+  } catch (e) {
+    throw new EnvironmentError(
+      `pulling ${tag} failed: ${(e as Error).message.split("\n")[0]}\nnothing was started`,
+      `check the image name and that this machine can reach its registry (docker login for a private one); without registry access: docker save it elsewhere, then docker load -i <file>.tar`,
+    );
+  }
+  log(`pulled ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 export interface BuildSpec {
@@ -142,12 +175,12 @@ export function ensureImage(
 export function ensureServerImage(entry: CatalogEntry, adapter: ServerAdapter, log: (s: string) => void = () => {}): Promise<string> {
   const tag = imageTag(entry, adapter);
   const source = entry.source;
-  if (source.kind === "upstream") {
+  if (source.kind !== "debian") {
     return imagePresent(tag).then((present) => {
       if (present) return tag;
       throw new EnvironmentError(
-        `image ${tag} for ${entry.family}@${entry.version} is not present and s2s-matrix does not pull upstream images itself`,
-        `docker pull ${tag} (or docker load it), or mark the server optional in the scenario`,
+        `image ${tag} for ${entry.family}${entry.version ? `@${entry.version}` : ""} is not present and was not pulled`,
+        `docker pull ${tag} (or docker load it), run with --pull, or mark the server optional in the scenario`,
       );
     });
   }

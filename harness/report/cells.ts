@@ -1,6 +1,7 @@
 // How a cell reads in every report: icon, short text, expectation marker, grouping.
 import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
 import { oneLine, truncate } from "./text.ts";
+import { comboLabel } from "../../scenarios/expand.ts";
 
 export const ICON: Record<Outcome, string> = { federates: "✅", "one-way": "↦", fails: "❌", error: "⚠️", flaky: "🔀" };
 
@@ -88,9 +89,38 @@ export function cellLine(cell: CellResult): string {
 
 const sides = (a: string, b: string): string => (a === b ? a : `${a}→${b}`);
 
-/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off". */
-export function comboLabel(i: CellSide, r: CellSide): string {
-  return `${sides(i.certificate, r.certificate)}, dialback ${sides(i.dialback, r.dialback)}`;
+/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off" (the cell id's own words). */
+export { comboLabel };
+
+/** `24.12-2~bpo12+1` → `24.12`: a Debian package version without its revision; other versions as they are. */
+export const upstreamVersion = (installed: string): string => installed.replace(/^(.*\d)-\d[0-9A-Za-z.+~]*$/, "$1");
+
+/** What runs under a side's name: `ejabberd@24.12`, or `ejabberd` for an image not yet run. */
+const runsOf = (side: Pick<CellSide, "server" | "runs">): string => side.runs ?? side.server;
+
+/** The family of a side's server. */
+export const familyOf = (side: Pick<CellSide, "server" | "runs">): string => runsOf(side).split("@")[0]!;
+
+/** `ejabberd 24.12`: the family and the version that ran (installed, else the one the scenario names). */
+export function runningVersion(side: Pick<CellSide, "server" | "runs">, installed?: string): string {
+  const declared = runsOf(side).split("@")[1];
+  const version = installed ? upstreamVersion(installed) : declared;
+  return version ? `${familyOf(side)} ${version}` : familyOf(side);
+}
+
+/** How reports name a server: a named one with what ran, `ours (ejabberd 24.12)`; an unnamed one by its `family@version`. */
+export function serverLabel(side: Pick<CellSide, "server" | "runs">, installed?: string): string {
+  return side.runs === undefined ? side.server : `${side.server} (${runningVersion(side, installed)})`;
+}
+
+/** Each server name of the cells with its label (the first cell that ran it decides the version shown). */
+export function serverLabels(cells: CellResult[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const c of cells) {
+    if (!labels.has(c.spec.initiator.server)) labels.set(c.spec.initiator.server, serverLabel(c.spec.initiator, c.installed?.initiator));
+    if (!labels.has(c.spec.receiver.server)) labels.set(c.spec.receiver.server, serverLabel(c.spec.receiver, c.installed?.receiver));
+  }
+  return labels;
 }
 
 /** How many cells of each outcome, in legend order: `✅ 36 · ↦ 3 · ❌ 6`, then `❗2` unexpected. */
@@ -132,10 +162,12 @@ export interface MatrixTable {
   /** The two halves of the title: "server-only→dual-eku" and "on→off". */
   certificates: string;
   dialback: string;
-  /** Initiators, in the order servers first appear in the run. */
+  /** Initiators (server names), in the order servers first appear in the run. */
   rows: string[];
   /** Receivers, same order. */
   columns: string[];
+  /** How each row and column is shown: `ours (ejabberd 24.12)` for a named server, else its name. */
+  labels: Map<string, string>;
   /** Key `row\ncolumn`; several cells only if a scenario repeats a pair. */
   cells: Map<string, CellResult[]>;
 }
@@ -154,6 +186,7 @@ export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTa
     for (const s of [c.spec.initiator.server, c.spec.receiver.server]) if (!order.has(s)) order.set(s, order.size);
   }
   const byServer = (a: string, b: string) => order.get(a)! - order.get(b)!;
+  const labels = serverLabels(cells);
   const tables = new Map<string, MatrixTable>();
   for (const c of cells) {
     const title = comboLabel(c.spec.initiator, c.spec.receiver);
@@ -162,7 +195,7 @@ export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTa
     if (!t) {
       const [i, r] = [c.spec.initiator, c.spec.receiver];
       const certificates = sides(i.certificate, r.certificate);
-      t = { scenario: c.spec.scenario, title, certificates, dialback: sides(i.dialback, r.dialback), rows: [], columns: [], cells: new Map() };
+      t = { scenario: c.spec.scenario, title, certificates, dialback: sides(i.dialback, r.dialback), rows: [], columns: [], labels, cells: new Map() };
       tables.set(key, t);
     }
     const { server: row } = c.spec.initiator;

@@ -1,6 +1,6 @@
 // The facts about one cell as label/value pairs, shared by the HTML dialog and JUnit failures.
 import type { CellResult, CellSide, MessageResult, PingResult } from "../types.ts";
-import { actualText, expectedText } from "./cells.ts";
+import { actualText, expectedText, serverLabel, upstreamVersion } from "./cells.ts";
 import { formatDuration } from "./text.ts";
 
 export interface Field {
@@ -9,9 +9,16 @@ export interface Field {
 }
 
 function side(s: CellSide, installed: string): string {
-  const version = s.server.split("@")[1];
-  const inst = installed && installed !== version ? ` (installed ${installed})` : "";
-  return `${s.server}${inst}, certificate ${s.certificate}, dialback ${s.dialback}`;
+  const settings = `certificate ${s.certificate}, dialback ${s.dialback}`;
+  if (s.runs === undefined) {
+    const version = s.server.split("@")[1];
+    const inst = installed && installed !== version ? ` (installed ${installed})` : "";
+    return `${s.server}${inst}, ${settings}`;
+  }
+  // A named server: `ours (ejabberd 24.12)`, the version as read from the running server.
+  const label = serverLabel(s, installed);
+  const exact = installed && installed !== upstreamVersion(installed) ? `${label.slice(0, -1)}, installed ${installed})` : label;
+  return `${exact}, ${settings}`;
 }
 
 export function exchangeText(r: MessageResult | PingResult | undefined, none: string): string {

@@ -23,7 +23,8 @@ import { escapeHtml as h, formatDuration } from "./text.ts";
 const cellAnchor = (index: number): string => `cell-${index}`;
 
 function matrixTable(t: MatrixTable, index: Map<CellResult, number>): string {
-  const head = `<tr><th scope="col">${h(ROW_HEADER)}</th>${t.columns.map((c) => `<th scope="col">${h(c)}</th>`).join("")}</tr>`;
+  const label = (server: string) => h(t.labels.get(server) ?? server);
+  const head = `<tr><th scope="col">${h(ROW_HEADER)}</th>${t.columns.map((c) => `<th scope="col">${label(c)}</th>`).join("")}</tr>`;
   const rows = t.rows.map((row) => {
     const tds = t.columns.map((col) => {
       const found = t.cells.get(pairKey(row, col)) ?? [];
@@ -36,7 +37,7 @@ function matrixTable(t: MatrixTable, index: Map<CellResult, number>): string {
       );
       return `<td class="${cls}" data-outcome="${c.outcome}" data-cell-id="${h(c.spec.id)}">${links.join("")}</td>`;
     });
-    return `<tr><th scope="row">${h(row)}</th>${tds.join("")}</tr>`;
+    return `<tr><th scope="row">${label(row)}</th>${tds.join("")}</tr>`;
   });
   return `<table class="matrix"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>`;
 }

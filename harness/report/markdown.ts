@@ -46,14 +46,15 @@ export function headline(r: RunResults): string {
 }
 
 function table(t: MatrixTable): string[] {
-  const head = `| ${ROW_HEADER} | ${t.columns.map(escapeMarkdown).join(" | ")} |`;
+  const label = (server: string) => escapeMarkdown(t.labels.get(server) ?? server);
+  const head = `| ${ROW_HEADER} | ${t.columns.map(label).join(" | ")} |`;
   const rule = `| ${["---", ...t.columns.map(() => "---")].join(" | ")} |`;
   const rows = t.rows.map((row) => {
     const cells = t.columns.map((col) => {
       const found = t.cells.get(pairKey(row, col));
       return found ? found.map((c) => escapeMarkdown(cellLine(c))).join("<br>") : "—";
     });
-    return `| **${escapeMarkdown(row)}** | ${cells.join(" | ")} |`;
+    return `| **${label(row)}** | ${cells.join(" | ")} |`;
   });
   return [head, rule, ...rows];
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CELLS, E23, P12, P13, sampleResults } from "./fixtures.ts";
+import { diagnosisFields } from "./diagnosis.ts";
+import { CELLS, E23, P12, P13, makeCell, sampleResults } from "./fixtures.ts";
+import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 /** Tables under each heading, as rows of cells (split on unescaped pipes). */
@@ -127,5 +129,31 @@ describe("renderMarkdown with many certificate and dialback combinations", () =>
     expect(folds[4]).toBe("<details open><summary><b>expired→dual-eku, dialback off</b>: ✅ 1 · ❗1</summary>");
     // No heading per combination: the overview is the one heading.
     expect(md.split("\n").filter((l) => /^##+ /.test(l))).toEqual(["## Overview: 8 certificate and dialback combinations", "## Unexpected cells"]);
+  });
+});
+
+describe("named servers in the reports", () => {
+  const ours = { server: "ours", runs: "ejabberd@24.12", certificate: "server-only" as const, dialback: "off" as const };
+  const mine = { server: "mine", runs: "prosody", certificate: "server-only" as const, dialback: "off" as const };
+  const p = { server: P12, certificate: "server-only" as const, dialback: "off" as const };
+  const cells = [
+    { ...makeCell({ i: p, r: ours, outcome: "fails", reason: "unsupported certificate purpose", expected: { outcome: "fails" } }), installed: { initiator: "0.12.3-1", receiver: "24.12-2~bpo12+1" } },
+    { ...makeCell({ i: mine, r: p, outcome: "federates", auth: "external", expected: { outcome: "federates" } }), installed: { initiator: "13.0.7+mine1", receiver: "0.12.3-1" } },
+  ];
+  const results = sampleResults(cells);
+
+  it("show the name with the version that ran; unnamed servers stay family@version; ids hold names", () => {
+    const rows = tables(renderMarkdown(results)).get("server-only, dialback off")!;
+    expect(rows[0]!.slice(1).sort()).toEqual(["ours (ejabberd 24.12)", "prosody@0.12.3"].sort());
+    expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(["**mine (prosody 13.0.7+mine1)**", "**prosody@0.12.3**"]));
+    expect(cells[0].spec.id).toBe("prosody@0.12.3 → ours [server-only, dialback off]");
+  });
+
+  it("cell details give the name, the version read from the server and the exact package", () => {
+    const fields = new Map(diagnosisFields(cells[0]).map((f) => [f.label, f.value]));
+    expect(fields.get("Receiver")).toBe("ours (ejabberd 24.12, installed 24.12-2~bpo12+1), certificate server-only, dialback off");
+    expect(fields.get("Initiator")).toBe("prosody@0.12.3 (installed 0.12.3-1), certificate server-only, dialback off");
+    expect(new Map(diagnosisFields(cells[1]).map((f) => [f.label, f.value])).get("Initiator")).toBe("mine (prosody 13.0.7+mine1), certificate server-only, dialback off");
+    expect(renderHtml(results)).toContain("<th scope=\"col\">ours (ejabberd 24.12)</th>");
   });
 });

@@ -68,13 +68,22 @@ export interface RenderedInstance {
   notices?: string[];
 }
 
-/** How an image is obtained. */
+/** Where a server keeps its files: s2s-matrix's Debian images, or the projects' own (upstream-layouts.ts). */
+export type LayoutKind = "debian" | "upstream";
+
+/**
+ * How an image is obtained. debian: built here; upstream: the project's published
+ * image; image: a user's own image of a known family (scenario `image:`), whose
+ * layout is given or detected (harness/docker/images.ts detectLayout).
+ */
 export type ImageSource =
   | { kind: "debian"; suite: string; package: string; packageVersion: string; aptOptions?: string[] }
-  | { kind: "upstream"; image: string };
+  | { kind: "upstream"; image: string }
+  | { kind: "image"; image: string; layout?: LayoutKind };
 
 export interface CatalogEntry {
   family: Family;
+  /** "" for a user image: its version is read from the running server. */
   version: string;
   source: ImageSource;
   /** Free text shown by `s2s-matrix servers`. */
@@ -99,6 +108,11 @@ export interface ServerAdapter {
   readyLogLine?(entry: CatalogEntry): RegExp;
   /** Shell command printing the installed server version. */
   versionCommand(entry: CatalogEntry): string;
+  /**
+   * The version the server itself announces in its log (Prosody's greeting, ejabberd's
+   * "is started" line); preferred for a user image, whose packaging we do not know.
+   */
+  versionFromLog?(lines: string[]): string | undefined;
   /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */
   parseAuthEvents(lines: string[]): AuthEvent[];
   /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */

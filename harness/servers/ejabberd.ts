@@ -3,7 +3,7 @@
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
 import type { AuthEvent } from "../types.ts";
-import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
+import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
 import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
@@ -167,5 +167,7 @@ export const ejabberd: ServerAdapter = {
   readyCommand: (entry: CatalogEntry) => ejabberdReadyCommand(ejabberdLayout(entry)),
   readyLogLine: () => /is started in the node/,
   versionCommand: (entry: CatalogEntry) => ejabberdLayout(entry).versionCommand,
+  // "ejabberd 24.12 is started in the node ejabberd@localhost in 1.52s"
+  versionFromLog: (lines: string[]) => versionIn(lines, /ejabberd (\d\S*) is started in the node/),
   parseAuthEvents: parseEjabberdAuthEvents,
 };

@@ -20,3 +20,12 @@ export function matchLogPatterns(patterns: LogPattern[], lines: string[]): AuthE
   }
   return events;
 }
+
+/** The first capture of `re` in the lines: a version the server announced in its log. */
+export function versionIn(lines: string[], re: RegExp): string | undefined {
+  for (const line of lines) {
+    const m = re.exec(line);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}

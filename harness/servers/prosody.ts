@@ -2,7 +2,7 @@
 // per cell side. Dialback and the certificate are per host, so one instance serves
 // every cell. Paths, modes and commands per image layout: upstream-layouts.ts.
 import type { AuthEvent } from "../types.ts";
-import { matchLogPatterns, type LogPattern } from "./log-patterns.ts";
+import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
 import { PROSODY_LAYOUTS, prosodyLayout, type ProsodyLayout } from "./upstream-layouts.ts";
 import { luaList, luaString } from "./lua-config.ts";
@@ -195,5 +195,7 @@ export const prosody: ServerAdapter = {
   // Logged while hosts load; the login that follows succeeds only once all are up.
   readyLogLine: () => /Activated service 'c2s'/,
   versionCommand: (entry: CatalogEntry) => prosodyLayout(entry).versionCommand,
+  // "general info Hello and welcome to Prosody version 13.0.7" (util/startup.lua, from prosody.version).
+  versionFromLog: (lines: string[]) => versionIn(lines, /Hello and welcome to Prosody version (\S+)/),
   parseAuthEvents: parseProsodyAuthEvents,
 };

@@ -23,9 +23,17 @@
 // Logs: both adapters configure logging to the console, i.e. the container's
 // stdout, which the harness streams (harness/logbuffer.ts); ejabberd also writes
 // its log file, which readiness reads.
-import type { CatalogEntry, XmppUser } from "./adapter.ts";
+import type { CatalogEntry, LayoutKind, XmppUser } from "./adapter.ts";
 
-export type LayoutKind = CatalogEntry["source"]["kind"];
+export type { LayoutKind };
+
+/**
+ * The layout of an entry's image. A user image (`image:`) has the one its scenario
+ * names or that was detected from the image (docker/images.ts detectLayout);
+ * undetected, the projects' own layout is the likelier.
+ */
+export const layoutOf = (entry: CatalogEntry): LayoutKind =>
+  entry.source.kind === "image" ? (entry.source.layout ?? "upstream") : entry.source.kind;
 
 export interface ProsodyLayout {
   config: string;
@@ -164,5 +172,5 @@ done
 `;
 }
 
-export const prosodyLayout = (entry: CatalogEntry): ProsodyLayout => PROSODY_LAYOUTS[entry.source.kind];
-export const ejabberdLayout = (entry: CatalogEntry): EjabberdLayout => EJABBERD_LAYOUTS[entry.source.kind];
+export const prosodyLayout = (entry: CatalogEntry): ProsodyLayout => PROSODY_LAYOUTS[layoutOf(entry)];
+export const ejabberdLayout = (entry: CatalogEntry): EjabberdLayout => EJABBERD_LAYOUTS[layoutOf(entry)];

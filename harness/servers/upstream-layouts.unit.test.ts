@@ -10,7 +10,7 @@ import type { CatalogEntry, InstanceConfig, RenderedFile } from "./adapter.ts";
 import { ejabberd } from "./ejabberd.ts";
 import { adapterFor } from "./index.ts";
 import { prosody } from "./prosody.ts";
-import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdReadyCommand } from "./upstream-layouts.ts";
+import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdReadyCommand, layoutOf } from "./upstream-layouts.ts";
 
 const tls = (d: string) => ({ cert: `CERT ${d}\n`, key: `KEY ${d}\n`, fullchain: `CERT ${d}\nINTERMEDIATE\n` });
 const config: InstanceConfig = {
@@ -198,4 +198,28 @@ describe("readiness and version commands run in a shell", () => {
 
 test("every family has an adapter, Openfire included", () => {
   for (const e of CATALOG) expect(adapterFor(e.family).family).toBe(e.family);
+});
+
+describe("a user's own image (scenario image:) takes the layout it names or was detected", () => {
+  const image = (family: "prosody" | "ejabberd", layout?: "debian" | "upstream"): CatalogEntry => ({
+    family,
+    version: "",
+    source: { kind: "image", image: `registry.example.org/xmpp/${family}:candidate`, ...(layout ? { layout } : {}) },
+  });
+
+  test("debian: the paths and start script of s2s-matrix's Debian images; upstream (and undetected): the project's own", () => {
+    expect(layoutOf(image("prosody", "debian"))).toBe("debian");
+    expect(layoutOf(image("prosody"))).toBe("upstream");
+    expect([...files(ejabberd.render(image("ejabberd", "debian"), config).files).keys()]).toContain("/etc/ejabberd/ejabberd.yml");
+    expect(ejabberd.render(image("ejabberd", "debian"), config).command).toBeUndefined();
+    expect([...files(ejabberd.render(image("ejabberd", "upstream"), config).files).keys()]).toContain("/opt/ejabberd/conf/ejabberd.yml");
+    expect(prosody.render(image("prosody", "upstream"), config).command).toEqual(["prosody", "-F"]);
+    expect(prosody.render(image("prosody", "debian"), config).command).toBeUndefined();
+  });
+
+  test("the version is the one the server announces in its log", () => {
+    expect(prosody.versionFromLog?.(["startup             info\tHello and welcome to Prosody version 13.0.7+mine1"])).toBe("13.0.7+mine1");
+    expect(ejabberd.versionFromLog?.(["2026-12-02 12:00:01.000 [info] ejabberd 26.07 is started in the node ejabberd@localhost in 1.52s"])).toBe("26.07");
+    expect(prosody.versionFromLog?.(["no greeting here"])).toBeUndefined();
+  });
 });

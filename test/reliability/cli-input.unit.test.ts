@@ -93,11 +93,11 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
     ],
     [
       "unknown version of a known server",
-      `name: Bad\nservers: [prosody@0.12.3, ejabberd@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      `name: Bad\nservers: [ejabberd@23.01, prosody@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
       2,
       "servers[1]",
-      /unknown server "ejabberd@99\.99": no such ejabberd version/,
-      /known servers: .*ejabberd@23\.01/,
+      /unknown server "prosody@99\.99": no such prosody version/,
+      /known servers: .*ejabberd@23\.01.*; another build of yours runs as \{name: ours, family: prosody, image: <your image>\}/,
     ],
     [
       "unknown certificate profile",
@@ -154,6 +154,38 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
       "servers[2]",
       /duplicate server "prosody@0\.12\.3" \(already listed as servers\[0\]\)/,
       /list each server once/,
+    ],
+    [
+      "an image of an unknown family",
+      `name: Bad\nservers:\n  - prosody@0.12.3\n  - name: ours\n    family: jabberd\n    image: registry.example.org/xmpp/jabberd:candidate\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      5,
+      "servers[1].family",
+      /unknown server family "jabberd"/,
+      /allowed: prosody, ejabberd, openfire/,
+    ],
+    [
+      "a config file that does not exist",
+      `name: Bad\nservers:\n  - prosody@0.12.3\n  - name: ours\n    server: prosody@13.0.7\n    config: ./deploy/missing.cfg.lua\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      6,
+      "servers[1].config",
+      /config file "\.\/deploy\/missing\.cfg\.lua" not found \(looked for \/.*\/deploy\/missing\.cfg\.lua\)/,
+      /the path is relative to the scenario file/,
+    ],
+    [
+      "a name used twice",
+      `name: Bad\nservers:\n  - {name: ours, server: ejabberd@24.12}\n  - {name: ours, server: prosody@13.0.7}\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      4,
+      "servers[1].name",
+      /name "ours" is used twice \(already servers\[0\]\)/,
+      /give each server its own name/,
+    ],
+    [
+      "a name that collides with a family@version",
+      `name: Bad\nservers:\n  - prosody@13.0.7\n  - {name: ejabberd@26.07, server: ejabberd@24.12}\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`,
+      4,
+      "servers[1].name",
+      /invalid server name "ejabberd@26\.07": family@version is how an unnamed server is called/,
+      /pick a name without "@", e\.g\. ours/,
     ],
     [
       "wrong dialback value",
@@ -222,9 +254,9 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
   }, TIMEOUT);
 
   it("a good file next to a bad one: nothing runs", async () => {
-    const bad = scenario("bad-second", `name: Bad\nservers: [ejabberd@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`);
+    const bad = scenario("bad-second", `name: Bad\nservers: [prosody@99.99]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`);
     const r = await rejected(["scenarios/smoke.yaml", bad]);
-    expect(firstLine(r)).toMatch(new RegExp(`^${bad}:2:\\d+: servers\\[0\\]: unknown server "ejabberd@99\\.99"`));
+    expect(firstLine(r)).toMatch(new RegExp(`^${bad}:2:\\d+: servers\\[0\\]: unknown server "prosody@99\\.99"`));
   }, TIMEOUT);
 });
 
@@ -238,6 +270,19 @@ describe.concurrent("bad flags: exit 2 before Docker", () => {
   ])("run smoke.yaml %j", async (flags, message) => {
     const r = await rejected(["scenarios/smoke.yaml", ...flags]);
     expect(r.stderr).toMatch(message);
+  }, TIMEOUT);
+
+  it("a baseline whose server was bumped without a name: exit 2 saying how to name it", async () => {
+    // smoke.yaml runs prosody@0.12.3 and ejabberd@23.01; this baseline had ejabberd@24.12 instead.
+    const side = (server: string) => ({ server, certificate: "server-only", dialback: "off" });
+    const servers = ["prosody@0.12.3", "ejabberd@24.12"];
+    const cells = servers.flatMap((a) => servers.map((b) => ({ spec: { id: `${a} → ${b} [server-only, dialback off]`, scenario: "smoke", initiator: side(a), receiver: side(b) }, outcome: "federates" })));
+    const file = join(dir, "bumped-baseline.json");
+    writeFileSync(file, JSON.stringify({ schema: "s2s-matrix/results@1", cells }));
+    const r = await rejected(["scenarios/smoke.yaml", "--baseline", file]);
+    expect(firstLine(r)).toMatch(new RegExp(`^--baseline ${file}: 3 of its 4 cells find no partner in this run`));
+    expect(r.stderr).toContain("It has ejabberd@24.12 where this run has ejabberd@23.01.");
+    expect(r.stderr).toContain("servers: [{name: ours, server: ejabberd@23.01}]");
   }, TIMEOUT);
 
   it("no scenario at all", async () => {
