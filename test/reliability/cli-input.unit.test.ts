@@ -7,6 +7,7 @@ import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CATALOG, serverKey } from "../../harness/catalog.ts";
 import { PROFILE_NAMES } from "../../ca/index.ts";
+import { makeCell, sampleResults } from "../../harness/report/fixtures.ts";
 import { ROOT, runCli, type CliResult } from "./helpers.ts";
 
 const NO_DOCKER = { DOCKER_HOST: "unix:///nonexistent.sock" };
@@ -31,7 +32,7 @@ async function rejected(args: string[]): Promise<CliResult> {
   // 3 would mean Docker was asked first; 0/1 would mean a run started.
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
-  expect(r.stderr).not.toMatch(/Docker|run \d{8}-/);
+  expect(r.stderr).not.toMatch(/no Docker engine|run \d{8}-/);
   // No stack trace: one clear message.
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(existsSync(out)).toBe(false);
@@ -65,7 +66,7 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
       9,
       "expect.rules[0].outcome",
       /found a list/,
-      /federates, fails/,
+      /federates, one-way, fails/,
     ],
     [
       "unknown top-level key",
@@ -217,7 +218,7 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
       expect.stringMatching(new RegExp(`^${file}:1:\\d+: name: expected a string, found number 5$`)),
       expect.stringMatching(new RegExp(`^${file}:3:\\d+: certificates: expected a list or a mapping, found string "server-only"$`)),
       expect.stringMatching(new RegExp(`^${file}:4:\\d+: dialback\\[0\\]: unknown dialback setting "maybe"; allowed: on, off, true, false$`)),
-      expect.stringMatching(new RegExp(`^${file}:6:\\d+: expect\\.default: unknown outcome "perhaps"; allowed: federates, fails$`)),
+      expect.stringMatching(new RegExp(`^${file}:6:\\d+: expect\\.default: unknown outcome "perhaps"; allowed: federates, one-way, fails$`)),
     ]);
   }, TIMEOUT);
 
@@ -274,11 +275,12 @@ describe.concurrent("bad flags: exit 2 before Docker", () => {
 
   it("a baseline whose server was bumped without a name: exit 2 saying how to name it", async () => {
     // smoke.yaml runs prosody@0.12.3 and ejabberd@23.01; this baseline had ejabberd@24.12 instead.
-    const side = (server: string) => ({ server, certificate: "server-only", dialback: "off" });
+    const side = (server: string) => ({ server, certificate: "server-only" as const, dialback: "off" as const });
     const servers = ["prosody@0.12.3", "ejabberd@24.12"];
-    const cells = servers.flatMap((a) => servers.map((b) => ({ spec: { id: `${a} → ${b} [server-only, dialback off]`, scenario: "smoke", initiator: side(a), receiver: side(b) }, outcome: "federates" })));
+    // A complete results.json (it must pass the schema check that comes first).
+    const cells = servers.flatMap((a) => servers.map((b) => makeCell({ i: side(a), r: side(b), outcome: "federates", auth: "external", expected: { outcome: "federates" } })));
     const file = join(dir, "bumped-baseline.json");
-    writeFileSync(file, JSON.stringify({ schema: "s2s-matrix/results@1", cells }));
+    writeFileSync(file, JSON.stringify(sampleResults(cells)));
     const r = await rejected(["scenarios/smoke.yaml", "--baseline", file]);
     expect(firstLine(r)).toMatch(new RegExp(`^--baseline ${file}: 3 of its 4 cells find no partner in this run`));
     expect(r.stderr).toContain("It has ejabberd@24.12 where this run has ejabberd@23.01.");
