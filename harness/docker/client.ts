@@ -88,7 +88,34 @@ export function publishAddress(): string {
 /** Whether TESTCONTAINERS_HOST_OVERRIDE was the user's, not ours. */
 let userOverride = false;
 
-const ownAddresses = (): string[] => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+/**
+ * This network namespace's own addresses. Node lists only interfaces that are up, and
+ * docker0 is down while no container is attached (the start of every run): the
+ * kernel's routing table lists its address as LOCAL either way.
+ */
+const ownAddresses = (): string[] => [
+  ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
+  ...localAddressesOf(readOr("/proc/net/fib_trie")),
+];
+
+const readOr = (path: string): string => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return ""; // not Linux
+  }
+};
+
+/** Pure: the `/32 host LOCAL` addresses of a /proc/net/fib_trie text. */
+export function localAddressesOf(fibTrie: string): string[] {
+  const out = new Set<string>();
+  const lines = fibTrie.split("\n");
+  lines.forEach((line, i) => {
+    const leaf = /\|-- (\d+\.\d+\.\d+\.\d+)$/.exec(line.trim());
+    if (leaf && /\/32 host LOCAL/.test(lines[i + 1] ?? "")) out.add(leaf[1]);
+  });
+  return [...out];
+}
 
 /** testcontainers settings that must be in place before its first call. */
 export async function configureTestcontainers(log: (s: string) => void = () => {}): Promise<void> {

@@ -1,6 +1,6 @@
 // Where the engine is decides where servers' ports are published and reached.
 import { describe, expect, it } from "vitest";
-import { gatewayOf, locateEngine } from "./client.ts";
+import { gatewayOf, locateEngine, localAddressesOf } from "./client.ts";
 
 const here = ["127.0.0.1", "192.0.2.2", "172.17.0.1"];
 
@@ -29,5 +29,38 @@ describe("gatewayOf", () => {
     expect(gatewayOf({ Config: [{ Subnet: "172.17.0.0/16" }] })).toBe("172.17.0.1");
     expect(gatewayOf({ Config: [{ Subnet: "10.1.2.128/25" }] })).toBe("10.1.2.129");
     expect(gatewayOf({ Config: [] })).toBeUndefined();
+  });
+});
+
+describe("this machine's own addresses", () => {
+  // /proc/net/fib_trie as read here: docker0 (172.17.0.1) was down, so Node's
+  // networkInterfaces() did not list it, and the engine looked remote.
+  const fibTrie = `Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.0
+              /8 host LOCAL
+           |-- 127.0.0.1
+              /32 host LOCAL
+     |-- 172.17.0.0
+        /16 link UNICAST
+           |-- 172.17.0.1
+              /32 host LOCAL
+     |-- 192.0.2.0
+        /24 link UNICAST
+           |-- 192.0.2.2
+              /32 host LOCAL
+           |-- 192.0.2.255
+              /32 link BROADCAST
+`;
+  it("include an interface that is down, from the kernel's LOCAL routes", () => {
+    expect(localAddressesOf(fibTrie).sort()).toEqual(["127.0.0.1", "172.17.0.1", "192.0.2.2"]);
+  });
+  it("make the engine local when its bridge is ours, even with the bridge down", () => {
+    const ownAddresses = ["127.0.0.1", "192.0.2.2", ...localAddressesOf(fibTrie)];
+    expect(locateEngine({ inContainer: true, bridgeGateway: "172.17.0.1", routeGateway: "192.0.2.1", ownAddresses })).toEqual({ kind: "local" });
   });
 });
