@@ -4,16 +4,13 @@
 // the reverse bump reports the regression and exits 1. Then a user's own image (built
 // here FROM the harness's prosody 13.0.7 image, with its own version string baked in)
 // runs under a name, and the reports show the version the running server announced.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { resolveServer } from "../harness/catalog.ts";
-import { ensureServerImage } from "../harness/docker/images.ts";
-import { adapterFor } from "../harness/servers/index.ts";
 import type { RunResults } from "../harness/types.ts";
 import { runCli } from "./reliability/helpers.ts";
+import { buildProsodyImage, removeImage } from "./user-image.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-upgrade-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,21 +82,11 @@ describe("gating an upgrade of a named server", () => {
 
 describe("a user's own image under a name", () => {
   const tag = `s2s-matrix-test/prosody:mine-${process.pid}`;
-  afterAll(() => {
-    try {
-      execFileSync("docker", ["rmi", "-f", tag], { stdio: "ignore" });
-    } catch {
-      /* already gone */
-    }
-  });
+  afterAll(() => removeImage(tag));
 
   test("runs with the family's adapter (layout detected), and the cell details show the version read from the server", async () => {
     // FROM the harness's own prosody 13.0.7 image, with a version string of its own, as a custom build would have.
-    const base = await ensureServerImage(resolveServer("prosody@13.0.7"), adapterFor("prosody"));
-    execFileSync("docker", ["build", "-q", "-t", tag, "-"], {
-      input: `FROM ${base}\nRUN echo 13.0.7+mine1 > /usr/lib/prosody/prosody.version\n`,
-      stdio: ["pipe", "ignore", "pipe"],
-    });
+    await buildProsodyImage(tag, "13.0.7+mine1");
     const file = join(dir, "mine.yaml");
     writeFileSync(
       file,
