@@ -42,6 +42,12 @@ for (const f of files.stdout.split("\0").filter(Boolean)) {
   copyFileSync(join(root, f), join(dir, f));
 }
 copyFileSync(readme, join(dir, "README.md"));
+// A clone is a git checkout: tests that list the project's files with git need one.
+const git = (...args) => spawnSync("git", ["-c", "user.name=readme-check", "-c", "user.email=readme-check@localhost", ...args], { cwd: dir, encoding: "utf8" });
+for (const args of [["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-gpg-sign", "-m", "readme-check copy"]]) {
+  const r = git(...args);
+  if (r.status !== 0) fail(`git ${args[0]} in the copy failed: ${r.stderr}`);
+}
 say(`copied ${root} to ${dir} (no node_modules)`);
 
 // Nothing of this checkout's npm run may leak in: its node_modules/.bin on PATH, npm_* lifecycle variables.

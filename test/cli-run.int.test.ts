@@ -35,7 +35,7 @@ describe("s2s-matrix run", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({
       exitCode: 1,
       counts: { total: 1, unexpected: 1, regressions: 0 },
-      unexpected: [{ id: CELL, file: join(dir, "wrong.yaml"), line: ruleLine, rule: "expect.rules[1]", outcome: "fails" }],
+      unexpected: [{ id: CELL, file: join(dir, "wrong.yaml"), line: ruleLine, rule: "expect.rules[2]", outcome: "fails" }],
       reports: { resultsJson: join(dir, "wrong", "results.json"), matrixMd: join(dir, "wrong", "matrix.md") },
     });
   }, 320_000);

@@ -17,6 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TIMEOUT = 240_000;
 const CELL = "prosody@13.0.7 → ours [server-only, dialback off]";
+const OUT = "ours → prosody@13.0.7 [server-only, dialback off]";
 
 /** The scenario a user commits, with ours at `version`. The rule is knowledge about ejabberd, not about this bump. */
 function gate(version: string): string {
@@ -36,6 +37,12 @@ expect:
       dialback: off
       outcome: fails
       reason: unsupported certificate purpose
+    # The message out of ejabberd < 25.07 arrives, but Prosody's reply is refused by it.
+    - initiator: ejabberd@<25.07
+      receiver: prosody
+      certificate: server-only
+      dialback: off
+      outcome: one-way
 `,
   );
   return file;
@@ -53,7 +60,7 @@ describe("gating an upgrade of a named server", () => {
     expect(r.code, r.stderr).toBe(0);
     const cells = results("before").cells;
     expect(cells.map((c) => [c.spec.id, c.outcome])).toEqual([
-      ["ours → prosody@13.0.7 [server-only, dialback off]", "federates"],
+      [OUT, "one-way"],
       [CELL, "fails"],
     ]);
     expect(cells[1].spec.receiver.runs).toBe("ejabberd@24.12");
@@ -63,20 +70,22 @@ describe("gating an upgrade of a named server", () => {
   test("bumped to 26.07 against that baseline: each cell of ours is compared with its own, the improvement and the version change are reported", async () => {
     const r = await run("26.07", "after", "before");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("0 regressions · 1 improvement · 0 cells missing · 0 cells added");
+    expect(r.stderr).toContain("0 regressions · 2 improvements · 0 cells missing · 0 cells added");
+    expect(r.stderr).toContain(`- \`${OUT}\`: one-way (`);
     expect(r.stderr).toContain("- ours: ejabberd 24.12 → 26.07");
     expect(r.stderr).toContain(`- \`${CELL}\`: fails (unsupported certificate purpose) → federates (external) (ours: ejabberd 24.12 → 26.07)`);
-    expect(readFileSync(join(dir, "after", "matrix.md"), "utf8")).toMatch(/### 🔺 Improvements \(1\)/);
+    expect(readFileSync(join(dir, "after", "matrix.md"), "utf8")).toMatch(/### 🔺 Improvements \(2\)/);
   }, TIMEOUT);
 
   test("the reverse bump (26.07 → 24.12) against the 26.07 baseline: the regression is reported and the run exits 1", async () => {
     const r = await run("24.12", "reverted", "after");
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain("1 regression · 0 improvements · 0 cells missing · 0 cells added");
+    expect(r.stderr).toContain("2 regressions · 0 improvements · 0 cells missing · 0 cells added");
+    expect(r.stderr).toContain(`- \`${OUT}\`: federates (external) → one-way (`);
     expect(r.stderr).toContain(`- \`${CELL}\`: federates (external) → fails (unsupported certificate purpose) (ours: ejabberd 26.07 → 24.12)`);
     // Every cell met the scenario's rules: the exit 1 is the regression alone.
     expect(results("reverted").summary.unexpected).toBe(0);
-    expect(readFileSync(join(dir, "reverted", "matrix.md"), "utf8")).toMatch(/### 🔻 Regressions \(1\)/);
+    expect(readFileSync(join(dir, "reverted", "matrix.md"), "utf8")).toMatch(/### 🔻 Regressions \(2\)/);
   }, TIMEOUT);
 });
 

@@ -52,7 +52,7 @@ describe("the CLI inside a container with the engine's socket mounted", () => {
     const runId = /: run (\S+), \d+ cells from /.exec(r.stderr)?.[1];
     try {
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/4 cells: 4 as expected, 0 unexpected/);
+      expect(r.stderr).toMatch(/4 cells: 1 one-way, 4 as expected, 0 unexpected/);
       expect(runId).toBeDefined();
       expect(await labelled(d, runId!)).toEqual({ containers: [], networks: [] });
     } finally {
