@@ -49,6 +49,13 @@ export function createClient(opts: ClientOptions): XmppClient {
   // emit ECONNRESET with no listener left, which would crash the whole run:
   // every socket gets a listener of last resort. While attached, errors still
   // reach the entity and reject start().
+  // xmpp.js drops its parser when a stream ends (stop, a server's close) while the TLS
+  // socket may still deliver bytes: its data handler would then throw outside any
+  // promise (seen under load in CI). Late bytes of an ended stream are ignored.
+  const onData = entity._onData;
+  entity._onData = function (this: { parser: unknown }, data: Buffer) {
+    if (this.parser) onData.call(this, data);
+  };
   const attach = entity._attachSocket.bind(entity);
   entity._attachSocket = (socket: NodeJS.EventEmitter) => {
     socket.on("error", ignore);
