@@ -1,7 +1,7 @@
 // Removal of a run's containers and networks by label. This is what Ryuk would
 // do, done by the harness itself because Ryuk's image often cannot be pulled.
 import { docker } from "./client.ts";
-import { LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processStartTime } from "./labels.ts";
+import { LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processAlive, processStartTime } from "./labels.ts";
 
 export interface Removed {
   containers: string[];
@@ -48,15 +48,6 @@ async function removeWhere(filter: (o: LabelledObject) => boolean): Promise<Remo
 
 /** Everything labelled with this run id. */
 export const removeRun = (runId: string): Promise<Removed> => removeWhere((o) => o.labels[LABEL_RUN] === runId);
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Runs whose liveness cannot be read here are left alone until they are this old. */
 export const FOREIGN_RUN_MAX_AGE_MS = 24 * 60 * 60 * 1000;

@@ -6,6 +6,7 @@ import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
 import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
 import { EnvironmentError } from "../errors.ts";
+import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).
 const ENSURE = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
@@ -95,16 +96,8 @@ let userOverride = false;
  */
 const ownAddresses = (): string[] => [
   ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
-  ...localAddressesOf(readOr("/proc/net/fib_trie")),
+  ...localAddressesOf(readOr("/proc/net/fib_trie", "")) // "" where there is no /proc,
 ];
-
-const readOr = (path: string): string => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return ""; // not Linux
-  }
-};
 
 /** Pure: the `/32 host LOCAL` addresses of a /proc/net/fib_trie text. */
 export function localAddressesOf(fibTrie: string): string[] {

@@ -6,19 +6,11 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "./labels.ts";
 
 export const LOCK_DIR = join(tmpdir(), "s2s-matrix-locks");
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function tryTake(path: string): boolean {
   try {
@@ -33,7 +25,7 @@ function tryTake(path: string): boolean {
       const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age < 10_000) return false;
     }
-    if (!Number.isInteger(owner) || alive(owner)) return false;
+    if (!Number.isInteger(owner) || processAlive(owner)) return false;
     rmSync(path, { recursive: true, force: true }); // its owner died: take it over
     return tryTake(path);
   }

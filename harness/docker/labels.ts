@@ -27,7 +27,8 @@ export function newRunId(): string {
   return `${t}-${randomBytes(3).toString("hex")}`;
 }
 
-const readOr = (path: string, fallback: string): string => {
+/** A file's text (trimmed), or `fallback` where it cannot be read. */
+export const readOr = (path: string, fallback: string): string => {
   try {
     return readFileSync(path, "utf8").trim();
   } catch {
@@ -41,6 +42,16 @@ export function pidNamespace(): string {
     return `${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()}/${readlinkSync("/proc/self/ns/pid")}`;
   } catch {
     return `host:${hostname()}`;
+  }
+}
+
+/** Whether a process of this PID namespace exists (EPERM: it does, owned by another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
