@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration, within } from "./deadline.ts";
+import { formatDuration, parseDuration, readinessBound, within } from "./deadline.ts";
 import { run } from "./docker/base-images.ts";
+
+describe("readinessBound", () => {
+  it("grows with the virtual hosts beyond 20, and only then", () => {
+    expect([readinessBound(120_000, 1), readinessBound(120_000, 20), readinessBound(120_000, 60), readinessBound(15_000, 380)]).toEqual([120_000, 120_000, 160_000, 375_000]);
+  });
+});
 
 describe("parseDuration", () => {
   it.each([

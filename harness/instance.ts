@@ -6,7 +6,7 @@ import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adap
 import { LogBuffer } from "./logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
 import { EnvironmentError } from "./errors.ts";
-import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { readinessBound, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { runLabels } from "./docker/labels.ts";
 import { docker, publishAddress } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
@@ -61,6 +61,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   for (const n of rendered.notices ?? []) (opts.notice ?? opts.log)(`notice: ${n}`);
   const logs = new LogBuffer();
   const t0 = Date.now();
+  const readyMs = readinessBound(opts.readyTimeoutMs, config.vhosts.length);
   let container = new RunContainer(spec.image)
     .withDns(opts.dns)
     .withName(containerName(opts.runId, spec.key))
@@ -74,7 +75,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     .withWaitStrategy(
       adapter.readyLogLine ? Wait.forLogMessage(adapter.readyLogLine(entry)) : Wait.forSuccessfulCommand(adapter.readyCommand(entry)),
     )
-    .withStartupTimeout(opts.readyTimeoutMs);
+    .withStartupTimeout(readyMs);
   if (rendered.env) container = container.withEnvironment(rendered.env);
   if (rendered.command) container = container.withCommand(rendered.command);
 
@@ -91,7 +92,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   };
   const notReady = (why: string) =>
     new EnvironmentError(
-      `${spec.key} did not become ready within ${opts.readyTimeoutMs / 1000} s: ${why}\n--- last log lines of ${spec.key} ---\n${logs.tail(30).join("\n")}`,
+      `${spec.key} did not become ready within ${readyMs / 1000} s: ${why}\n--- last log lines of ${spec.key} ---\n${logs.tail(30).join("\n")}`,
       "read the server's log lines above; a configuration the server rejects shows there",
     );
 
@@ -133,7 +134,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   };
   try {
     // Ready means a client can log in, not just that a port is open.
-    const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, opts.readyTimeoutMs - (Date.now() - t0)));
+    const c = await login(endpoint(config.vhosts[0].domain), config.trustedCa, Math.max(5_000, readyMs - (Date.now() - t0)));
     await stopQuietly(c);
     // A user image: the version the server announced (its log has it by now); else, and for the catalog, the version command.
     const announced = entry.source.kind === "image" ? adapter.versionFromLog?.(logs.lines) : undefined;

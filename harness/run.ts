@@ -308,6 +308,9 @@ async function startPlanned(
   return startInstance({ key: pi.key, server: pi.server, entry, adapter: adapterFor(entry.family), image: images.get(pi.server)!, config }, opts);
 }
 
+/** Longest wait for a working cell's log verdicts; the wait ends as soon as both are read. */
+const VERDICT_WAIT_MS = 5_000;
+
 /** Probes one cell and reads both servers' logs for its domains. */
 async function runCell(
   cell: PlannedCell,
@@ -347,11 +350,12 @@ async function runCell(
       if (dead) return { outcome: "error", error: dead, domains, settings, durationMs: Date.now() - t0 };
     }
     // The servers' lines about what just happened reach us a moment after the probe
-    // ends: wait for both receivers' verdicts on a cell that worked, else 250 ms.
+    // ends: on a cell that worked, wait for both receivers' verdicts (on two loaded
+    // cores ejabberd's came >250 ms late, and the cell read as dialback); else 250 ms.
+    const verdictDue = message.status === "delivered" && ping.status === "result" && !relay && ia !== ib;
     const complete = (r: ReturnType<typeof read>) =>
-      message.status === "delivered" && ping.status === "result" && !relay && ia !== ib &&
-      hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
-    const until = Date.now() + 250;
+      verdictDue && hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
+    const until = Date.now() + (verdictDue ? VERDICT_WAIT_MS : 250);
     let r = read();
     while (!complete(r) && Date.now() < until) {
       await new Promise((res) => setTimeout(res, 25));

@@ -198,4 +198,7 @@ export const prosody: ServerAdapter = {
   // "general info Hello and welcome to Prosody version 13.0.7" (util/startup.lua, from prosody.version).
   versionFromLog: (lines: string[]) => versionIn(lines, /Hello and welcome to Prosody version (\S+)/),
   parseAuthEvents: parseProsodyAuthEvents,
+  // Prosody loads each host's certificate and modules in turn: 360 hosts took
+  // 325–404 s to get ready on two loaded cores (certificate-profiles, #14).
+  maxVirtualHosts: 120,
 };
