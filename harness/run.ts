@@ -18,7 +18,7 @@ import { ensureRelayImage } from "./capture/image.ts";
 import { linesFor } from "./logbuffer.ts";
 import { plan, type Isolation, type PlannedCell, type PlannedHost, type PlannedInstance, type Stage } from "./plan.ts";
 import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
-import { connectionFailed, diagnose, hasVerdict } from "./probe/diagnose.ts";
+import { connectionFailed, diagnose, hasVerdict, undecided } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
 import { adapterFor } from "./servers/index.ts";
 import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
@@ -81,8 +81,13 @@ export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise
 
 const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}`;
 
-/** An unexpected cell ran twice: the same outcome and auth method twice stands, anything else is flaky. */
+/**
+ * An unexpected cell ran twice: the same outcome and auth method twice stands,
+ * anything else is flaky; a first attempt that decided nothing (undecided) leaves
+ * the verdict to the second, and both stay in the cell's attempts.
+ */
 export function settle(first: Attempt, second: Attempt): Outcome {
+  if (undecided(first)) return second.outcome;
   return outcomeOf(first) === outcomeOf(second) ? second.outcome : "flaky";
 }
 

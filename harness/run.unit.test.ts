@@ -25,7 +25,18 @@ describe("settle: the re-run of an unexpected cell", () => {
   });
   test("outcomes that differ are flaky, never silently passed", () => {
     expect(settle(attempt("fails"), attempt("federates", "external"))).toBe("flaky");
-    expect(settle(attempt("error"), attempt("federates", "external"))).toBe("flaky");
+    expect(settle(attempt("federates", "external"), attempt("error"))).toBe("flaky");
+  });
+  test("a first attempt that decided nothing leaves the verdict to the second", () => {
+    // The harness's own login failed: nothing about federation was measured.
+    expect(settle({ ...attempt("error"), error: "c2s login to c1-b.example failed: timeout" }, attempt("federates", "external"))).toBe("federates");
+    // The reply timed out and no server logged a refusal.
+    const silent: Attempt = { ...attempt("federates", "external"), outcome: "one-way" };
+    silent.probe = { ...silent.probe!, ping: { status: "timeout", ms: 15_000 } };
+    expect(settle(silent, attempt("federates", "external"))).toBe("federates");
+    // A refusal the receiver logged is a verdict: the runs disagree.
+    const refused: Attempt = { ...silent, probe: { ...silent.probe!, events: [{ kind: "connection-failed", from: "c1-b.example", to: "c1-a.example", reason: "unsupported certificate purpose", line: "" }] } };
+    expect(settle(refused, attempt("federates", "external"))).toBe("flaky");
   });
   test("the same outcome by another auth method is flaky too", () => {
     expect(settle(attempt("federates", "external"), attempt("federates", "dialback"))).toBe("flaky");

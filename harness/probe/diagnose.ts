@@ -1,6 +1,6 @@
 // Turns what the servers logged and what the client saw into an auth method per
 // direction and a one-line reason.
-import type { AuthEvent, AuthMethod, MessageResult, PingResult } from "../types.ts";
+import type { Attempt, AuthEvent, AuthMethod, MessageResult, PingResult } from "../types.ts";
 
 const matches = (e: AuthEvent, from: string, to: string, exact: boolean): boolean =>
   exact ? e.from === from && e.to === to : (e.from === from || e.from === "") && (e.to === to || e.to === "");
@@ -69,4 +69,21 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
     }
   }
   return { auth: { outbound, inbound }, reason: parts.length ? parts.join("; ") : undefined };
+}
+
+/**
+ * Why an attempt decided nothing about federation, or undefined when it did: the
+ * harness could not probe (a login to its own server failed, a server died), or a
+ * stanza timed out with no server's line saying why. On two loaded cores both
+ * happen to cells that work; a re-run then decides the cell alone (run.ts settle).
+ */
+export function undecided(a: Attempt): string | undefined {
+  if (a.outcome === "error") return a.error ?? "the harness could not probe the cell";
+  const p = a.probe;
+  if (!p) return undefined;
+  const { initiator, receiver } = a.domains;
+  if (p.message.status === "timeout" && !failureReason(p.events, initiator, receiver)) return "the message timed out and no server logged why";
+  if (p.message.status === "delivered" && p.ping.status === "timeout" && !p.ping.text && !failureReason(p.events, receiver, initiator))
+    return "the reply timed out and no server logged why";
+  return undefined;
 }
