@@ -34,9 +34,11 @@ describe("settle: the re-run of an unexpected cell", () => {
     const silent: Attempt = { ...attempt("federates", "external"), outcome: "one-way" };
     silent.probe = { ...silent.probe!, ping: { status: "timeout", ms: 15_000 } };
     expect(settle(silent, attempt("federates", "external"))).toBe("federates");
-    // A refusal the receiver logged is a verdict: the runs disagree.
-    const refused: Attempt = { ...silent, probe: { ...silent.probe!, events: [{ kind: "connection-failed", from: "c1-b.example", to: "c1-a.example", reason: "unsupported certificate purpose", line: "" }] } };
+    // A refused reply (an error, or the receiver's logged broken path) is a verdict: the runs disagree.
+    const refused: Attempt = { ...silent, probe: { ...silent.probe!, ping: { status: "error", condition: "remote-server-not-found", ms: 30 } } };
     expect(settle(refused, attempt("federates", "external"))).toBe("flaky");
+    const logged: Attempt = { ...silent, probe: { ...silent.probe!, ping: { status: "timeout", text: "no reply: c1-b.example logged that its connection to c1-a.example failed", ms: 900 } } };
+    expect(settle(logged, attempt("federates", "external"))).toBe("flaky");
   });
   test("the same outcome by another auth method is flaky too", () => {
     expect(settle(attempt("federates", "external"), attempt("federates", "dialback"))).toBe("flaky");

@@ -74,16 +74,16 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
 /**
  * Why an attempt decided nothing about federation, or undefined when it did: the
  * harness could not probe (a login to its own server failed, a server died), or a
- * stanza timed out with no server's line saying why. On two loaded cores both
- * happen to cells that work; a re-run then decides the cell alone (run.ts settle).
+ * stanza neither arrived nor was refused in time (a bounce, an error reply or a
+ * logged broken reply path are verdicts; a timeout is not: on two loaded cores a
+ * dialback still under way and a reply held up both looked like one). A re-run
+ * then decides the cell alone (run.ts settle).
  */
 export function undecided(a: Attempt): string | undefined {
   if (a.outcome === "error") return a.error ?? "the harness could not probe the cell";
   const p = a.probe;
   if (!p) return undefined;
-  const { initiator, receiver } = a.domains;
-  if (p.message.status === "timeout" && !failureReason(p.events, initiator, receiver)) return "the message timed out and no server logged why";
-  if (p.message.status === "delivered" && p.ping.status === "timeout" && !p.ping.text && !failureReason(p.events, receiver, initiator))
-    return "the reply timed out and no server logged why";
+  if (p.message.status === "timeout") return "the message neither arrived nor bounced in time";
+  if (p.message.status === "delivered" && p.ping.status === "timeout" && !p.ping.text) return "the reply neither came nor was refused in time";
   return undefined;
 }
