@@ -65,6 +65,13 @@ export const defaultConcurrency = (): number => Math.min(32, Math.max(2, availab
 // Measured on 2 cores (LE scenario): 4 boots per core beat booting all 14 servers at once.
 export const bootConcurrency = (): number => Math.max(2, availableParallelism() * 4);
 
+/**
+ * What a boot weighs against bootConcurrency: one slot per 30 virtual hosts. Eight
+ * boots of 60–120 hosts at once took 75–200 s each on two cores and one missed its
+ * readiness bound; servers boot on the CPU, so fewer at once are each ready sooner.
+ */
+export const bootWeight = (hosts: number): number => Math.max(1, hosts / 30);
+
 /** Runs `fn` over items with at most `n` at a time, keeping order of results. */
 export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -163,7 +170,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       const certified = issue(pi.hosts);
       // An operator's config: given to runCells directly (API), else the scenario's `config:` of the server's name.
       const baseConfig = opts.baseConfigs?.[pi.server] ?? opts.runServers?.get(pi.server)?.config;
-      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, baseConfig, { ...startOpts, dns: await dns() }))).then((inst) => {
+      const p = booting(async () => (await certified, startPlanned(pi, entries, images, tls, ca.trustBundle, password, baseConfig, { ...startOpts, dns: await dns() })), bootWeight(pi.hosts.length)).then((inst) => {
         running.add(inst);
         installed.set(pi.server, inst.installedVersion);
         stats.containersStarted++;

@@ -63,18 +63,31 @@ export function slowFirst<T extends { spec: CellSpec }>(cells: T[]): T[] {
   return [...cells.filter(slow), ...cells.filter((c) => !slow(c))];
 }
 
-/** At most `n` of the functions given to it run at once; the others wait in the order given. */
-export function limiter(n: number): <R>(fn: () => Promise<R>) => Promise<R> {
+/**
+ * At most `n` units of work run at once, in the order given: a function weighs 1
+ * unless told otherwise, and one heavier than `n` runs when nothing else does.
+ */
+export function limiter(n: number): <R>(fn: () => Promise<R>, weight?: number) => Promise<R> {
   let active = 0;
-  const queue: (() => void)[] = [];
-  return async <R>(fn: () => Promise<R>): Promise<R> => {
-    if (active >= n) await new Promise<void>((r) => queue.push(r));
-    active++;
+  const queue: { weight: number; go: () => void }[] = [];
+  const next = () => {
+    // First come, first served: a heavy function at the head is not overtaken by lighter ones.
+    while (queue.length && (active === 0 || active + queue[0].weight <= n)) {
+      const { weight, go } = queue.shift()!;
+      active += weight;
+      go();
+    }
+  };
+  return async <R>(fn: () => Promise<R>, weight = 1): Promise<R> => {
+    await new Promise<void>((go) => {
+      queue.push({ weight, go });
+      next();
+    });
     try {
       return await fn();
     } finally {
-      active--;
-      queue.shift()?.();
+      active -= weight;
+      next();
     }
   };
 }

@@ -96,6 +96,26 @@ describe("limiter and busiestFirst: how servers boot", () => {
     expect(started).toEqual([1, 2, 3, 4, 5]);
   });
 
+  test("weighted: heavy work runs with less beside it, in order, and one over the limit runs alone", async () => {
+    const limit = limiter(100);
+    const log: string[] = [];
+    let load = 0;
+    let peak = 0;
+    const run = (name: string, weight: number) =>
+      limit(async () => {
+        load += weight;
+        peak = Math.max(peak, load);
+        log.push(`+${name}`);
+        await tick();
+        log.push(`-${name}`);
+        load -= weight;
+      }, weight);
+    await Promise.all([run("a", 60), run("b", 60), run("c", 30), run("huge", 360), run("d", 10)]);
+    expect(peak).toBe(360);
+    // b waits for a (120 > 100); c joins b; huge waits until nothing runs; d is not let past it.
+    expect(log).toEqual(["+a", "-a", "+b", "+c", "-b", "-c", "+huge", "-huge", "+d", "-d"]);
+  });
+
   test("a failure frees its slot", async () => {
     const limit = limiter(1);
     await expect(limit(async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
