@@ -15,8 +15,8 @@
 // scenarios/versions.ts). CATALOG is checked for duplicate keys when this module loads.
 import type { CatalogEntry } from "./servers/adapter.ts";
 import { OPENFIRE_ENTRIES } from "./servers/openfire.ts";
-import type { Family, ServerId } from "./types.ts";
-import { UsageError } from "./errors.ts";
+import type { Family, ServerId } from "../core/types.ts";
+import { UsageError } from "../core/errors.ts";
 
 const debian = (suite: string, pkg: string, packageVersion: string): CatalogEntry["source"] => ({
   kind: "debian",

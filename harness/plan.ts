@@ -17,7 +17,7 @@
 // reference the shared mode must agree with.
 import { findEntry } from "./catalog.ts";
 import { adapterFor } from "./servers/index.ts";
-import type { CellSpec, Dialback, ProfileName } from "./types.ts";
+import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
 
 export type Isolation = "vhost" | "container";
 

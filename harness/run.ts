@@ -23,7 +23,7 @@ import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./p
 import { adapterFor } from "./servers/index.ts";
 import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
-import type { Attempt, CellResult, CellSpec, Outcome } from "./types.ts";
+import type { Attempt, CellResult, CellSpec, Outcome } from "../core/types.ts";
 import { judge } from "../scenarios/expect.ts";
 
 export interface RunOptions {

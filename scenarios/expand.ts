@@ -1,5 +1,5 @@
 // A scenario → its cells: every directed pair of servers × certificates × dialback.
-import type { CellSide, CellSpec, Dialback, ProfileName } from "../harness/types.ts";
+import type { CellSide, CellSpec, Dialback, ProfileName } from "../core/types.ts";
 import { expectationFor } from "./expect.ts";
 import type { Scenario, SidedValues } from "./model.ts";
 

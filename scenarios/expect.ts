@@ -9,7 +9,7 @@
 // one-way: the message initiator → receiver arrives, the reply receiver → initiator
 // does not. A rule may say `outcome: one-way` or (older) `outcome: federates` with
 // `ping: fails`; both expect one-way, and a one-way cell never meets `federates`.
-import type { AuthMethod, CellSide, CellSpec, Expectation, Outcome } from "../harness/types.ts";
+import type { AuthMethod, CellSide, CellSpec, Expectation, Outcome } from "../core/types.ts";
 import type { ExpectRule, Scenario } from "./model.ts";
 import { selects, splitServerId, type SelectableServer } from "./versions.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CellSide, Dialback, Expectation, ProfileName } from "../harness/types.ts";
+import type { CellSide, Dialback, Expectation, ProfileName } from "../core/types.ts";
 import { expectationFor, judge, type ActualOutcome } from "./expect.ts";
 import { parseScenario } from "./load.ts";
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Dialback, ProfileName } from "../harness/types.ts";
+import type { Dialback, ProfileName } from "../core/types.ts";
 import { SCENARIO_SCHEMA } from "./load.ts";
 
 // Exhaustive over the ProfileName union: the compiler fails if a profile is added there and not here.

@@ -18,7 +18,7 @@ import { LogBuffer } from "../logbuffer.ts";
 import { login, probePair, stopQuietly, type Endpoint } from "../probe/probe.ts";
 import { adapterFor } from "../servers/index.ts";
 import type { InstanceConfig, VirtualHost } from "../servers/adapter.ts";
-import type { MessageResult, PingResult } from "../types.ts";
+import type { MessageResult, PingResult } from "../../core/types.ts";
 import { ensureRelayImage } from "./image.ts";
 import { startRelay, type StartedRelay } from "./relay.ts";
 import { captureFor, diagnoseCapture, type CellCapture } from "./transcript.ts";

@@ -8,7 +8,7 @@ import { RunContainer } from "../docker/dns.ts";
 import type { HostCertificate } from "../servers/adapter.ts";
 import { LogBuffer } from "../logbuffer.ts";
 import { runLabels } from "../docker/labels.ts";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { ensureRelayImage } from "./image.ts";
 
 export interface RelayHost {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
 import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).

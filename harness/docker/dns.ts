@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { GenericContainer, Wait } from "testcontainers";
 import { buildImage, ensureImage, IMAGES_DIR } from "./images.ts";
 import { runLabels } from "./labels.ts";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { LogBuffer } from "../logbuffer.ts";
 
 const SUITE = "bookworm";

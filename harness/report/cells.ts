@@ -1,5 +1,5 @@
 // How a cell reads in every report: icon, short text, expectation marker, grouping.
-import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
+import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../../core/types.ts";
 import { oneLine, truncate } from "./text.ts";
 import { comboLabel } from "../../scenarios/expand.ts";
 

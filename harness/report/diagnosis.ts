@@ -1,5 +1,5 @@
 // The facts about one cell as label/value pairs, shared by the HTML dialog and JUnit failures.
-import type { CellResult, CellSide, MessageResult, PingResult } from "../types.ts";
+import type { CellResult, CellSide, MessageResult, PingResult } from "../../core/types.ts";
 import { actualText, expectedText, serverLabel, upstreamVersion } from "./cells.ts";
 import { formatDuration } from "./text.ts";
 

@@ -1,5 +1,5 @@
 // Sample RunResults for the report tests: one cell of every kind the writers must render.
-import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../types.ts";
+import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../../core/types.ts";
 import { comboLabel } from "./cells.ts";
 
 const side = (server: string, certificate: ProfileName = "server-only", dialback: Dialback = "off"): CellSide => ({ server, certificate, dialback });

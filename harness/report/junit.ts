@@ -1,5 +1,5 @@
 // junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
-import type { CellResult, RunResults } from "../types.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 import { actualText, expectedText, scenarioOrder } from "./cells.ts";
 import { diagnosisText } from "./diagnosis.ts";
 import { escapeXml as x } from "./text.ts";

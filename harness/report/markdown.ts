@@ -1,5 +1,5 @@
 // matrix.md: GitHub-flavoured markdown, written to suit $GITHUB_STEP_SUMMARY.
-import type { CellResult, RunResults } from "../types.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 import {
   actualText,
   cellLine,

@@ -1,16 +1,8 @@
 // The one interface every server family implements. Adding a family is one file
 // implementing ServerAdapter plus catalog entries in harness/catalog.ts.
-import type { AuthEvent, Dialback, Family, ProfileName } from "../types.ts";
+import type { AuthEvent, Dialback, Family, HostCertificate, ProfileName } from "../../core/types.ts";
 
-/** PEM material for one virtual host, as minted by ca/. */
-export interface HostCertificate {
-  /** Leaf certificate PEM. */
-  cert: string;
-  /** Private key PEM (PKCS#8). */
-  key: string;
-  /** Leaf followed by any intermediate. */
-  fullchain: string;
-}
+export type { HostCertificate };
 
 export interface VirtualHost {
   domain: string;

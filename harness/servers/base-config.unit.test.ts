@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { parse as parseXml, type Element } from "ltx";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../core/errors.ts";
 import { CATALOG } from "../catalog.ts";
 import type { InstanceConfig } from "./adapter.ts";
 import { readLuaConfig, type LuaValue } from "./lua-config.ts";

@@ -2,7 +2,7 @@
 // gives each cell side its own modules (mod_s2s_dialback present or absent).
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";

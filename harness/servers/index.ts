@@ -1,5 +1,5 @@
 // The adapter of each server family.
-import type { Family } from "../types.ts";
+import type { Family } from "../../core/types.ts";
 import type { ServerAdapter } from "./adapter.ts";
 import { ejabberd } from "./ejabberd.ts";
 import { openfireAdapter } from "./openfire.ts";

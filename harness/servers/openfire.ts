@@ -20,7 +20,7 @@
 // which harness/plan.ts honours; serverWideKey says the same for dialback).
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import forge from "node-forge";
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
 import { mergeOpenfireBase, openfireSettings } from "./openfire-base.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, RenderedInstance, ServerAdapter, VirtualHost } from "./adapter.ts";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
 import { buildImage, IMAGES_DIR } from "../../harness/docker/images.ts";
-import { EnvironmentError } from "../../harness/errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 
 describe("image build failure", () => {
   it("a catalog version the archive does not have fails with apt-setup's own words and the fix", async () => {

@@ -1,5 +1,5 @@
 // The vocabulary shared by ca/, harness/ and scenarios/: what a cell is and what it yields.
-import type { CellCaptureResult } from "./capture/transcript.ts";
+import type { CellCaptureResult } from "./capture.ts";
 
 export type Family = "prosody" | "ejabberd" | "openfire";
 
@@ -15,6 +15,16 @@ export type ProfileName =
   | "self-signed";
 
 export type Dialback = "on" | "off";
+
+/** PEM material for one virtual host, as minted by ca/. */
+export interface HostCertificate {
+  /** Leaf certificate PEM. */
+  cert: string;
+  /** Private key PEM (PKCS#8). */
+  key: string;
+  /** Leaf followed by any intermediate. */
+  fullchain: string;
+}
 
 /** How one direction of s2s authenticated, as read from the receiving server's log. */
 export type AuthMethod = "external" | "dialback" | "none" | "unknown";
