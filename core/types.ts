@@ -1,8 +1,6 @@
 // The vocabulary shared by ca/, harness/ and scenarios/: what a cell is and what it yields.
 import type { CellCaptureResult } from "./capture.ts";
 
-export type Family = "prosody" | "ejabberd" | "openfire";
-
 /** Certificate profile names; their meaning lives in ca/profiles.ts. */
 export type ProfileName =
   | "server-only"
@@ -38,12 +36,6 @@ export type Outcome = "federates" | "one-way" | "fails" | "error" | "flaky";
 
 /** The outcomes a scenario can expect. */
 export type ExpectedOutcome = "federates" | "one-way" | "fails";
-
-/** A server the user names as `family@version`. */
-export interface ServerId {
-  family: Family;
-  version: string;
-}
 
 export interface CellSide {
   /**

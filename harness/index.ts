@@ -13,6 +13,7 @@ export { writeReports } from "./report/write.ts";
 export type { RunSummary } from "./report/summary.ts";
 export { runCells } from "./run.ts";
 export type * from "../core/types.ts";
+export type { Family, ServerId } from "./servers/catalog.ts";
 
 export interface PairQuery {
   initiator: CellSide;

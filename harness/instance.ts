@@ -10,7 +10,7 @@ import { readinessBound, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { runLabels } from "./docker/labels.ts";
 import { docker, publishAddress } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
-import { serverKey } from "./catalog.ts";
+import { serverKey } from "./servers/catalog.ts";
 import { verifiableAsServer } from "../ca/profiles.ts";
 
 export interface InstanceSpec {

@@ -3,7 +3,7 @@
 // with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
 import { readFile } from "node:fs/promises";
 import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts";
-import { upstreamImage } from "./catalog.ts";
+import { upstreamImage } from "./servers/catalog.ts";
 import { imagePresent, pullImage } from "./docker/images.ts";
 import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";

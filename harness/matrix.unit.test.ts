@@ -5,7 +5,8 @@ import { dropUnavailable, findMissingImages, pullMissing, type Prepared } from "
 import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { collectServers } from "./named-servers.ts";
 import type { Scenario } from "../scenarios/model.ts";
-import type { CellSpec, Family } from "../core/types.ts";
+import type { CellSpec } from "../core/types.ts";
+import type { Family } from "./servers/catalog.ts";
 
 const P = "prosody@0.12.3";
 const E = "ejabberd@23.01";

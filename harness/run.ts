@@ -20,7 +20,7 @@ import { plan, type Isolation, type PlannedCell, type PlannedHost, type PlannedI
 import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
 import { connectionFailed, diagnose, hasVerdict, undecided } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
-import { adapterFor } from "./servers/index.ts";
+import { adapterFor } from "./servers/catalog.ts";
 import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
 import type { Attempt, CellResult, CellSpec, Outcome } from "../core/types.ts";

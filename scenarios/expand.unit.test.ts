@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEBIAN_ENTRIES, serverKey } from "../harness/catalog.ts";
+import { DEBIAN_ENTRIES, serverKey } from "../harness/servers/catalog.ts";
 import { cellId, expandCells } from "./expand.ts";
 import { loadScenario, parseScenario } from "./load.ts";
 

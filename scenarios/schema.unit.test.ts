@@ -26,7 +26,7 @@ describe("scenario.schema.json", () => {
     expect(() => ajv.compile(SCENARIO_SCHEMA)).not.toThrow();
   });
 
-  it("lists exactly the profiles and dialback values of harness/types.ts", () => {
+  it("lists exactly the profiles and dialback values of core/types.ts", () => {
     expect(new Set(SCENARIO_SCHEMA.definitions.profile.enum)).toEqual(new Set(Object.keys(PROFILES)));
     expect(SCENARIO_SCHEMA.definitions.dialbackValue.enum).toEqual([...Object.keys(DIALBACK), true, false]);
   });

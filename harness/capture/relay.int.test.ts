@@ -9,14 +9,13 @@ import { GenericContainer, Wait, type StartedTestContainer } from "testcontainer
 import { parse as parseXml } from "ltx";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCa } from "../../ca/index.ts";
-import { resolveServer } from "../catalog.ts";
+import { resolveServer, adapterFor } from "../servers/catalog.ts";
 import { docker } from "../docker/client.ts";
 import { ensureServerImage } from "../docker/images.ts";
 import { newRunId, runLabels } from "../docker/labels.ts";
 import { removeRun } from "../docker/cleanup.ts";
 import { LogBuffer } from "../logbuffer.ts";
 import { login, probePair, stopQuietly, type Endpoint } from "../probe/probe.ts";
-import { adapterFor } from "../servers/index.ts";
 import type { InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";
 import { ensureRelayImage } from "./image.ts";

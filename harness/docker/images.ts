@@ -129,7 +129,7 @@ function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } 
     buildargs: { SUITE: baseSuite(dist), DIST: dist, VERSION: entry.source.packageVersion },
     label: `${entry.family}@${entry.version}`,
     what: `${entry.family} ${entry.version} from Debian ${dist}`,
-    fix: "read the apt/docker error above; if the archive moved, update harness/catalog.ts",
+    fix: "read the apt/docker error above; if the archive moved, update harness/servers/catalog.ts",
   });
 }
 

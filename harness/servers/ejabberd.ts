@@ -156,7 +156,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] =>
   matchLogPatterns(PATTERNS, lines.map((l) => l.replace(ANSI, "")));
 
-export const ejabberd: ServerAdapter = {
+export const ejabberd: ServerAdapter<"ejabberd"> = {
   family: "ejabberd",
   dockerContext: "ejabberd",
   c2sPort: 5222,

@@ -35,28 +35,6 @@ export const OPENFIRE_LOG = `${OPENFIRE_HOME}/logs/openfire.log`;
 /** Openfire's default password for conf/security/keystore and truststore (xmpp.socket.ssl.keypass/trustpass). */
 export const STORE_PASSWORD = "changeit";
 
-const upstream = (tag: string): CatalogEntry["source"] => ({ kind: "upstream", image: `ghcr.io/igniterealtime/openfire:${tag}` });
-
-/**
- * Openfire versions; the image tags follow the git tags (v4.9.2), as docker/metadata-action
- * names tag builds in Openfire's CI. Images on ghcr.io exist only for tags pushed after the
- * publishing job was added (early 2025): check `docker manifest inspect` before relying on one.
- */
-export const OPENFIRE_ENTRIES: CatalogEntry[] = [
-  {
-    family: "openfire",
-    version: "4.9.2",
-    source: upstream("v4.9.2"),
-    note: "upstream image only (no Debian package); one XMPP domain per instance",
-  },
-  {
-    family: "openfire",
-    version: "5.0.2",
-    source: upstream("v5.0.2"),
-    note: "upstream image only (no Debian package); one XMPP domain per instance",
-  },
-];
-
 // ---------------------------------------------------------------------------------------
 // Configuration
 
@@ -478,7 +456,7 @@ function onlyVhost(config: InstanceConfig): VirtualHost {
   return config.vhosts[0]!;
 }
 
-export const openfireAdapter: ServerAdapter = {
+export const openfireAdapter: ServerAdapter<"openfire"> = {
   family: "openfire",
   // Openfire has no Debian package: every entry is an upstream image, nothing is built.
   dockerContext: "openfire",

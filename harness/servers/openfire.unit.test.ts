@@ -10,14 +10,13 @@ import { parse as ltxParse, type Element } from "ltx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceConfig, VirtualHost } from "./adapter.ts";
 import {
-  OPENFIRE_ENTRIES,
   buildKeystore,
   buildTruststore,
   log4j2Xml,
   openfireAdapter,
   parseOpenfireAuthEvents,
 } from "./openfire.ts";
-import { adapterFor } from "./index.ts";
+import { adapterFor, OPENFIRE_ENTRIES } from "./catalog.ts";
 import { plan } from "../plan.ts";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);

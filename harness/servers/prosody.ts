@@ -174,7 +174,7 @@ export function saslErrorText(s: string): string {
 
 export const parseProsodyAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines);
 
-export const prosody: ServerAdapter = {
+export const prosody: ServerAdapter<"prosody"> = {
   family: "prosody",
   dockerContext: "prosody",
   c2sPort: 5222,

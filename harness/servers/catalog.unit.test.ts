@@ -1,8 +1,8 @@
 // The catalog: Debian builds and upstream images, one unique family@version each.
 import { describe, expect, test } from "vitest";
 import { CATALOG, DEBIAN_ENTRIES, findEntry, resolveServer, serverKey, UPSTREAM_ENTRIES, upstreamImage, withUniqueKeys } from "./catalog.ts";
-import type { CatalogEntry } from "./servers/adapter.ts";
-import { OPENFIRE_ENTRIES } from "./servers/openfire.ts";
+import type { CatalogEntry } from "./adapter.ts";
+import { OPENFIRE_ENTRIES } from "./catalog.ts";
 
 describe("catalog", () => {
   test("Debian entries first, then the upstream images", () => {
