@@ -1,7 +1,7 @@
 // The harness as a library: run a matrix, or ask about one directed pair.
 import { runCells, type RunOptions } from "./run.ts";
 import { newRunId } from "./docker/labels.ts";
-import { cellId } from "../scenarios/expand.ts";
+import { cellId } from "../core/label.ts";
 import type { CellResult, CellSide, Expectation } from "../core/types.ts";
 
 export { prepare, runMatrix, loadBaseline } from "./matrix.ts";

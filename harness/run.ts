@@ -24,7 +24,7 @@ import { adapterFor } from "./servers/catalog.ts";
 import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
 import type { Attempt, CellResult, CellSpec, Outcome } from "../core/types.ts";
-import { judge } from "../scenarios/expect.ts";
+import { judge } from "../core/judge.ts";
 
 export interface RunOptions {
   runId: string;

@@ -3,6 +3,7 @@
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
 import type { AuthEvent } from "../../core/types.ts";
+import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
@@ -150,11 +151,8 @@ const PATTERNS: LogPattern[] = [
   },
 ];
 
-/** ejabberd 26 colours its console log: the escapes would end up in reasons. */
-const ANSI = /\x1b\[[0-9;]*m/g;
-
-export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] =>
-  matchLogPatterns(PATTERNS, lines.map((l) => l.replace(ANSI, "")));
+/** ejabberd 26 colours its console log: without stripAnsi the escapes would end up in reasons. */
+export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines.map(stripAnsi));
 
 export const ejabberd: ServerAdapter<"ejabberd"> = {
   family: "ejabberd",

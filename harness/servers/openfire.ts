@@ -21,6 +21,7 @@
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import type { AuthEvent } from "../../core/types.ts";
+import { escapeXml, stripAnsi } from "../../core/text.ts";
 import { mergeOpenfireBase, openfireSettings } from "./openfire-base.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, RenderedInstance, ServerAdapter, VirtualHost } from "./adapter.ts";
 
@@ -51,8 +52,7 @@ export function s2sProperties(vhost: VirtualHost, secureAuth: boolean): Record<s
   };
 }
 
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-const xml = (text: string): string => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+const xml = (text: string): string => escapeXml(text);
 
 /** Nested elements for dotted property names: `a.b.c=v` -> <a><b><c>v</c></b></a> (openfire.xml's convention). */
 function propertiesXml(props: Record<string, string>, indent: string): string {
@@ -299,7 +299,6 @@ export function buildTruststore(caBundle: string, password = STORE_PASSWORD): { 
 // LocalIncomingServerSession, LocalOutgoingServerSession, ServerDialback). Events are reported
 // as `from` = initiating domain, `to` = receiving domain, whichever side wrote the line.
 
-const ANSI = /\x1b\[[0-9;]*m/g;
 const CONTEXT_LINE = /([A-Za-z0-9_$]+)\[([^\]]*)\] - (.*)$/;
 const EXCEPTION_LINE = /^\s*(?:[\w$]+\.)*([\w$]*(?:Exception|Error))(?::\s*(.*))?$/;
 
@@ -359,7 +358,7 @@ const CONTEXT_RULES: Rule[] = [
  * domain): Openfire serves one domain, so one is enough.
  */
 export function parseOpenfireAuthEvents(rawLines: string[]): AuthEvent[] {
-  const lines = rawLines.map((l) => l.replace(ANSI, "").replace(/\r$/, ""));
+  const lines = rawLines.map((l) => stripAnsi(l).replace(/\r$/, ""));
 
   // Pass 1: which local domain each peer talked to.
   const localFor = new Map<string, string>();
