@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "../core/errors.ts";
-import { formatDuration, parseDuration } from "./deadline.ts";
+import { formatDuration, parseDuration } from "./docker/deadline.ts";
 import type { CellResult } from "../core/types.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
 // then start without loading Docker, the CA or the probe (see README "The npm package").

@@ -15,7 +15,7 @@ import { startInstance, type StartedInstance, type StartOptions } from "./instan
 import { startRelay, type StartedRelay } from "./capture/relay.ts";
 import { captureCell } from "./capture/transcript.ts";
 import { ensureRelayImage } from "./capture/image.ts";
-import { linesFor } from "./logbuffer.ts";
+import { linesFor } from "./docker/logbuffer.ts";
 import { plan, type Isolation, type PlannedCell, type PlannedHost, type PlannedInstance, type Stage } from "./plan.ts";
 import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
 import { connectionFailed, diagnose, hasVerdict, undecided } from "./probe/diagnose.ts";

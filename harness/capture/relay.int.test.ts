@@ -14,7 +14,7 @@ import { docker } from "../docker/client.ts";
 import { ensureServerImage } from "../docker/images.ts";
 import { newRunId, runLabels } from "../docker/labels.ts";
 import { removeRun } from "../docker/cleanup.ts";
-import { LogBuffer } from "../logbuffer.ts";
+import { LogBuffer } from "../docker/logbuffer.ts";
 import { login, probePair, stopQuietly, type Endpoint } from "../probe/probe.ts";
 import type { InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
-import { formatDuration, STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
+import { formatDuration, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { EnvironmentError } from "../../core/errors.ts";
 import { withHostLock } from "./host-lock.ts";
 

@@ -10,7 +10,7 @@ import { GenericContainer, Wait } from "testcontainers";
 import { buildImage, ensureImage, IMAGES_DIR } from "./images.ts";
 import { runLabels } from "./labels.ts";
 import { EnvironmentError } from "../../core/errors.ts";
-import { LogBuffer } from "../logbuffer.ts";
+import { LogBuffer } from "./logbuffer.ts";
 
 const SUITE = "bookworm";
 const FILES = ["dns/Dockerfile"];

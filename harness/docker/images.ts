@@ -10,7 +10,7 @@ import { docker } from "./client.ts";
 import { baseSuite, ensureBaseImage } from "./base-images.ts";
 import { withHostLock } from "./host-lock.ts";
 import { LABEL_IMAGE } from "./labels.ts";
-import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
+import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { EnvironmentError } from "../../core/errors.ts";
 import type { CatalogEntry, LayoutKind, ServerAdapter } from "../servers/adapter.ts";
 
