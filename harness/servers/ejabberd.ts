@@ -51,8 +51,8 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
     // of up to 60 hosts, and the probe logs in a few times per host.
     extauth_pool_size: 1,
     listen: [
-      { port: 5222, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
-      { port: 5269, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
+      { port: ejabberd.c2sPort, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
+      { port: ejabberd.s2sPort, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
     ],
   };
   const acl = { local: { user_regexp: "" } };

@@ -491,7 +491,7 @@ export const openfireAdapter: ServerAdapter<"openfire"> = {
   // The s2s and c2s listeners start with the modules, i.e. after autosetup has finished.
   // /bin/sh is dash in the image; bash has /dev/tcp (the upstream HEALTHCHECK uses it too).
   readyCommand: () =>
-    `bash -c '(exec 3<>/dev/tcp/localhost/5269) 2>/dev/null && (exec 3<>/dev/tcp/localhost/5222) 2>/dev/null'`,
+    `bash -c '(exec 3<>/dev/tcp/localhost/${openfireAdapter.s2sPort}) 2>/dev/null && (exec 3<>/dev/tcp/localhost/${openfireAdapter.c2sPort}) 2>/dev/null'`,
 
   // lib/xmppserver-<version>.jar, else the startup banner "Openfire <version> [<date>]".
   versionCommand: () =>
