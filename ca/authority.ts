@@ -5,12 +5,14 @@ import "./reflect-polyfill.ts";
 import * as x509 from "@peculiar/x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from "@peculiar/asn1-x509";
-import { UsageError } from "../harness/errors.ts";
-import type { HostCertificate } from "../harness/servers/adapter.ts";
-import type { ProfileName } from "../harness/types.ts";
+import { UsageError } from "../core/errors.ts";
+import type { HostCertificate } from "../core/types.ts";
+import type { ProfileName } from "../core/types.ts";
 import { isDnsName, DOMAIN_RULE } from "./domain.ts";
 import { KEY_TYPES, generateKeyMaterial, randomSerial, signingAlgorithm, type KeyMaterial, type KeyType } from "./keys.ts";
-import { issueLeaf, type IssueOptions } from "./leaf.ts";
+import { issueLeaf, type IssueOptions, type Signer } from "./leaf.ts";
+
+export type { Signer };
 
 export interface CreateCaOptions {
   /** The only DNS subtree the CA may sign for. Default "example" (RFC 2606, never delegated). */
@@ -23,16 +25,6 @@ export interface CreateCaOptions {
   now?: Date;
   /** Word in the CA's common name, e.g. "UNTRUSTED"; distinguishes CAs in logs. */
   label?: string;
-}
-
-/** What a certificate is signed with: issuer name, key and key id, plus the chain to ship. */
-export interface Signer {
-  name: x509.Name;
-  key: KeyMaterial;
-  /** Hex subjectKeyIdentifier of the issuer, copied into the authorityKeyIdentifier. */
-  keyId: string;
-  /** Intermediate PEMs that follow a leaf in its fullchain. */
-  chain: string[];
 }
 
 /** A CA certificate with its key. */

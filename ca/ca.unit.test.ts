@@ -2,7 +2,7 @@
 // leaked key harmless, key types, the key pool and input validation.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { UsageError } from "../harness/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { createCa, issueLeaf, PROFILES, validateDomain, wrongName, type TestCa } from "./index.ts";
 import { signLeafUnchecked } from "./leaf.ts";
 import { countCerts, extensionText, opensslText, opensslVerify } from "./test-helpers.ts";

@@ -1,6 +1,6 @@
 // `s2s-matrix cert`: mint one leaf (plus a fresh CA) into a directory, for trying a
 // profile by hand against a server outside the harness.
-import { UsageError } from "../harness/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { createCa } from "./authority.ts";
 import { validateDomain } from "./domain.ts";
 import { writeLeafFiles } from "./files.ts";

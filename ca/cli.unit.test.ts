@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../harness/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { certCommand, createCa, PROFILE_NAMES, writeLeafFiles } from "./index.ts";
 import { countCerts, opensslVerify } from "./test-helpers.ts";
 

@@ -1,7 +1,7 @@
 // Domain rules: leaves are only ever minted for names under the test TLD, which is
 // also what the CA's nameConstraints permit; checking here gives a clear error
 // instead of a certificate every validator rejects.
-import { UsageError } from "../harness/errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -2,8 +2,8 @@
 import { mkdir, mkdtemp, open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../harness/errors.ts";
-import type { HostCertificate } from "../harness/servers/adapter.ts";
+import { UsageError } from "../core/errors.ts";
+import type { HostCertificate } from "../core/types.ts";
 import { isDnsName } from "./domain.ts";
 
 export interface LeafFiles {

@@ -1,12 +1,11 @@
 // Leaf certificates: the same construction for every profile, driven by the profile's data.
 import "./reflect-polyfill.ts";
 import * as x509 from "@peculiar/x509";
-import { UsageError } from "../harness/errors.ts";
-import type { HostCertificate } from "../harness/servers/adapter.ts";
-import type { ProfileName } from "../harness/types.ts";
-import type { Signer, TestCa } from "./authority.ts";
+import { UsageError } from "../core/errors.ts";
+import type { HostCertificate } from "../core/types.ts";
+import type { ProfileName } from "../core/types.ts";
 import { validateDomain, wrongName } from "./domain.ts";
-import { KEY_TYPES, pooledKeyMaterial, randomSerial, signingAlgorithm, type KeyType } from "./keys.ts";
+import { KEY_TYPES, pooledKeyMaterial, randomSerial, signingAlgorithm, type KeyMaterial, type KeyType } from "./keys.ts";
 import { getProfile, type Profile } from "./profiles.ts";
 
 export interface IssueOptions {
@@ -20,11 +19,34 @@ export interface IssueOptions {
   now?: Date;
 }
 
+/** What a certificate is signed with: issuer name, key and key id, plus the chain to ship. */
+export interface Signer {
+  name: x509.Name;
+  key: KeyMaterial;
+  /** Hex subjectKeyIdentifier of the issuer, copied into the authorityKeyIdentifier. */
+  keyId: string;
+  /** Intermediate PEMs that follow a leaf in its fullchain. */
+  chain: string[];
+}
+
+/**
+ * What a leaf needs of the CA that signs it (TestCa in authority.ts is one): declared
+ * here so that leaf.ts does not import authority.ts, which imports it.
+ */
+export interface LeafIssuer {
+  readonly tld: string;
+  readonly keyType: KeyType;
+  /** The CA that signs leaves. */
+  signer(): Signer;
+  /** A CA no server trusts (the `untrusted` profile). */
+  untrusted(): Promise<LeafIssuer>;
+}
+
 const EKU_OID = { serverAuth: x509.ExtendedKeyUsage.serverAuth, clientAuth: x509.ExtendedKeyUsage.clientAuth };
 
 /** Validates the domain and profile, then mints the leaf. */
 export async function issueLeaf(
-  ca: TestCa,
+  ca: LeafIssuer,
   domain: string,
   profile: ProfileName | string,
   opts: IssueOptions = {},
@@ -43,7 +65,7 @@ export async function issueLeaf(
  * tests use it to prove that the CA's nameConstraints reject names outside the TLD.
  */
 export async function signLeafUnchecked(
-  ca: TestCa,
+  ca: LeafIssuer,
   requested: string[],
   profile: Profile,
   opts: IssueOptions = {},

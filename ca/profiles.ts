@@ -1,8 +1,8 @@
 // Certificate profiles: the variable in every cell of the matrix. Each profile is data
 // (EKU, validity, issuer, names) so the minting code has no per-profile branches and
 // a reader can see at a glance what a profile name means.
-import { UsageError } from "../harness/errors.ts";
-import type { ProfileName } from "../harness/types.ts";
+import { UsageError } from "../core/errors.ts";
+import type { ProfileName } from "../core/types.ts";
 
 export type EkuPurpose = "serverAuth" | "clientAuth";
 

@@ -2,7 +2,7 @@
 // The expectations here are written out independently of PROFILES on purpose.
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProfileName } from "../harness/types.ts";
+import type { ProfileName } from "../core/types.ts";
 import { createCa, PROFILE_NAMES, PROFILES, type TestCa } from "./index.ts";
 import { extensionText, OID, opensslText, opensslVerify } from "./test-helpers.ts";
 

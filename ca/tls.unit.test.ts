@@ -4,7 +4,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { HostCertificate } from "../harness/servers/adapter.ts";
+import type { HostCertificate } from "../core/types.ts";
 import { createCa, type TestCa } from "./index.ts";
 import { PROFILE_NAMES, verifiableAsServer } from "./profiles.ts";
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { probePairs } from "./index.ts";
-import type { CellResult, CellSide } from "./types.ts";
+import type { CellResult, CellSide } from "../core/types.ts";
 
 const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
 const fixture = (name: string) => readFileSync(new URL(`./servers/fixtures/configs/${name}`, import.meta.url), "utf8");

@@ -19,7 +19,7 @@ import { prepare, runMatrix, type Prepared } from "./matrix.ts";
 import { mergeShards } from "./merge.ts";
 import type { Isolation } from "./plan.ts";
 import { selectShard, stampShard } from "./shard.ts";
-import type { CellResult, RunResults } from "./types.ts";
+import type { CellResult, RunResults } from "../core/types.ts";
 
 interface Figures {
   mode: Isolation | "vhost+capture";

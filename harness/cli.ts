@@ -3,14 +3,14 @@
 // 4 internal error (a bug in s2s-matrix).
 import { Command, InvalidArgumentError } from "commander";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
-import { EXIT, UsageError } from "./errors.ts";
-import { formatDuration, parseDuration } from "./deadline.ts";
-import type { CellResult } from "./types.ts";
+import { EXIT, UsageError } from "../core/errors.ts";
+import { formatDuration, parseDuration } from "./docker/deadline.ts";
+import type { CellResult } from "../core/types.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
 // then start without loading Docker, the CA or the probe (see README "The npm package").
 const lazy = {
   ca: () => import("../ca/index.ts"),
-  catalog: () => import("./catalog.ts"),
+  catalog: () => import("./servers/catalog.ts"),
   cleanup: () => import("./docker/cleanup.ts"),
   client: () => import("./docker/client.ts"),
   provision: () => import("./docker/provision.ts"),
@@ -20,7 +20,6 @@ const lazy = {
   write: () => import("./report/write.ts"),
   baseline: () => import("./report/baseline.ts"),
   summary: () => import("./report/summary.ts"),
-  servers: () => import("./servers/index.ts"),
   shard: () => import("./shard.ts"),
   merge: () => import("./merge.ts"),
 };
@@ -173,7 +172,7 @@ program
   .command("servers")
   .description("list the servers s2s-matrix knows, where each image comes from, and whether it is present locally")
   .action(async () => {
-    const [{ CATALOG, PUBLISHED, serverKey }, { docker }, { imagePresent, imageTag }, { adapterFor }] = await Promise.all([lazy.catalog(), lazy.client(), lazy.images(), lazy.servers()]);
+    const [{ CATALOG, PUBLISHED, serverKey, adapterFor }, { docker }, { imagePresent, imageTag }] = await Promise.all([lazy.catalog(), lazy.client(), lazy.images()]);
     const dockerOk = await docker().then(() => true, () => false);
     for (const e of CATALOG) {
       const tag = imageTag(e, adapterFor(e.family));

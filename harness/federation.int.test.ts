@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { probePairs } from "./index.ts";
 import { DEFAULT_TIMEOUTS } from "./probe/probe.ts";
-import type { CellResult, CellSide } from "./types.ts";
+import type { CellResult, CellSide } from "../core/types.ts";
 
 const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
 

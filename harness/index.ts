@@ -1,8 +1,8 @@
 // The harness as a library: run a matrix, or ask about one directed pair.
 import { runCells, type RunOptions } from "./run.ts";
 import { newRunId } from "./docker/labels.ts";
-import { cellId } from "../scenarios/expand.ts";
-import type { CellResult, CellSide, Expectation } from "./types.ts";
+import { cellId } from "../core/label.ts";
+import type { CellResult, CellSide, Expectation } from "../core/types.ts";
 
 export { prepare, runMatrix, loadBaseline } from "./matrix.ts";
 export type { MatrixOptions, MatrixRun, Prepared } from "./matrix.ts";
@@ -12,7 +12,8 @@ export type { Scenario } from "../scenarios/index.ts";
 export { writeReports } from "./report/write.ts";
 export type { RunSummary } from "./report/summary.ts";
 export { runCells } from "./run.ts";
-export type * from "./types.ts";
+export type * from "../core/types.ts";
+export type { Family, ServerId } from "./servers/catalog.ts";
 
 export interface PairQuery {
   initiator: CellSide;

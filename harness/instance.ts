@@ -3,14 +3,14 @@
 import { Wait, type StartedTestContainer } from "testcontainers";
 import { RunContainer } from "./docker/dns.ts";
 import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adapter.ts";
-import { LogBuffer } from "./logbuffer.ts";
+import { LogBuffer } from "./docker/logbuffer.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
-import { EnvironmentError } from "./errors.ts";
-import { readinessBound, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { EnvironmentError } from "../core/errors.ts";
+import { readinessBound, STAGE_TIMEOUTS_MS, within } from "./docker/deadline.ts";
 import { runLabels } from "./docker/labels.ts";
 import { docker, publishAddress } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
-import { serverKey } from "./catalog.ts";
+import { serverKey } from "./servers/catalog.ts";
 import { verifiableAsServer } from "../ca/profiles.ts";
 
 export interface InstanceSpec {

@@ -3,15 +3,15 @@
 // with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
 import { readFile } from "node:fs/promises";
 import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts";
-import { upstreamImage } from "./catalog.ts";
+import { upstreamImage } from "./servers/catalog.ts";
 import { imagePresent, pullImage } from "./docker/images.ts";
-import { EnvironmentError, UsageError } from "./errors.ts";
+import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
 import { collectServers, entryOf, extraServer, type RunServers } from "./named-servers.ts";
 import { baselineMismatch, compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { resultsProblems } from "./report/validate.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
-import type { CellResult, CellSpec, RunResults } from "./types.ts";
+import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "runServers"> {
   scenarioFiles: string[];

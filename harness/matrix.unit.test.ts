@@ -2,10 +2,11 @@
 // an optional one has its cells dropped with a notice.
 import { describe, expect, test } from "vitest";
 import { dropUnavailable, findMissingImages, pullMissing, type Prepared } from "./matrix.ts";
-import { EnvironmentError, UsageError } from "./errors.ts";
+import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { collectServers } from "./named-servers.ts";
 import type { Scenario } from "../scenarios/model.ts";
-import type { CellSpec, Family } from "./types.ts";
+import type { CellSpec } from "../core/types.ts";
+import type { Family } from "./servers/catalog.ts";
 
 const P = "prosody@0.12.3";
 const E = "ejabberd@23.01";

@@ -3,9 +3,9 @@
 // files) whatever would make the merged matrix lie: shards of different scenarios or
 // harness versions, a shard given twice, a shard or a cell missing.
 import { readFile } from "node:fs/promises";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { summarize } from "./matrix.ts";
-import type { CellResult, RunResults } from "./types.ts";
+import type { CellResult, RunResults } from "../core/types.ts";
 
 export interface ShardResults {
   file: string;

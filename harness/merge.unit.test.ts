@@ -6,7 +6,7 @@ import { summarize } from "./matrix.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 import { sampleResults } from "./report/fixtures.ts";
 import { selectShard, stampShard } from "./shard.ts";
-import type { RunResults } from "./types.ts";
+import type { RunResults } from "../core/types.ts";
 import { renderJson } from "./report/json.ts";
 
 const schema = JSON.parse(readFileSync(new URL("./report/results.schema.json", import.meta.url), "utf8"));

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { imagePresent } from "./docker/images.ts";
 import { LABEL_RUN } from "./docker/labels.ts";
-import { resolveServer, upstreamImage } from "./catalog.ts";
+import { resolveServer, upstreamImage } from "./servers/catalog.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OPENFIRE = "openfire@4.9.2";

@@ -1,8 +1,8 @@
 // The servers of a run by name: what runs under each name a cell uses (`ours`, or
 // `family@version` for an unnamed server), from which image, with which config.
 // Names are per scenario; a run of several scenarios gives each name one meaning.
-import { findEntry, resolveServer, serverKey } from "./catalog.ts";
-import { UsageError } from "./errors.ts";
+import { findEntry, resolveServer, serverKey } from "./servers/catalog.ts";
+import { UsageError } from "../core/errors.ts";
 import type { CatalogEntry } from "./servers/adapter.ts";
 import type { Scenario, ScenarioServer } from "../scenarios/model.ts";
 

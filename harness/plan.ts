@@ -15,9 +15,8 @@
 //
 // Isolated mode (`--isolation container`): two fresh containers per cell, the
 // reference the shared mode must agree with.
-import { findEntry } from "./catalog.ts";
-import { adapterFor } from "./servers/index.ts";
-import type { CellSpec, Dialback, ProfileName } from "./types.ts";
+import { findEntry, adapterFor } from "./servers/catalog.ts";
+import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
 
 export type Isolation = "vhost" | "container";
 

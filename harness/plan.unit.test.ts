@@ -2,7 +2,7 @@
 // servers that hold only one domain (Openfire).
 import { describe, expect, test } from "vitest";
 import { catalogMaxVirtualHosts, plan, type PlannedInstance, type Stage } from "./plan.ts";
-import type { CellSpec, Dialback, ProfileName } from "./types.ts";
+import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
 
 const cell = (initiator: string, receiver: string, dialback: Dialback = "off", certificate: ProfileName = "server-only"): CellSpec => ({
   id: `${initiator} → ${receiver} [${certificate}, dialback ${dialback}]`,

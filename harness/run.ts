@@ -15,16 +15,16 @@ import { startInstance, type StartedInstance, type StartOptions } from "./instan
 import { startRelay, type StartedRelay } from "./capture/relay.ts";
 import { captureCell } from "./capture/transcript.ts";
 import { ensureRelayImage } from "./capture/image.ts";
-import { linesFor } from "./logbuffer.ts";
+import { linesFor } from "./docker/logbuffer.ts";
 import { plan, type Isolation, type PlannedCell, type PlannedHost, type PlannedInstance, type Stage } from "./plan.ts";
 import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
 import { connectionFailed, diagnose, hasVerdict, undecided } from "./probe/diagnose.ts";
 import { DEFAULT_TIMEOUTS, LoginError, probePair, type ProbeTimeouts } from "./probe/probe.ts";
-import { adapterFor } from "./servers/index.ts";
+import { adapterFor } from "./servers/catalog.ts";
 import { describeEntry, entryOf, type RunServers } from "./named-servers.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "./servers/adapter.ts";
-import type { Attempt, CellResult, CellSpec, Outcome } from "./types.ts";
-import { judge } from "../scenarios/expect.ts";
+import type { Attempt, CellResult, CellSpec, Outcome } from "../core/types.ts";
+import { judge } from "../core/judge.ts";
 
 export interface RunOptions {
   runId: string;

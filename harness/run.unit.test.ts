@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { pool, settle } from "./run.ts";
-import type { Attempt } from "./types.ts";
+import type { Attempt } from "../core/types.ts";
 
 const attempt = (outcome: Attempt["outcome"], outbound: "external" | "dialback" | "none" = "none"): Attempt => ({
   outcome,

@@ -1,6 +1,6 @@
 // The order cells run in. It never changes a cell's outcome (every cell has its own
 // virtual hosts); it only decides how soon the run is over.
-import type { CellSpec } from "./types.ts";
+import type { CellSpec } from "../core/types.ts";
 
 /**
  * Runs `fn` over items, at most `n` at a time, each once `ready(item)` has

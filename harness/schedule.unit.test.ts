@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
-import type { CellSide, CellSpec, Expectation } from "./types.ts";
+import type { CellSide, CellSpec, Expectation } from "../core/types.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const deferred = () => {

@@ -8,9 +8,9 @@
 // the costliest shard (boots + cells) costs as little as possible. The same
 // cells and n always give the same split.
 import { createHash } from "node:crypto";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { plan, type Isolation, type PlanOptions } from "./plan.ts";
-import type { CellSpec, RunResults, ShardInfo } from "./types.ts";
+import type { CellSpec, RunResults, ShardInfo } from "../core/types.ts";
 
 /**
  * What a boot costs, in cells. On 2 cores about half of the 196-cell LE run is its

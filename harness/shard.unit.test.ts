@@ -3,7 +3,7 @@ import { prepare } from "./matrix.ts";
 import { plan } from "./plan.ts";
 import { BOOT_COST, cellsDigest, describeRun, parseShard, selectShard, splitShards, stampShard } from "./shard.ts";
 import { sampleResults } from "./report/fixtures.ts";
-import type { CellSpec } from "./types.ts";
+import type { CellSpec } from "../core/types.ts";
 
 const LE = (await prepare({ scenarioFiles: ["scenarios/letsencrypt-2026.yaml"] })).cells;
 const SMOKE = (await prepare({ scenarioFiles: ["scenarios/smoke.yaml"] })).cells;

@@ -1,5 +1,6 @@
 // A scenario → its cells: every directed pair of servers × certificates × dialback.
-import type { CellSide, CellSpec, Dialback, ProfileName } from "../harness/types.ts";
+import type { CellSide, CellSpec, Dialback, ProfileName } from "../core/types.ts";
+import { cellId } from "../core/label.ts";
 import { expectationFor } from "./expect.ts";
 import type { Scenario, SidedValues } from "./model.ts";
 
@@ -7,26 +8,6 @@ import type { Scenario, SidedValues } from "./model.ts";
 function combos<T>(v: SidedValues<T>): [T, T][] {
   if (v.symmetric) return v.initiator.map((x) => [x, x]);
   return v.initiator.flatMap((i) => v.receiver.map((r): [T, T] => [i, r]));
-}
-
-const both = (a: string, b: string): string => (a === b ? a : `${a}→${b}`);
-
-/**
- * A cell's certificate and dialback combination: `server-only, dialback off`; a
- * side-specific value is written initiator→receiver: `server-only→dual-eku, dialback on→off`.
- * A value both sides share is written once, whichever form the scenario used.
- */
-export function comboLabel(initiator: Omit<CellSide, "server">, receiver: Omit<CellSide, "server">): string {
-  return `${both(initiator.certificate, receiver.certificate)}, dialback ${both(initiator.dialback, receiver.dialback)}`;
-}
-
-/**
- * `prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]`: the servers by name
- * (`ours → prosody@13.0.7 […]` for a named one, so that the id, and a baseline's
- * match, stays the same across a version bump), then the combination.
- */
-export function cellId(initiator: CellSide, receiver: CellSide): string {
-  return `${initiator.server} → ${receiver.server} [${comboLabel(initiator, receiver)}]`;
 }
 
 /** A scenario server as a cell side: by name, with what runs under a name. */

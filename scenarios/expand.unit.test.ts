@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEBIAN_ENTRIES, serverKey } from "../harness/catalog.ts";
-import { cellId, expandCells } from "./expand.ts";
+import { DEBIAN_ENTRIES, serverKey } from "../harness/servers/catalog.ts";
+import { cellId } from "../core/label.ts";
+import { expandCells } from "./expand.ts";
 import { loadScenario, parseScenario } from "./load.ts";
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));

@@ -1,4 +1,4 @@
-// What a cell should do (from the scenario's `expect`), and whether what it did meets that.
+// What a cell should do, from the scenario's `expect` (whether it did: core/judge.ts).
 //
 // Precedence: start from `expect.default`; walk `expect.rules` in order; every rule
 // that matches the cell REPLACES the whole expectation with its own fields
@@ -9,17 +9,17 @@
 // one-way: the message initiator → receiver arrives, the reply receiver → initiator
 // does not. A rule may say `outcome: one-way` or (older) `outcome: federates` with
 // `ping: fails`; both expect one-way, and a one-way cell never meets `federates`.
-import type { AuthMethod, CellSide, CellSpec, Expectation, Outcome } from "../harness/types.ts";
+import type { CellSide, CellSpec, Expectation } from "../core/types.ts";
+import { familyAndVersion } from "../core/server-id.ts";
 import type { ExpectRule, Scenario } from "./model.ts";
-import { selects, splitServerId, type SelectableServer } from "./versions.ts";
+import { selects, type SelectableServer } from "./versions.ts";
 
 export type CellSides = Pick<CellSpec, "initiator" | "receiver">;
 
 /** A cell side as selectors see it: its name, and the family@version it runs (`runs` for a named server). */
 export function selectableSide(side: Pick<CellSide, "server" | "runs">): SelectableServer {
-  const runs = side.runs ?? side.server;
-  const id = splitServerId(runs);
-  return id ? { name: side.server, family: id.family, version: id.version } : { name: side.server, family: runs };
+  const { family, version } = familyAndVersion(side.runs ?? side.server);
+  return version !== undefined ? { name: side.server, family, version } : { name: side.server, family };
 }
 
 /** Whether `rule`'s selectors all hold for `cell` (a rule with no selector matches every cell). */
@@ -50,56 +50,4 @@ export function expectationFor(scenario: Scenario, cell: CellSides): Expectation
   if (expected.outcome === "federates" && expected.ping === "fails") expected.outcome = "one-way";
   if (scenario.tolerate.includes("error")) expected.tolerateError = true;
   return expected;
-}
-
-/** What judge() needs of a cell's result (a CellResult fits). */
-export interface ActualOutcome {
-  outcome: Outcome;
-  auth: { outbound: AuthMethod };
-  ping?: { status: "result" | "error" | "timeout" };
-  reason?: string;
-}
-
-export interface Verdict {
-  asExpected: boolean;
-  /** Why not, in words (every unmet part, joined by "; "). */
-  mismatch?: string;
-}
-
-/**
- * Whether `actual` meets `expected`.
- * - outcome: federates/one-way/fails must equal the expected outcome. `error` meets it only when
- *   the scenario tolerates errors; `flaky` never does.
- * - ping (if expected): "ok" means the ping got a result; "fails" means error or timeout.
- * - auth (if expected): equals the outbound (initiator → receiver) method.
- * - reason (if expected): case-insensitive substring of the diagnosis.
- */
-export function judge(expected: Expectation, actual: ActualOutcome): Verdict {
-  if (actual.outcome === "error") {
-    return expected.tolerateError
-      ? { asExpected: true }
-      : { asExpected: false, mismatch: `expected ${expected.outcome}, but the harness could not decide (error)` };
-  }
-  if (actual.outcome === "flaky") {
-    return { asExpected: false, mismatch: `expected ${expected.outcome}, but the cell is flaky (runs disagreed)` };
-  }
-  const problems: string[] = [];
-  if (actual.outcome !== expected.outcome) problems.push(`expected ${expected.outcome}, got ${actual.outcome}`);
-  if (expected.ping !== undefined) {
-    const status = actual.ping?.status;
-    if (status === undefined) problems.push(`expected ping ${expected.ping}, but no ping was made`);
-    else if ((status === "result") !== (expected.ping === "ok")) {
-      problems.push(`expected ping ${expected.ping}, got ping ${status === "result" ? "ok" : status}`);
-    }
-  }
-  if (expected.auth !== undefined && actual.auth.outbound !== expected.auth) {
-    problems.push(`expected auth ${expected.auth}, got ${actual.auth.outbound}`);
-  }
-  if (expected.reason !== undefined) {
-    const reason = actual.reason ?? "";
-    if (!reason.toLowerCase().includes(expected.reason.toLowerCase())) {
-      problems.push(`expected reason containing "${expected.reason}", got ${actual.reason ? `"${actual.reason}"` : "no reason"}`);
-    }
-  }
-  return problems.length === 0 ? { asExpected: true } : { asExpected: false, mismatch: problems.join("; ") };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CellSide, Dialback, Expectation, ProfileName } from "../harness/types.ts";
-import { expectationFor, judge, type ActualOutcome } from "./expect.ts";
+import type { CellSide, Dialback, Expectation, ProfileName } from "../core/types.ts";
+import { expectationFor } from "./expect.ts";
+import { judge, type ActualOutcome } from "../core/judge.ts";
 import { parseScenario } from "./load.ts";
 
 const scenario = (rules: string, extra = "") =>

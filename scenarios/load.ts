@@ -8,9 +8,9 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document } from "yaml";
-import { CATALOG, findEntry, serverKey } from "../harness/catalog.ts";
-import { UsageError } from "../harness/errors.ts";
-import type { Dialback, Family, ProfileName } from "../harness/types.ts";
+import { CATALOG, findEntry, serverKey, type Family } from "../harness/servers/catalog.ts";
+import { UsageError } from "../core/errors.ts";
+import type { Dialback, ProfileName } from "../core/types.ts";
 import type { CertificatePair, ExpectRule, Scenario, ScenarioServer, SidedValues } from "./model.ts";
 import { matchesSelector, parseSelector, selects, type SelectableServer } from "./versions.ts";
 

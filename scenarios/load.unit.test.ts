@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CATALOG, serverKey } from "../harness/catalog.ts";
-import { UsageError } from "../harness/errors.ts";
+import { CATALOG, serverKey } from "../harness/servers/catalog.ts";
+import { UsageError } from "../core/errors.ts";
 import { ScenarioError, loadScenario, parseScenario } from "./load.ts";
 
 const FILE = "scenarios/x.yaml";

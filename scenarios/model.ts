@@ -1,5 +1,6 @@
 // The shape of a scenario once loaded and validated (see scenario.schema.json for the file format).
-import type { Dialback, ExpectedOutcome, Family, ProfileName } from "../harness/types.ts";
+import type { Dialback, ExpectedOutcome, ProfileName } from "../core/types.ts";
+import type { Family } from "../harness/servers/catalog.ts";
 
 export interface ScenarioServer {
   /**

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { Dialback, ProfileName } from "../harness/types.ts";
+import type { Dialback, ProfileName } from "../core/types.ts";
 import { SCENARIO_SCHEMA } from "./load.ts";
 
 // Exhaustive over the ProfileName union: the compiler fails if a profile is added there and not here.
@@ -26,7 +26,7 @@ describe("scenario.schema.json", () => {
     expect(() => ajv.compile(SCENARIO_SCHEMA)).not.toThrow();
   });
 
-  it("lists exactly the profiles and dialback values of harness/types.ts", () => {
+  it("lists exactly the profiles and dialback values of core/types.ts", () => {
     expect(new Set(SCENARIO_SCHEMA.definitions.profile.enum)).toEqual(new Set(Object.keys(PROFILES)));
     expect(SCENARIO_SCHEMA.definitions.dialbackValue.enum).toEqual([...Object.keys(DIALBACK), true, false]);
   });

@@ -10,6 +10,7 @@
 // that is not part of the numeric core (a Debian revision `-1`, `+dfsg`, a
 // pre-release `~rc1`) only breaks ties: `~…` sorts before the bare version,
 // anything else after it.
+import { splitServerId } from "../core/server-id.ts";
 
 export type RangeOp = "<" | "<=" | ">" | ">=" | "=";
 
@@ -148,12 +149,6 @@ export function satisfies(version: string, range: VersionRange | string, family?
   const v = parseVersion(version, family);
   if (!v) return false;
   return r.clauses.every((c) => clauseHolds(v, c));
-}
-
-/** Splits `family@version`; undefined when there is no single `@` with text on both sides. */
-export function splitServerId(id: string): { family: string; version: string } | undefined {
-  const m = /^([^@\s]+)@([^@\s]+)$/.exec(id.trim());
-  return m ? { family: m[1], version: m[2] } : undefined;
 }
 
 const FAMILY_RE = /^[a-z][a-z0-9_-]*$/;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build` (and `prepack`): compiles ca/, harness/ and scenarios/ into dist/
+// `npm run build` (and `prepack`): compiles core/, ca/, harness/ and scenarios/ into dist/
 // (same layout, `.ts` imports rewritten to `.js`, type declarations beside), then
 // copies the files the code loads at run time through import.meta.url: the image
 // build contexts, the Docker install script and the JSON schemas.

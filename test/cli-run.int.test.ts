@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ROOT, runCli } from "./reliability/helpers.ts";
-import type { RunResults } from "../harness/types.ts";
+import type { RunResults } from "../core/types.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-cli-"));
 const CELL = "prosody@0.12.3 → ejabberd@23.01 [server-only, dialback off]";

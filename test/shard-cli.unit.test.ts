@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { summarize } from "../harness/matrix.ts";
 import { sampleResults } from "../harness/report/fixtures.ts";
 import { selectShard, stampShard } from "../harness/shard.ts";
-import type { RunResults } from "../harness/types.ts";
+import type { RunResults } from "../core/types.ts";
 import { ROOT, runCli } from "./reliability/helpers.ts";
 
 const NO_DOCKER = { DOCKER_HOST: "unix:///nonexistent.sock" };

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import type { RunResults } from "../harness/types.ts";
+import type { RunResults } from "../core/types.ts";
 import { ROOT, runCli } from "./reliability/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-shard-"));

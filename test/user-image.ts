@@ -1,9 +1,8 @@
 // A user's own server image for the tests: built FROM one of the harness's Debian
 // images with a version string of its own baked in, as a custom build would have.
 import { execFileSync } from "node:child_process";
-import { resolveServer } from "../harness/catalog.ts";
+import { resolveServer, adapterFor } from "../harness/servers/catalog.ts";
 import { ensureServerImage } from "../harness/docker/images.ts";
-import { adapterFor } from "../harness/servers/index.ts";
 
 /** Builds `tag` FROM the harness's prosody@13.0.7 image, announcing `version`. */
 export async function buildProsodyImage(tag: string, version: string): Promise<void> {

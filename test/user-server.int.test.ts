@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import type { RunResults } from "../harness/types.ts";
+import type { RunResults } from "../core/types.ts";
 import { runCli } from "./reliability/helpers.ts";
 import { buildProsodyImage, removeImage } from "./user-image.ts";
 

@@ -2,7 +2,7 @@
 // --capture give the same outcome and auth method, and the capture explains the cells.
 import { beforeAll, describe, expect, test } from "vitest";
 import { probePairs, type PairQuery } from "../index.ts";
-import type { CellResult, CellSide } from "../types.ts";
+import type { CellResult, CellSide } from "../../core/types.ts";
 
 const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
 const PAIRS: PairQuery[] = [

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
-import { formatDuration, STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
-import { EnvironmentError } from "../errors.ts";
+import { formatDuration, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { withHostLock } from "./host-lock.ts";
 
 export const MIRROR = "http://deb.debian.org/debian";

@@ -4,8 +4,8 @@ import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
-import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
-import { EnvironmentError } from "../errors.ts";
+import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).

@@ -3,8 +3,7 @@
 // reaches the host's resolver; container aliases still resolve.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Wait } from "testcontainers";
-import { resolveServer } from "../catalog.ts";
-import { adapterFor } from "../servers/index.ts";
+import { resolveServer, adapterFor } from "../servers/catalog.ts";
 import { docker } from "./client.ts";
 import { ensureServerImage } from "./images.ts";
 import { newRunId, runLabels } from "./labels.ts";

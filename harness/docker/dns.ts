@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { GenericContainer, Wait } from "testcontainers";
 import { buildImage, ensureImage, IMAGES_DIR } from "./images.ts";
 import { runLabels } from "./labels.ts";
-import { EnvironmentError } from "../errors.ts";
-import { LogBuffer } from "../logbuffer.ts";
+import { EnvironmentError } from "../../core/errors.ts";
+import { LogBuffer } from "./logbuffer.ts";
 
 const SUITE = "bookworm";
 const FILES = ["dns/Dockerfile"];

@@ -10,8 +10,8 @@ import { docker } from "./client.ts";
 import { baseSuite, ensureBaseImage } from "./base-images.ts";
 import { withHostLock } from "./host-lock.ts";
 import { LABEL_IMAGE } from "./labels.ts";
-import { STAGE_TIMEOUTS_MS, within } from "../deadline.ts";
-import { EnvironmentError } from "../errors.ts";
+import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import type { CatalogEntry, LayoutKind, ServerAdapter } from "../servers/adapter.ts";
 
 export const IMAGES_DIR = fileURLToPath(new URL("../images", import.meta.url));
@@ -129,7 +129,7 @@ function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } 
     buildargs: { SUITE: baseSuite(dist), DIST: dist, VERSION: entry.source.packageVersion },
     label: `${entry.family}@${entry.version}`,
     what: `${entry.family} ${entry.version} from Debian ${dist}`,
-    fix: "read the apt/docker error above; if the archive moved, update harness/catalog.ts",
+    fix: "read the apt/docker error above; if the archive moved, update harness/servers/catalog.ts",
   });
 }
 

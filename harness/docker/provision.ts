@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
-import { EnvironmentError } from "../errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { docker } from "./client.ts";
 
 export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));

@@ -1,6 +1,6 @@
 // Turns what the servers logged and what the client saw into an auth method per
 // direction and a one-line reason.
-import type { Attempt, AuthEvent, AuthMethod, MessageResult, PingResult } from "../types.ts";
+import type { Attempt, AuthEvent, AuthMethod, MessageResult, PingResult } from "../../core/types.ts";
 
 const matches = (e: AuthEvent, from: string, to: string, exact: boolean): boolean =>
   exact ? e.from === from && e.to === to : (e.from === from || e.from === "") && (e.to === to || e.to === "");

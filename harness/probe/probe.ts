@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { xml } from "@xmpp/client-core";
 import { createClient, type XmppClient } from "./client.ts";
-import type { MessageResult, PingResult } from "../types.ts";
+import type { MessageResult, PingResult } from "../../core/types.ts";
 
 export interface Endpoint {
   /** xmpp://host:port of the server's c2s listener. */

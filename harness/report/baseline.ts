@@ -1,8 +1,8 @@
 // Compare a run with an earlier one (e.g. the last run on main) to spot pairs that stopped federating.
 // Cells match by their servers' names and their certificate/dialback combination, so a
 // named server (`ours`) is compared with its own earlier result across a version bump.
-import { cellId } from "../../scenarios/expand.ts";
-import type { CellResult, CellSide, CellSpec, Outcome, RunResults } from "../types.ts";
+import { cellId } from "../../core/label.ts";
+import type { CellResult, CellSide, CellSpec, Outcome, RunResults } from "../../core/types.ts";
 import { actualText, familyOf, runningVersion } from "./cells.ts";
 import { codeSpan, escapeMarkdown } from "./text.ts";
 

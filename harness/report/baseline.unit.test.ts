@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cellId } from "../../scenarios/expand.ts";
-import type { CellResult, CellSpec, Outcome, RunResults } from "../types.ts";
+import { cellId } from "../../core/label.ts";
+import type { CellResult, CellSpec, Outcome, RunResults } from "../../core/types.ts";
 import { baselineMismatch, cellKey, compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
 import { CELLS, makeCell, sampleResults } from "./fixtures.ts";
 

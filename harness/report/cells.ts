@@ -1,7 +1,9 @@
 // How a cell reads in every report: icon, short text, expectation marker, grouping.
-import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../types.ts";
+import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../../core/types.ts";
 import { oneLine, truncate } from "./text.ts";
-import { comboLabel } from "../../scenarios/expand.ts";
+import { comboLabel, sided } from "../../core/label.ts";
+import { UNDECIDED, unmetParts, type Unmet } from "../../core/judge.ts";
+import { familyAndVersion } from "../../core/server-id.ts";
 
 export const ICON: Record<Outcome, string> = { federates: "✅", "one-way": "↦", fails: "❌", error: "⚠️", flaky: "🔀" };
 
@@ -25,17 +27,34 @@ export function oneWayReason(cell: CellResult): string {
   return oneLine(m ? m[1] : p?.text || `no reply (ping ${p?.status ?? "failed"}${p?.condition ? `: ${p.condition}` : ""})`);
 }
 
+/** Why a cell ended as it did, before any cut: the auth method, the lost replies' or the failure's reason, the error, the attempts. */
+function outcomeDetail(cell: CellResult): string {
+  switch (cell.outcome) {
+    case "federates":
+      return cell.auth.outbound;
+    case "one-way":
+      return oneWayReason(cell);
+    case "fails":
+      return failReason(cell);
+    case "error":
+      return cell.error || UNDECIDED;
+    case "flaky":
+      return cell.attempts.map((a) => a.outcome).join(", ");
+  }
+}
+
 /** The table text without icon: `EXTERNAL`, `dialback`, `one-way: why`, a short reason, `error: ...`, `flaky`. */
 export function cellText(cell: CellResult): string {
+  const detail = outcomeDetail(cell);
   switch (cell.outcome) {
     case "federates":
       return cell.auth.outbound === "external" || cell.auth.outbound === "dialback" ? authLabel(cell.auth.outbound) : "federates";
     case "one-way":
-      return `one-way: ${truncate(oneWayReason(cell), SHORT_REASON - 9)}`;
+      return `one-way: ${truncate(detail, SHORT_REASON - 9)}`;
     case "fails":
-      return truncate(failReason(cell), SHORT_REASON);
+      return truncate(detail, SHORT_REASON);
     case "error":
-      return `error: ${truncate(cell.error || "harness could not decide", SHORT_REASON - 7)}`;
+      return `error: ${truncate(detail, SHORT_REASON - 7)}`;
     case "flaky":
       return "flaky";
   }
@@ -46,18 +65,8 @@ export function cellText(cell: CellResult): string {
  * `fails (reason)`, `error (text)`, `flaky (…)`. Every report and the progress line use it.
  */
 export function actualText(cell: CellResult): string {
-  switch (cell.outcome) {
-    case "federates":
-      return `federates (${cell.auth.outbound})`;
-    case "one-way":
-      return `one-way (${cell.auth.outbound}; ${truncate(oneWayReason(cell), SHORT_REASON)})`;
-    case "fails":
-      return `fails (${truncate(failReason(cell), SHORT_REASON)})`;
-    case "error":
-      return `error (${truncate(cell.error || "harness could not decide", SHORT_REASON)})`;
-    case "flaky":
-      return `flaky (${cell.attempts.map((a) => a.outcome).join(", ")})`;
-  }
+  const detail = cell.outcome === "flaky" ? outcomeDetail(cell) : truncate(outcomeDetail(cell), SHORT_REASON);
+  return cell.outcome === "one-way" ? `one-way (${cell.auth.outbound}; ${detail})` : `${cell.outcome} (${detail})`;
 }
 
 export function expectedText(e: Expectation): string {
@@ -69,16 +78,29 @@ export function expectedText(e: Expectation): string {
   return parts.join(", ");
 }
 
-/** The part of the expectation the cell missed, e.g. `expected fails`; undefined when as expected. */
+/** Which unmet part a report marks, first to last: the outcome says most, a reason least. */
+const MARK_ORDER: Unmet["part"][] = ["outcome", "auth", "ping", "reason"];
+
+/**
+ * The part of the expectation the cell missed, e.g. `expected fails`, from the judge's
+ * unmet parts (the most telling one); undefined when as expected.
+ */
 export function expectationMarker(cell: CellResult): string | undefined {
   if (cell.asExpected) return undefined;
-  const e = cell.spec.expected;
-  if (cell.outcome !== e.outcome) return `expected ${e.outcome}`;
-  if (e.auth && cell.auth.outbound !== e.auth) return `expected ${authLabel(e.auth)}`;
-  const pingOk = cell.ping?.status === "result";
-  if (e.ping && pingOk !== (e.ping === "ok")) return `expected ping ${e.ping}`;
-  if (e.reason) return `expected reason "${truncate(e.reason, 30)}"`;
-  return "unexpected";
+  const unmet = unmetParts(cell.spec.expected, cell);
+  const u = MARK_ORDER.map((p) => unmet.find((x) => x.part === p)).find((x) => x !== undefined);
+  switch (u?.part) {
+    case "outcome":
+      return `expected ${u.expected}`;
+    case "auth":
+      return `expected ${authLabel(u.expected)}`;
+    case "ping":
+      return `expected ping ${u.expected}`;
+    case "reason":
+      return `expected reason "${truncate(u.expected, 30)}"`;
+    default:
+      return "unexpected";
+  }
 }
 
 /** `✅ EXTERNAL`, `❌ reason ❗expected federates` ... */
@@ -87,10 +109,6 @@ export function cellLine(cell: CellResult): string {
   return `${ICON[cell.outcome]} ${cellText(cell)}${marker ? ` ❗${marker}` : ""}`;
 }
 
-const sides = (a: string, b: string): string => (a === b ? a : `${a}→${b}`);
-
-/** "server-only, dialback off"; asymmetric sides read "server-only→dual-eku, dialback on→off" (the cell id's own words). */
-export { comboLabel };
 
 /** `24.12-2~bpo12+1` → `24.12`: a Debian package version without its revision; other versions as they are. */
 export const upstreamVersion = (installed: string): string => installed.replace(/^(.*\d)-\d[0-9A-Za-z.+~]*$/, "$1");
@@ -99,11 +117,11 @@ export const upstreamVersion = (installed: string): string => installed.replace(
 const runsOf = (side: Pick<CellSide, "server" | "runs">): string => side.runs ?? side.server;
 
 /** The family of a side's server. */
-export const familyOf = (side: Pick<CellSide, "server" | "runs">): string => runsOf(side).split("@")[0]!;
+export const familyOf = (side: Pick<CellSide, "server" | "runs">): string => familyAndVersion(runsOf(side)).family;
 
 /** `ejabberd 24.12`: the family and the version that ran (installed, else the one the scenario names). */
 export function runningVersion(side: Pick<CellSide, "server" | "runs">, installed?: string): string {
-  const declared = runsOf(side).split("@")[1];
+  const declared = familyAndVersion(runsOf(side)).version;
   const version = installed ? upstreamVersion(installed) : declared;
   return version ? `${familyOf(side)} ${version}` : familyOf(side);
 }
@@ -194,8 +212,8 @@ export function matrixTables(scenarios: string[], cells: CellResult[]): MatrixTa
     let t = tables.get(key);
     if (!t) {
       const [i, r] = [c.spec.initiator, c.spec.receiver];
-      const certificates = sides(i.certificate, r.certificate);
-      t = { scenario: c.spec.scenario, title, certificates, dialback: sides(i.dialback, r.dialback), rows: [], columns: [], labels, cells: new Map() };
+      const certificates = sided(i.certificate, r.certificate);
+      t = { scenario: c.spec.scenario, title, certificates, dialback: sided(i.dialback, r.dialback), rows: [], columns: [], labels, cells: new Map() };
       tables.set(key, t);
     }
     const { server: row } = c.spec.initiator;

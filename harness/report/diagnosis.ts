@@ -1,7 +1,8 @@
 // The facts about one cell as label/value pairs, shared by the HTML dialog and JUnit failures.
-import type { CellResult, CellSide, MessageResult, PingResult } from "../types.ts";
+import type { CellResult, CellSide, MessageResult, PingResult } from "../../core/types.ts";
 import { actualText, expectedText, serverLabel, upstreamVersion } from "./cells.ts";
 import { formatDuration } from "./text.ts";
+import { familyAndVersion } from "../../core/server-id.ts";
 
 export interface Field {
   label: string;
@@ -11,7 +12,7 @@ export interface Field {
 function side(s: CellSide, installed: string): string {
   const settings = `certificate ${s.certificate}, dialback ${s.dialback}`;
   if (s.runs === undefined) {
-    const version = s.server.split("@")[1];
+    const version = familyAndVersion(s.server).version;
     const inst = installed && installed !== version ? ` (installed ${installed})` : "";
     return `${s.server}${inst}, ${settings}`;
   }

@@ -1,6 +1,6 @@
 // Sample RunResults for the report tests: one cell of every kind the writers must render.
-import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../types.ts";
-import { comboLabel } from "./cells.ts";
+import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../../core/types.ts";
+import { cellId } from "../../core/label.ts";
 
 const side = (server: string, certificate: ProfileName = "server-only", dialback: Dialback = "off"): CellSide => ({ server, certificate, dialback });
 
@@ -20,7 +20,7 @@ interface CellInput {
 }
 
 export function makeCell(o: CellInput): CellResult {
-  const id = `${o.i.server} → ${o.r.server} [${comboLabel(o.i, o.r)}]`;
+  const id = cellId(o.i, o.r);
   const auth = { outbound: o.auth ?? (o.outcome === "federates" ? "dialback" : "none"), inbound: o.auth ?? "none" } as const;
   const delivered = o.outcome === "federates" || o.outcome === "one-way";
   const message = delivered

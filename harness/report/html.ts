@@ -1,6 +1,6 @@
 // matrix.html: one self-contained page; every cell links to its full diagnosis with raw logs.
 import { createHash } from "node:crypto";
-import type { Attempt, CellResult, RunResults } from "../types.ts";
+import type { Attempt, CellResult, RunResults } from "../../core/types.ts";
 import {
   actualText,
   cellLine,

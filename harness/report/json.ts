@@ -1,5 +1,5 @@
 // results.json: the machine-readable record of a run (schema: results.schema.json).
-import type { RunResults } from "../types.ts";
+import type { RunResults } from "../../core/types.ts";
 
 /** Keys sorted so two runs diff cleanly whatever order the harness built objects in; `schema` first. */
 function sortKeys(value: unknown): unknown {

@@ -1,8 +1,9 @@
 // junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
-import type { CellResult, RunResults } from "../types.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 import { actualText, expectedText, scenarioOrder } from "./cells.ts";
 import { diagnosisText } from "./diagnosis.ts";
 import { escapeXml as x } from "./text.ts";
+import { UNDECIDED } from "../../core/judge.ts";
 
 const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
 const attr = (s: string): string => x(s, true);
@@ -25,9 +26,9 @@ function testcase(c: CellResult): string {
     const message = c.mismatch || `expected ${expectedText(c.spec.expected)}, got ${actualText(c)}`;
     body.push(`      <failure message="${attr(message)}" type="unexpected">${x(diagnosisText(c))}</failure>`);
   } else if (v === "error") {
-    body.push(`      <error message="${attr(c.error || "the harness could not decide")}" type="harness-error">${x(diagnosisText(c))}</error>`);
+    body.push(`      <error message="${attr(c.error || UNDECIDED)}" type="harness-error">${x(diagnosisText(c))}</error>`);
   } else if (v === "skipped") {
-    body.push(`      <skipped message="${attr(`tolerated error: ${c.error || "the harness could not decide"}`)}"/>`);
+    body.push(`      <skipped message="${attr(`tolerated error: ${c.error || UNDECIDED}`)}"/>`);
   }
   // The outcome in words first: a passing one-way cell must not read as a working pair.
   body.push(`      <system-out>${x([`outcome: ${actualText(c)}`, ...c.logs].join("\n"))}</system-out>`);

@@ -1,5 +1,5 @@
 // matrix.md: GitHub-flavoured markdown, written to suit $GITHUB_STEP_SUMMARY.
-import type { CellResult, RunResults } from "../types.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 import {
   actualText,
   cellLine,
@@ -14,6 +14,7 @@ import {
   type MatrixTable,
 } from "./cells.ts";
 import { codeSpan, escapeMarkdown, formatDuration } from "./text.ts";
+import { UNDECIDED } from "../../core/judge.ts";
 import { configuredServers } from "./settings.ts";
 
 export const ROW_HEADER = "initiator ↓ / receiver →";
@@ -21,7 +22,7 @@ export const ROW_HEADER = "initiator ↓ / receiver →";
 export const LEGEND =
   "**Legend:** ✅ federates (how the initiator authenticated to the receiver: EXTERNAL or dialback) · " +
   "↦ one-way (the message arrives, every reply to the initiator is lost; why) · " +
-  "❌ fails (short reason) · ⚠️ the harness could not decide · 🔀 flaky (attempts disagreed) · " +
+  `❌ fails (short reason) · ⚠️ ${UNDECIDED} · 🔀 flaky (attempts disagreed) · ` +
   "❗ differs from the scenario's expectation · — pair not tested";
 
 export function summaryLine(r: RunResults): string {

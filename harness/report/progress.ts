@@ -1,5 +1,5 @@
 // Live progress while cells run: one rewritten line on a terminal, one line per cell in CI logs.
-import type { CellResult } from "../types.ts";
+import type { CellResult } from "../../core/types.ts";
 import { actualText, expectationMarker, ICON } from "./cells.ts";
 import { formatDuration, oneLine, truncate } from "./text.ts";
 

@@ -1,11 +1,11 @@
-// Keeps results.schema.json in step with harness/types.ts: a field added to one and not the other fails here.
+// Keeps results.schema.json in step with core/types.ts: a field added to one and not the other fails here.
 import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 type Schema = Record<string, any>;
 const schema: Schema = JSON.parse(readFileSync(new URL("./results.schema.json", import.meta.url), "utf8"));
-const source = ts.createSourceFile("types.ts", readFileSync(new URL("../types.ts", import.meta.url), "utf8"), ts.ScriptTarget.Latest, true);
+const source = ts.createSourceFile("types.ts", readFileSync(new URL("../../core/types.ts", import.meta.url), "utf8"), ts.ScriptTarget.Latest, true);
 
 const decls = new Map<string, ts.InterfaceDeclaration | ts.TypeAliasDeclaration>();
 source.forEachChild((n) => {
@@ -14,7 +14,7 @@ source.forEachChild((n) => {
 
 /** Fields that the schema documents ahead of types.ts. */
 const SCHEMA_ONLY: Record<string, string[]> = {};
-/** Fields whose type lives outside types.ts (the relay's transcript, harness/capture/transcript.ts): present, shape not checked here. */
+/** Fields whose type lives outside types.ts (the relay's capture, core/capture.ts): present, shape not checked here. */
 const OPAQUE: Record<string, string[]> = { Attempt: ["capture"], CellResult: ["capture"] };
 
 const deref = (s: Schema): Schema => (s.$ref ? deref(schema.$defs[s.$ref.replace("#/$defs/", "")]) : s);
@@ -77,7 +77,7 @@ function checkMembers(members: ts.NodeArray<ts.TypeElement>, s: Schema, where: s
   }
 }
 
-describe("results.schema.json matches harness/types.ts", () => {
+describe("results.schema.json matches core/types.ts", () => {
   it("starts at RunResults", () => expect(schema.$ref).toBe("#/$defs/RunResults"));
 
   const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard", "CellSettings"];

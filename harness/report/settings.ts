@@ -1,7 +1,7 @@
 // The s2s settings in force per cell (CellResult.settings): a table in the HTML
 // cell view, and a per-server summary in matrix.md when an operator's own config
 // (`config:`) decided any of them.
-import type { CellResult } from "../types.ts";
+import type { CellResult } from "../../core/types.ts";
 
 /** Rows option → [initiator, receiver] values, options in first-seen order. */
 export function settingsRows(c: CellResult): [string, string, string][] {

@@ -7,7 +7,7 @@ import { makeCell, P12, P13, sampleResults } from "./fixtures.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { configuredServers } from "./settings.ts";
-import type { CellResult } from "../types.ts";
+import type { CellResult } from "../../core/types.ts";
 
 const side = (server: string) => ({ server, certificate: "untrusted" as const, dialback: "on" as const });
 const withSettings = (receiver: Record<string, string>): CellResult => ({

@@ -2,7 +2,7 @@
 // action: counts, which cells were unexpected or regressed (each with the scenario
 // file and the line of the rule that decided its expectation), and the report paths.
 import type { Scenario } from "../../scenarios/model.ts";
-import type { RunResults } from "../types.ts";
+import type { RunResults } from "../../core/types.ts";
 import type { BaselineComparison } from "./baseline.ts";
 
 export interface Located {

@@ -1,13 +1,7 @@
-// Escaping and small text helpers shared by the report writers.
+// Escaping and small text helpers shared by the report writers (cleaning and XML: core/text.ts).
+import { cleanText, escapeXml } from "../../core/text.ts";
 
-/** Control characters (except tab/newline/CR) and ANSI colour codes that servers put in logs. */
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
-
-/** Text as a human should see it: no ANSI escapes, no stray control characters. */
-export function cleanText(s: string): string {
-  return s.replace(ANSI, "").replace(CONTROL, "");
-}
+export { cleanText, escapeXml };
 
 export function escapeHtml(s: string): string {
   return cleanText(s)
@@ -16,20 +10,6 @@ export function escapeHtml(s: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
-}
-
-// XML 1.0 allows only these code points; the `u` flag makes lone surrogates match too.
-const INVALID_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-/** Escapes for text and attribute values alike; newlines survive in attributes as &#10;. */
-export function escapeXml(s: string, attribute = false): string {
-  const text = cleanText(s)
-    .replace(INVALID_XML, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;");
-  if (!attribute) return text;
-  return text.replace(/"/g, "&quot;").replace(/'/g, "&apos;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;");
 }
 
 /** Inline markdown text that is safe inside a GFM table cell. */

@@ -1,8 +1,8 @@
 // Writes every report of a run into one directory.
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { UsageError } from "../errors.ts";
-import type { RunResults } from "../types.ts";
+import { UsageError } from "../../core/errors.ts";
+import type { RunResults } from "../../core/types.ts";
 import { compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
 import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";

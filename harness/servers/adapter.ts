@@ -1,16 +1,9 @@
 // The one interface every server family implements. Adding a family is one file
-// implementing ServerAdapter plus catalog entries in harness/catalog.ts.
-import type { AuthEvent, Dialback, Family, ProfileName } from "../types.ts";
+// implementing ServerAdapter plus its line and entries in catalog.ts.
+import type { AuthEvent, Dialback, HostCertificate, ProfileName } from "../../core/types.ts";
+import type { Family } from "./catalog.ts";
 
-/** PEM material for one virtual host, as minted by ca/. */
-export interface HostCertificate {
-  /** Leaf certificate PEM. */
-  cert: string;
-  /** Private key PEM (PKCS#8). */
-  key: string;
-  /** Leaf followed by any intermediate. */
-  fullchain: string;
-}
+export type { HostCertificate };
 
 export interface VirtualHost {
   domain: string;
@@ -90,8 +83,9 @@ export interface CatalogEntry {
   note?: string;
 }
 
-export interface ServerAdapter {
-  family: Family;
+/** `F`: the family's name, a literal (`ServerAdapter<"prosody">`): catalog.ts derives Family from it. */
+export interface ServerAdapter<F extends string = string> {
+  family: F;
   /** Directory (relative to harness/images) holding the Dockerfile for Debian-built entries. */
   dockerContext: string;
   c2sPort: number;

@@ -5,13 +5,14 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { parse as parseXml, type Element } from "ltx";
-import { UsageError } from "../errors.ts";
-import { CATALOG } from "../catalog.ts";
+import { UsageError } from "../../core/errors.ts";
+import { CATALOG } from "./catalog.ts";
 import type { InstanceConfig } from "./adapter.ts";
 import { readLuaConfig, type LuaValue } from "./lua-config.ts";
 import { prosody, renderProsody } from "./prosody.ts";
 import { ejabberd, renderEjabberd } from "./ejabberd.ts";
-import { openfireAdapter, OPENFIRE_ENTRIES } from "./openfire.ts";
+import { openfireAdapter } from "./openfire.ts";
+import { OPENFIRE_ENTRIES } from "./catalog.ts";
 import { createCa } from "../../ca/index.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/configs/${name}`, import.meta.url), "utf8");

@@ -12,7 +12,7 @@
 // access rules. Dialback is the cell's variable: mod_s2s_dialback is on for the
 // hosts whose cell has dialback on (with their options for it), off elsewhere.
 import { isMap, isNode, isScalar, LineCounter, parseDocument, YAMLMap, type Document, type Pair } from "yaml";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../core/errors.ts";
 
 export type YamlMap = Record<string, unknown>;
 

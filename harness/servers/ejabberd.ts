@@ -2,7 +2,8 @@
 // gives each cell side its own modules (mod_s2s_dialback present or absent).
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
+import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
@@ -50,8 +51,8 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
     // of up to 60 hosts, and the probe logs in a few times per host.
     extauth_pool_size: 1,
     listen: [
-      { port: 5222, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
-      { port: 5269, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
+      { port: ejabberd.c2sPort, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
+      { port: ejabberd.s2sPort, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
     ],
   };
   const acl = { local: { user_regexp: "" } };
@@ -150,13 +151,10 @@ const PATTERNS: LogPattern[] = [
   },
 ];
 
-/** ejabberd 26 colours its console log: the escapes would end up in reasons. */
-const ANSI = /\x1b\[[0-9;]*m/g;
+/** ejabberd 26 colours its console log: without stripAnsi the escapes would end up in reasons. */
+export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines.map(stripAnsi));
 
-export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] =>
-  matchLogPatterns(PATTERNS, lines.map((l) => l.replace(ANSI, "")));
-
-export const ejabberd: ServerAdapter = {
+export const ejabberd: ServerAdapter<"ejabberd"> = {
   family: "ejabberd",
   dockerContext: "ejabberd",
   c2sPort: 5222,

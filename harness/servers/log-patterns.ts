@@ -1,6 +1,6 @@
 // A server's s2s log lines as AuthEvents: each adapter lists its patterns, the
 // first that matches a line decides (patterns are ordered most specific first).
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
 
 export interface LogPattern {
   re: RegExp;

@@ -5,7 +5,7 @@ import { describe, expect, test } from "vitest";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
 import { authMethod, connectionFailed, diagnose, failureReason, hasVerdict } from "../probe/diagnose.ts";
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
 
 const lines = (name: string): string[] =>
   readFileSync(new URL(`./fixtures/${name}.log`, import.meta.url), "utf8").split("\n").filter(Boolean);

@@ -3,7 +3,7 @@
 // section), and the value of every option that is a plain literal.
 import luaparse from "luaparse";
 import type { Expression, Statement } from "luaparse";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../core/errors.ts";
 
 /** Source range of a node (parsed with `ranges: true`; the typings leave it off some node types). */
 const rangeOf = (n: object): [number, number] => (n as { range: [number, number] }).range;

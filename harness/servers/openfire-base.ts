@@ -10,7 +10,7 @@
 // domain (the test's host), network interfaces, key and trust store paths, and
 // xmpp.server.dialback.enabled, which is the cell's variable.
 import { parse, type Element } from "ltx";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../../core/errors.ts";
 
 /** Dotted paths the harness decides; theirs are dropped. Value: why, for the notice. */
 const OWNED: Record<string, string> = {

@@ -9,15 +9,11 @@ import * as x509 from "@peculiar/x509";
 import { parse as ltxParse, type Element } from "ltx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceConfig, VirtualHost } from "./adapter.ts";
-import {
-  OPENFIRE_ENTRIES,
-  buildKeystore,
-  buildTruststore,
-  log4j2Xml,
-  openfireAdapter,
-  parseOpenfireAuthEvents,
-} from "./openfire.ts";
-import { adapterFor } from "./index.ts";
+import { buildKeystore, buildTruststore } from "../../ca/pkcs12.ts";
+import { openfireAdapter } from "./openfire.ts";
+import { log4j2Xml } from "./openfire-config.ts";
+import { parseOpenfireAuthEvents } from "./openfire-log.ts";
+import { adapterFor, OPENFIRE_ENTRIES } from "./catalog.ts";
 import { plan } from "../plan.ts";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { diagnose } from "../probe/diagnose.ts";
-import type { AuthEvent, MessageResult, PingResult } from "../types.ts";
+import type { AuthEvent, MessageResult, PingResult } from "../../core/types.ts";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents } from "./prosody.ts";
 

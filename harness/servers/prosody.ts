@@ -1,7 +1,7 @@
 // Prosody, from Debian or the upstream image: one prosody.cfg.lua with a VirtualHost
 // per cell side. Dialback and the certificate are per host, so one instance serves
 // every cell. Paths, modes and commands per image layout: upstream-layouts.ts.
-import type { AuthEvent } from "../types.ts";
+import type { AuthEvent } from "../../core/types.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter, VirtualHost } from "./adapter.ts";
 import { PROSODY_LAYOUTS, prosodyLayout, type ProsodyLayout } from "./upstream-layouts.ts";
@@ -174,7 +174,7 @@ export function saslErrorText(s: string): string {
 
 export const parseProsodyAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines);
 
-export const prosody: ServerAdapter = {
+export const prosody: ServerAdapter<"prosody"> = {
   family: "prosody",
   dockerContext: "prosody",
   c2sPort: 5222,

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { ejabberd, renderEjabberdConfig } from "./ejabberd.ts";
 import { prosody, prosodyPathEncode, renderProsodyConfig } from "./prosody.ts";
-import { CATALOG } from "../catalog.ts";
+import { CATALOG } from "./catalog.ts";
 import type { InstanceConfig } from "./adapter.ts";
 
 const tls = (d: string) => ({ cert: `CERT ${d}\n`, key: `KEY ${d}\n`, fullchain: `CERT ${d}\nINTERMEDIATE\n` });

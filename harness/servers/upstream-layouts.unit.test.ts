@@ -5,10 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { CATALOG } from "../catalog.ts";
+import { CATALOG, adapterFor } from "./catalog.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile } from "./adapter.ts";
 import { ejabberd } from "./ejabberd.ts";
-import { adapterFor } from "./index.ts";
 import { prosody } from "./prosody.ts";
 import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdReadyCommand, layoutOf } from "./upstream-layouts.ts";
 

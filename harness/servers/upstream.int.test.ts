@@ -3,7 +3,7 @@
 // the rendered-file unit tests cannot replace. s2s-matrix never pulls these images;
 // where one is not present locally its test is reported as skipped, with the reason.
 import { describe, expect, test } from "vitest";
-import { CATALOG, serverKey, upstreamImage } from "../catalog.ts";
+import { CATALOG, serverKey, upstreamImage } from "./catalog.ts";
 import { imagePresent } from "../docker/images.ts";
 import { probePairs } from "../index.ts";
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CATALOG, serverKey } from "../../harness/catalog.ts";
+import { CATALOG, serverKey } from "../../harness/servers/catalog.ts";
 import { PROFILE_NAMES } from "../../ca/index.ts";
 import { makeCell, sampleResults } from "../../harness/report/fixtures.ts";
 import { ROOT, runCli, type CliResult } from "./helpers.ts";

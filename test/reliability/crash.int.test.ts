@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
 import { newRunId } from "../../harness/docker/labels.ts";
 import { runCells } from "../../harness/run.ts";
-import type { CellResult, CellSide, CellSpec } from "../../harness/types.ts";
-import { cellId } from "../../scenarios/expand.ts";
+import type { CellResult, CellSide, CellSpec } from "../../core/types.ts";
+import { cellId } from "../../core/label.ts";
 import { labelled, removeLabelled } from "./helpers.ts";
 
 const P = "prosody@0.12.3";

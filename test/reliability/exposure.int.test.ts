@@ -5,13 +5,12 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCa } from "../../ca/index.ts";
-import { resolveServer } from "../../harness/catalog.ts";
+import { resolveServer, adapterFor } from "../../harness/servers/catalog.ts";
 import { docker, publishAddress } from "../../harness/docker/client.ts";
 import { ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { startInstance, type StartedInstance } from "../../harness/instance.ts";
 import { login, stopQuietly } from "../../harness/probe/probe.ts";
-import { adapterFor } from "../../harness/servers/index.ts";
 import { removeLabelled } from "./helpers.ts";
 
 const SERVERS = ["ejabberd@23.01", "prosody@0.12.3"];

@@ -3,13 +3,12 @@
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCa } from "../../ca/index.ts";
-import { resolveServer } from "../../harness/catalog.ts";
+import { resolveServer, adapterFor } from "../../harness/servers/catalog.ts";
 import { docker } from "../../harness/docker/client.ts";
 import { ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
-import { EnvironmentError } from "../../harness/errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 import { startInstance } from "../../harness/instance.ts";
-import { adapterFor } from "../../harness/servers/index.ts";
 import type { InstanceConfig, ServerAdapter } from "../../harness/servers/adapter.ts";
 import { labelled, removeLabelled } from "./helpers.ts";
 

@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveServer } from "../../harness/catalog.ts";
+import { resolveServer, adapterFor } from "../../harness/servers/catalog.ts";
 import { docker } from "../../harness/docker/client.ts";
 import { buildImage, ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { startInstance } from "../../harness/instance.ts";
-import { adapterFor } from "../../harness/servers/index.ts";
 import { labelled, removeLabelled, runCli } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "s2s-matrix-timeouts-"));

@@ -1,7 +1,5 @@
 // The vocabulary shared by ca/, harness/ and scenarios/: what a cell is and what it yields.
-import type { CellCaptureResult } from "./capture/transcript.ts";
-
-export type Family = "prosody" | "ejabberd" | "openfire";
+import type { CellCaptureResult } from "./capture.ts";
 
 /** Certificate profile names; their meaning lives in ca/profiles.ts. */
 export type ProfileName =
@@ -16,6 +14,16 @@ export type ProfileName =
 
 export type Dialback = "on" | "off";
 
+/** PEM material for one virtual host, as minted by ca/. */
+export interface HostCertificate {
+  /** Leaf certificate PEM. */
+  cert: string;
+  /** Private key PEM (PKCS#8). */
+  key: string;
+  /** Leaf followed by any intermediate. */
+  fullchain: string;
+}
+
 /** How one direction of s2s authenticated, as read from the receiving server's log. */
 export type AuthMethod = "external" | "dialback" | "none" | "unknown";
 
@@ -28,12 +36,6 @@ export type Outcome = "federates" | "one-way" | "fails" | "error" | "flaky";
 
 /** The outcomes a scenario can expect. */
 export type ExpectedOutcome = "federates" | "one-way" | "fails";
-
-/** A server the user names as `family@version`. */
-export interface ServerId {
-  family: Family;
-  version: string;
-}
 
 export interface CellSide {
   /**

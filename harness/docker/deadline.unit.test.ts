@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration, readinessBound, within } from "./deadline.ts";
-import { run } from "./docker/base-images.ts";
+import { run } from "./base-images.ts";
 
 describe("readinessBound", () => {
   it("grows with the virtual hosts beyond 20, and only then", () => {

@@ -1,5 +1,8 @@
-// Every server version s2s-matrix knows, and where its image comes from.
-// Adding a version is one entry here; adding a family is one adapter in servers/.
+// The server families s2s-matrix knows (each one's adapter), every server version of
+// them, and where its image comes from. The family names, the `family@version` parser
+// and adapterFor follow from ADAPTERS. Adding a version is one entry here; adding a
+// family is its adapter file in this folder, its line in ADAPTERS, its entries below
+// and its image directory (harness/images/<family>, for Debian-built entries).
 //
 // Two kinds of entries:
 // - debian: s2s-matrix builds the image itself from Debian's archive (harness/images/<family>).
@@ -13,10 +16,34 @@
 // keeps the plain key and the upstream one is `family@version+upstream` (a `+` suffix
 // orders right after the plain version, so version ranges treat both alike; see
 // scenarios/versions.ts). CATALOG is checked for duplicate keys when this module loads.
-import type { CatalogEntry } from "./servers/adapter.ts";
-import { OPENFIRE_ENTRIES } from "./servers/openfire.ts";
-import type { Family, ServerId } from "./types.ts";
-import { UsageError } from "./errors.ts";
+import type { CatalogEntry, ServerAdapter } from "./adapter.ts";
+import { ejabberd } from "./ejabberd.ts";
+import { openfireAdapter } from "./openfire.ts";
+import { prosody } from "./prosody.ts";
+import { splitServerId } from "../../core/server-id.ts";
+import { UsageError } from "../../core/errors.ts";
+
+/** The registered families, one adapter each. */
+export const ADAPTERS = [prosody, ejabberd, openfireAdapter] as const;
+
+/** A server family's name: one of the registered adapters' `family`. */
+export type Family = (typeof ADAPTERS)[number]["family"];
+
+export const FAMILIES: readonly Family[] = ADAPTERS.map((a) => a.family);
+
+export const isFamily = (name: string): name is Family => (FAMILIES as readonly string[]).includes(name);
+
+export function adapterFor(family: Family): ServerAdapter {
+  const a = ADAPTERS.find((x) => x.family === family);
+  if (!a) throw new Error(`no adapter for server family ${family}`);
+  return a;
+}
+
+/** A server the user names as `family@version`. */
+export interface ServerId {
+  family: Family;
+  version: string;
+}
 
 const debian = (suite: string, pkg: string, packageVersion: string): CatalogEntry["source"] => ({
   kind: "debian",
@@ -35,6 +62,28 @@ export const DEBIAN_ENTRIES: CatalogEntry[] = [
   { family: "ejabberd", version: "23.01", source: debian("bookworm", "ejabberd", "23.01") },
   { family: "ejabberd", version: "24.12", source: debian("bookworm-backports", "ejabberd", "24.12") },
   { family: "ejabberd", version: "26.07", source: debian("trixie-backports", "ejabberd", "26.07") },
+];
+
+const openfireImage = (tag: string): CatalogEntry["source"] => upstream(`ghcr.io/igniterealtime/openfire:${tag}`);
+
+/**
+ * Openfire versions; the image tags follow the git tags (v4.9.2), as docker/metadata-action
+ * names tag builds in Openfire's CI. Images on ghcr.io exist only for tags pushed after the
+ * publishing job was added (early 2025): check `docker manifest inspect` before relying on one.
+ */
+export const OPENFIRE_ENTRIES: CatalogEntry[] = [
+  {
+    family: "openfire",
+    version: "4.9.2",
+    source: openfireImage("v4.9.2"),
+    note: "upstream image only (no Debian package); one XMPP domain per instance",
+  },
+  {
+    family: "openfire",
+    version: "5.0.2",
+    source: openfireImage("v5.0.2"),
+    note: "upstream image only (no Debian package); one XMPP domain per instance",
+  },
 ];
 
 /**
@@ -90,9 +139,10 @@ export function withUniqueKeys(debianEntries: CatalogEntry[], upstreamEntries: C
 
 export const CATALOG: CatalogEntry[] = withUniqueKeys(DEBIAN_ENTRIES, UPSTREAM_ENTRIES);
 
+/** `family@version` of a registered family, the version starting with a digit; undefined otherwise. */
 export function parseServerId(text: string): ServerId | undefined {
-  const m = /^(prosody|ejabberd|openfire)@([0-9][0-9A-Za-z.+~-]*)$/.exec(text.trim());
-  return m ? { family: m[1] as Family, version: m[2] } : undefined;
+  const id = splitServerId(text);
+  return id && isFamily(id.family) && /^[0-9][0-9A-Za-z.+~-]*$/.test(id.version) ? { family: id.family, version: id.version } : undefined;
 }
 
 /**

@@ -1,8 +1,21 @@
 // The catalog: Debian builds and upstream images, one unique family@version each.
 import { describe, expect, test } from "vitest";
-import { CATALOG, DEBIAN_ENTRIES, findEntry, resolveServer, serverKey, UPSTREAM_ENTRIES, upstreamImage, withUniqueKeys } from "./catalog.ts";
-import type { CatalogEntry } from "./servers/adapter.ts";
-import { OPENFIRE_ENTRIES } from "./servers/openfire.ts";
+import { readFileSync } from "node:fs";
+import {
+  ADAPTERS,
+  CATALOG,
+  DEBIAN_ENTRIES,
+  FAMILIES,
+  findEntry,
+  OPENFIRE_ENTRIES,
+  parseServerId,
+  resolveServer,
+  serverKey,
+  UPSTREAM_ENTRIES,
+  upstreamImage,
+  withUniqueKeys,
+} from "./catalog.ts";
+import type { CatalogEntry } from "./adapter.ts";
 
 describe("catalog", () => {
   test("Debian entries first, then the upstream images", () => {
@@ -70,5 +83,28 @@ describe("catalog", () => {
     expect(merged[1]!.source).toEqual(up.source);
     expect(() => withUniqueKeys([deb, deb], [])).toThrow(/"prosody@13.0.7" is listed twice/);
     expect(() => withUniqueKeys([], [other, other])).toThrow(/"ejabberd@25.08" is listed twice/);
+  });
+});
+
+describe("family registry", () => {
+  test("the families are the registered adapters', each with catalog entries", () => {
+    expect(FAMILIES).toEqual(ADAPTERS.map((a) => a.family));
+    for (const f of FAMILIES) expect(CATALOG.some((e) => e.family === f), f).toBe(true);
+  });
+
+  test("family@version parses for a registered family only", () => {
+    expect(parseServerId(" ejabberd@24.12 ")).toEqual({ family: "ejabberd", version: "24.12" });
+    expect(parseServerId("openfire@5.0.2")).toEqual({ family: "openfire", version: "5.0.2" });
+    expect(parseServerId("jabberd2@2.7.0")).toBeUndefined();
+    expect(parseServerId("prosody@latest")).toBeUndefined();
+    expect(parseServerId("prosody")).toBeUndefined();
+  });
+
+  // The scenario file's editor schema lists the families for `family:` (an image of your own).
+  test("scenario.schema.json's family enum is the registered families", () => {
+    const schema = JSON.parse(readFileSync(new URL("../../scenarios/scenario.schema.json", import.meta.url), "utf8"));
+    const enums: string[][] = [];
+    JSON.stringify(schema, (key, value) => (key === "family" && Array.isArray(value?.enum) && enums.push(value.enum), value));
+    expect(enums).toEqual([[...FAMILIES]]);
   });
 });

@@ -1,7 +1,7 @@
 // Bounded waits: every stage that waits on something outside the harness (the
 // engine, an image build, debootstrap, a command in a container) ends with an
 // error naming the stage instead of hanging, and `--timeout` bounds a whole run.
-import { EnvironmentError } from "./errors.ts";
+import { EnvironmentError } from "../../core/errors.ts";
 
 /** How long each stage may take before the run gives up on it (exit 3). */
 export const STAGE_TIMEOUTS_MS = {
