@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CellSide, Dialback, Expectation, ProfileName } from "../core/types.ts";
 import { expectationFor } from "./expect.ts";
-import { judge, type ActualOutcome } from "../core/judge.ts";
+import { judge, unmetParts, type ActualOutcome } from "../core/judge.ts";
 import { parseScenario } from "./load.ts";
 
 const scenario = (rules: string, extra = "") =>
@@ -170,5 +170,25 @@ describe("judge", () => {
     expect(judge(exp({ auth: "external", ping: "ok" }), act({ outcome: "fails", auth: { outbound: "none" }, ping: { status: "error" } })).mismatch).toBe(
       "expected federates, got fails; expected ping ok, got ping error; expected auth external, got none",
     );
+  });
+});
+
+describe("unmetParts (what reports mark)", () => {
+  it("names each unmet part with what the cell did instead, in judge's order", () => {
+    const expected = { outcome: "federates" as const, ping: "ok" as const, auth: "external" as const, reason: "purpose", source: "default" };
+    const actual: ActualOutcome = { outcome: "one-way", auth: { outbound: "dialback" }, ping: { status: "timeout" }, reason: "no reply" };
+    expect(unmetParts(expected, actual)).toEqual([
+      { part: "outcome", expected: "federates", actual: "one-way" },
+      { part: "ping", expected: "ok", actual: "timeout" },
+      { part: "auth", expected: "external", actual: "dialback" },
+      { part: "reason", expected: "purpose", actual: "no reply" },
+    ]);
+    expect(unmetParts(expected, { outcome: "federates", auth: { outbound: "external" }, ping: { status: "result" }, reason: "bad certificate purpose" })).toEqual([]);
+  });
+
+  it("an error or flaky cell misses the outcome alone; a tolerated error misses nothing", () => {
+    const expected = { outcome: "fails" as const, auth: "dialback" as const, source: "default" };
+    expect(unmetParts(expected, { outcome: "flaky", auth: { outbound: "none" } })).toEqual([{ part: "outcome", expected: "fails", actual: "flaky" }]);
+    expect(unmetParts({ ...expected, tolerateError: true }, { outcome: "error", auth: { outbound: "none" } })).toEqual([]);
   });
 });
