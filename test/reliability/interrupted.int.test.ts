@@ -138,13 +138,16 @@ describe("a run interrupted mid-way (issue #18)", () => {
     runIds.push(runId!);
     expect(await waitFor(() => cellsDone(child!.stderr()) >= 1, 200_000), child.stderr()).toBeTruthy();
     // The "restart": the engine's connections drop, the run's containers go, the engine answers again.
+    // (server.close waits for open connections: they are cut first, as a dying engine cuts them.)
     const lostAt = Date.now();
-    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
     for (const s of sockets) s.destroy();
+    await closed;
     rmSync(sock, { force: true });
-    for (const c of await d.listContainers({ all: true, filters: { label: [`s2s-matrix.run=${runId}`] } })) await d.getContainer(c.Id).remove({ force: true, v: true });
-    await new Promise((r) => setTimeout(r, 1_500));
+    const gone = await d.listContainers({ all: true, filters: { label: [`s2s-matrix.run=${runId}`] } });
+    await Promise.all(gone.map((c) => d.getContainer(c.Id).remove({ force: true, v: true })));
     proxy = await open();
+    console.log(`engine "restart": ${gone.length} containers removed, proxy back ${Date.now() - lostAt} ms after it closed`);
     const r = await child.done;
     const noticedMs = Date.now() - lostAt;
     proxy.close();
