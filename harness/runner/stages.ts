@@ -117,6 +117,7 @@ export class Stages {
       await issue(stage.instances.flatMap((pi) => pi.hosts));
       const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
       const key = `relay-${stage.instances[0]?.key ?? ""}`;
+      this.faults.expectRunning(key);
       relay = await this.faults.race(startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
       this.relays.set(relay, key);
     }
@@ -152,6 +153,8 @@ export class Stages {
         // The run is ending: nothing new is started for it.
         if (faults.failed) throw faults.failed;
         await certified(pi);
+        // Keys repeat across rounds (the re-run's `prosody@0.12.3#1`): this container's death counts again.
+        faults.expectRunning(pi.key);
         const inst = await startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns: await env.dns() });
         this.running.add(inst);
         this.installed.set(pi.server, inst.installedVersion);
