@@ -124,6 +124,10 @@ export interface Attempt {
   domains: { initiator: string; receiver: string };
   /** The s2s settings in force on each side's host (see CellResult.settings). */
   settings?: CellSettings;
+  /** What happened to the run around this attempt, e.g. it ran on a server restarted after a crash. */
+  note?: string;
+  /** A server of the cell died while it ran (the cause is in `error`): no verdict; a re-run or --resume runs it again. */
+  interrupted?: boolean;
   durationMs: number;
 }
 
@@ -153,6 +157,8 @@ export interface CellResult {
   capture?: CellCaptureResult;
   /** The s2s settings in force on both sides for the deciding attempt (an operator's `config:` shows here). */
   settings?: CellSettings;
+  /** The attempts' notes (a server restarted after a crash, an attempt interrupted). */
+  notes?: string[];
   /** Whether the outcome meets the scenario's expectation. */
   asExpected: boolean;
   /** Why it does not, in words. */
@@ -211,4 +217,28 @@ export interface RunResults {
   shard?: ShardInfo;
   /** A `merge` of shard runs: which ones. */
   merged?: MergedFrom;
+  /** The run stopped before every cell finished (engine lost, a server died twice, Ctrl-C, --timeout, a crash). */
+  incomplete?: IncompleteRun;
+  /** `run --resume`: the earlier, incomplete run whose finished cells this run kept. */
+  resumed?: ResumedFrom;
+}
+
+/** What an incomplete run measured and what it did not. `cells` holds the finished ones only. */
+export interface IncompleteRun {
+  /** Why the run stopped, in words (the cause and its fix). */
+  reason: string;
+  /** The exit code the run ended with (3 environment, 4 internal error, 130/143 signal). */
+  exitCode: number;
+  finished: number;
+  /** The cells not run (or interrupted without a verdict), in the run's order. */
+  notRun: CellSpec[];
+  /** cellsDigest of the whole run's cells (harness/shard.ts): what --resume checks. */
+  digest: string;
+}
+
+export interface ResumedFrom {
+  runId: string;
+  startedAt: string;
+  /** Cells kept from it. */
+  cells: number;
 }

@@ -5,7 +5,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "./docker/deadline.ts";
-import type { CellResult } from "../core/types.ts";
+import { join } from "node:path";
+import type { CellResult, RunResults } from "../core/types.ts";
+import type { StopReason } from "./matrix.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
 // then start without loading Docker, the CA or the probe (see README "The npm package").
 const lazy = {
@@ -22,6 +24,7 @@ const lazy = {
   summary: () => import("./report/summary.ts"),
   shard: () => import("./shard.ts"),
   merge: () => import("./merge.ts"),
+  resume: () => import("./resume.ts"),
 };
 
 const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
@@ -64,11 +67,12 @@ program
   .option("--list", "print the cells and server containers the run (or --shard) would start, and exit without Docker")
   .option("--no-install-docker", "where no container engine answers, exit 3 instead of installing one (Debian as root; also S2S_MATRIX_INSTALL_DOCKER=0)")
   .option("--json", "print the run's summary (counts, unexpected cells and regressions with file and line, report paths) as JSON on stdout")
-  .option("--timeout <duration>", "stop the whole run after this long (e.g. 90s, 20m, 1h): exit 3, everything removed", duration)
+  .option("--timeout <duration>", "stop the whole run after this long (e.g. 90s, 20m, 1h): exit 3, everything removed, reports of the finished cells written (marked incomplete)", duration)
+  .option("--resume <results.json>", "run only the cells this earlier, incomplete run (engine lost, Ctrl-C, --timeout, exit 3) did not finish, then write the whole matrix as one run")
   .action(async (files: string[], o) => {
     const t0 = Date.now();
-    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit }, { createProgress }, { prepareOutDir, writeReports }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }, { newKeysDir }] =
-      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard(), lazy.ca()]);
+    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit, stopInProgress }, { createProgress }, { prepareOutDir, writeReports, writeReportsSync }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }, { newKeysDir }, { loadResume }] =
+      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard(), lazy.ca(), lazy.resume()]);
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
@@ -76,6 +80,8 @@ program
     const shard = o.shard ? selectShard(whole.cells, parseShard(o.shard), o.isolation) : undefined;
     if (o.list) return out(describeRun(whole.cells, o.isolation, shard));
     const prepared = shard ? { ...whole, cells: shard.shard.cells } : whole;
+    if (o.resume && shard) throw new UsageError("--resume and --shard do not combine: resume the whole run's results.json, or run the shard again");
+    const resume = o.resume ? await loadResume(o.resume, { scenarios: whole.scenarios.map((s) => s.name), cells: whole.cells, isolation: o.isolation }) : undefined;
     // Whether the baseline can be compared at all is a question about the whole run, not one shard.
     let baseline = o.baseline ? await loadBaseline(o.baseline, { cells: whole.cells, only: o.only }) : undefined;
     if (baseline && shard) {
@@ -102,7 +108,20 @@ program
           },
         }
       : undefined;
-    const uninstall = cleanupOnExit(runId, err, deadline);
+    // A run that ends early (a signal, --timeout, exit 3, a crash) still writes what it measured, marked incomplete.
+    let snapshot: ((stop: StopReason) => RunResults) | undefined;
+    const writeIncomplete = (stop: StopReason) => {
+      if (!snapshot) return;
+      progress.finish();
+      let results = snapshot(stop);
+      if (shard) results = stampShard(results, shard);
+      const { files: written } = writeReportsSync(o.out, results, baseline);
+      const i = results.incomplete!;
+      err(`incomplete reports (${i.finished} of ${i.finished + i.notRun.length} cells finished, ${i.notRun.length} not run): ${written.join(", ")}`);
+      if (i.notRun.length) err(`  to run the rest: s2s-matrix run ${files.join(" ")} … --resume ${join(o.out, "results.json")}`);
+      snapshot = undefined;
+    };
+    const uninstall = cleanupOnExit(runId, err, deadline, (code, why) => writeIncomplete({ reason: why, exitCode: code }));
     const part = shard ? `shard ${shard.spec.index}/${shard.spec.count}: ${prepared.cells.length} of ${whole.cells.length} cells` : `${prepared.cells.length} cells`;
     err(`s2s-matrix ${HARNESS_VERSION}: run ${runId}, ${part} from ${files.join(", ")}`);
     try {
@@ -116,6 +135,8 @@ program
         keepKeysDir,
         capture: !!o.capture,
         pull: !!o.pull,
+        resume,
+        onStart: (s) => (snapshot = s),
         log: (s) => err(tty ? `\r\x1b[2K${s}` : s),
         onCellStart: (c) => progress.start(c.id),
         onCellDone: (r) => (finished.push(r), progress.done(r)),
@@ -131,6 +152,10 @@ program
       if (keepKeysDir) err(`keys kept (--keep) in ${keepKeysDir}: delete it when done`);
       if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, prepared.scenarios, written, run.exitCode, run.comparison), null, 2));
       process.exitCode = run.exitCode;
+    } catch (e) {
+      // A signal's handler writes the reports itself, with the signal as the reason.
+      if (!stopInProgress()) writeIncomplete({ reason: (e as Error)?.message ?? String(e), exitCode: exitCodeOf(e) });
+      throw e;
     } finally {
       uninstall();
     }

@@ -11,6 +11,8 @@ import { collectServers, entryOf, extraServer, type RunServers } from "./named-s
 import { baselineMismatch, compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { resultsProblems } from "./report/validate.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
+import { cellsDigest } from "./shard.ts";
+import { resumeSelection } from "./resume.ts";
 import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "runServers"> {
@@ -22,6 +24,19 @@ export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "run
   runId?: string;
   /** Pull the images that are not present locally (upstream, published and user images) instead of stopping. */
   pull?: boolean;
+  /** `--resume`: an earlier, incomplete run (checked by resume.ts); only the cells it did not finish run. */
+  resume?: RunResults;
+  /**
+   * Called once the run starts with what an early end writes: the results of the
+   * cells measured so far, marked incomplete (Ctrl-C, --timeout, exit 3, a crash).
+   */
+  onStart?: (snapshot: (stop: StopReason) => RunResults) => void;
+}
+
+/** Why a run ended early, and the exit code it ends with. */
+export interface StopReason {
+  reason: string;
+  exitCode: number;
 }
 
 export interface Prepared {
@@ -213,19 +228,79 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
   const { prepared, notices } = dropUnavailable(all, missing);
   for (const n of notices) log(n);
   const started = new Date();
-  const { results: cells, stats } = await runCells({ ...opts, runId, cells: prepared.cells, runServers: prepared.servers });
-  const results: RunResults = {
-    schema: "s2s-matrix/results@1",
-    harnessVersion: HARNESS_VERSION,
-    runId,
-    scenarios: prepared.scenarios.map((s) => s.name),
-    isolation: opts.isolation ?? "vhost",
-    startedAt: started.toISOString(),
-    durationMs: Date.now() - started.getTime(),
-    cells,
-    summary: summarize(cells),
-  };
+  const isolation = opts.isolation ?? "vhost";
+  const { kept, toRun } = opts.resume ? resumeSelection(prepared.cells, opts.resume) : { kept: [], toRun: prepared.cells };
+  if (opts.resume) log(`resuming run ${opts.resume.runId}: ${kept.length} finished cell(s) kept, ${toRun.length} to run`);
+  const resumed = opts.resume ? { runId: opts.resume.runId, startedAt: opts.resume.startedAt, cells: kept.length } : undefined;
+  const header = { runId, scenarios: prepared.scenarios.map((s) => s.name), isolation, started, resumed };
+
+  // Each cell's latest result, for a report of a run that ends early.
+  const measured = new Map<CellSpec, CellResult>();
+  opts.onStart?.((stop) => incompleteResults(header, prepared.cells, all.cells, keptAndMeasured(prepared.cells, kept, measured), stop));
+  const { results: ran, stats } = toRun.length
+    ? await runCells({
+        ...opts,
+        runId,
+        cells: toRun,
+        runServers: prepared.servers,
+        onCellMeasured: (r) => (measured.set(r.spec, r), opts.onCellMeasured?.(r)),
+        onCellDone: (r) => (measured.set(r.spec, r), opts.onCellDone?.(r)),
+      })
+    : { results: [], stats: { containersStarted: 0, instances: [] } };
+  const cells = keptAndMeasured(prepared.cells, kept, new Map(ran.map((r) => [r.spec, r])));
+  const results = completeResults(header, cells);
   const comparison = opts.baseline ? compareBaseline(results, opts.baseline) : undefined;
   const failed = results.summary.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0;
   return { results, stats, comparison, exitCode: failed ? 1 : 0 };
+}
+
+interface RunHeader {
+  runId: string;
+  scenarios: string[];
+  isolation: RunResults["isolation"];
+  started: Date;
+  resumed?: RunResults["resumed"];
+}
+
+/** The results in the run's order: kept ones (from --resume) matched by cell key, the others by spec. */
+function keptAndMeasured(cells: CellSpec[], kept: CellResult[], measured: Map<CellSpec, CellResult>): CellResult[] {
+  const { kept: matched } = resumeSelection(cells, { cells: kept } as RunResults);
+  const keptBySpec = new Map<CellSpec, CellResult>();
+  for (const r of matched) {
+    const spec = cells.find((c) => c.scenario === r.spec.scenario && c.id === r.spec.id);
+    if (spec) keptBySpec.set(spec, r);
+  }
+  return cells.flatMap((c) => {
+    const r = measured.get(c) ?? keptBySpec.get(c);
+    return r ? [r] : [];
+  });
+}
+
+function completeResults(h: RunHeader, cells: CellResult[]): RunResults {
+  return {
+    schema: "s2s-matrix/results@1",
+    harnessVersion: HARNESS_VERSION,
+    runId: h.runId,
+    scenarios: h.scenarios,
+    isolation: h.isolation,
+    startedAt: h.started.toISOString(),
+    durationMs: Date.now() - h.started.getTime(),
+    cells,
+    summary: summarize(cells),
+    ...(h.resumed ? { resumed: h.resumed } : {}),
+  };
+}
+
+/**
+ * Pure but for the clock: the results of a run that ended early. `cells` holds what
+ * finished; every other cell of the run is listed as not run, with why the run stopped.
+ * `whole` (before optional servers were dropped) identifies the run for --resume.
+ */
+export function incompleteResults(h: RunHeader, runCells: CellSpec[], whole: CellSpec[], done: CellResult[], stop: StopReason): RunResults {
+  const have = new Set(done.map((r) => `${r.spec.scenario}\u0000${r.spec.id}`));
+  const notRun = runCells.filter((c) => !have.has(`${c.scenario}\u0000${c.id}`));
+  return {
+    ...completeResults(h, done),
+    incomplete: { reason: stop.reason, exitCode: stop.exitCode, finished: done.length, notRun, digest: cellsDigest(whole) },
+  };
 }

@@ -29,13 +29,13 @@ export async function readShardResults(file: string): Promise<ShardResults> {
 
 const shardName = (s: ShardResults) => `${s.file} (shard ${s.results.shard!.index}/${s.results.shard!.count})`;
 
-/** All inputs must agree on `what`; otherwise a usage error listing each file's value. */
-function same(inputs: ShardResults[], what: string, value: (r: RunResults) => string, fix: string): void {
+/** All inputs must agree on `what`; otherwise a usage error listing each file's value (also used by run --resume). */
+export function same(inputs: ShardResults[], what: string, value: (r: RunResults) => string, fix: string, command = "merge"): void {
   const values = new Map<string, string[]>();
   for (const s of inputs) values.set(value(s.results), [...(values.get(value(s.results)) ?? []), s.file]);
   if (values.size > 1) {
     const list = [...values].map(([v, files]) => `${files.join(", ")}: ${v}`).join("; ");
-    throw new UsageError(`merge: the results are of different ${what} (${list}); ${fix}`);
+    throw new UsageError(`${command}: the results are of different ${what} (${list}); ${fix}`);
   }
 }
 

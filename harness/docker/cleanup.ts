@@ -140,11 +140,17 @@ export interface RunDeadline {
  * deadline expires (exit 3), then exits. Returns a function that uninstalls the
  * handlers and the deadline (for normal completion).
  */
-export function cleanupOnExit(runId: string, log: (s: string) => void, deadline?: RunDeadline): () => void {
+export function cleanupOnExit(runId: string, log: (s: string) => void, deadline?: RunDeadline, onStop?: (code: number, why: string) => void): () => void {
   let done = false;
   const handler = (code: number, why: string) => async (err?: unknown) => {
     if (done) return;
     done = true;
+    // What was measured is written before anything is removed (synchronously: the process exits below).
+    try {
+      onStop?.(code, err instanceof Error ? `${why}: ${err.message.split("\n")[0]}` : why);
+    } catch (e) {
+      log(`s2s-matrix: could not write the reports of the cells that finished (${(e as Error).message})`);
+    }
     // From here on nothing new starts for the run (see instance.ts), and the CLI
     // leaves the exit to this handler.
     stopping.add(runId);

@@ -44,6 +44,7 @@ export function diagnosisFields(cell: CellResult): Field[] {
     ["Ping", exchangeText(cell.ping, "not sent")],
     ["Reason", cell.reason],
     ["Error", cell.error],
+    ["Notes", cell.notes?.join("; ")],
     ["Attempts", cell.attempts.map((a) => `${a.outcome} (${formatDuration(a.durationMs)})`).join(", ") || "none"],
     ["Duration", formatDuration(cell.durationMs)],
   ];

@@ -18,6 +18,7 @@ import { diagnosisFields, exchangeText } from "./diagnosis.ts";
 import { CSS, JS } from "./html-assets.ts";
 import { settingsRows } from "./settings.ts";
 import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
+import { incompleteBanner, resumedLine } from "./incomplete.ts";
 import { escapeHtml as h, formatDuration } from "./text.ts";
 
 const cellAnchor = (index: number): string => `cell-${index}`;
@@ -187,6 +188,12 @@ export function renderHtml(results: RunResults): string {
   // CSP pins the inline style and script by hash: nothing external loads, and injected markup could not run.
   const csp = `default-src 'none'; style-src ${cspHash(CSS)}; script-src ${cspHash(JS)}`;
   const title = `s2s-matrix: ${headline(results)}`;
+  const banner = incompleteBanner(results);
+  const notRun = results.incomplete?.notRun ?? [];
+  const incomplete = banner
+    ? `<section id="incomplete" class="incomplete"><p><strong>${h(banner)}</strong></p>${notRun.length ? `<details><summary>${notRun.length} cells not run</summary><ul>${notRun.map((c) => `<li>${h(c.id)}</li>`).join("")}</ul></details>` : ""}</section>\n`
+    : "";
+  const resumed = resumedLine(results);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -199,7 +206,7 @@ export function renderHtml(results: RunResults): string {
 <body>
 <header><h1>${h(title)}</h1><p class="summary">${h(summaryLine(results))}</p><p class="meta">${h(meta)}</p></header>
 <main>
-${tables || "<p>No cells were run.</p>"}
+${incomplete}${resumed ? `<p class="meta">${h(resumed)}</p>\n` : ""}${tables || `<p>${results.incomplete ? "No cell finished." : "No cells were run."}</p>`}
 <p class="legend">${h(LEGEND.replace(/\*\*/g, ""))}</p>
 <section id="unexpected"><h2>Unexpected cells</h2>${unexpectedList}</section>
 <section id="diagnoses"><h2>Cell diagnoses</h2><p class="meta">Click a cell in a table to open its diagnosis.</p>

@@ -1,5 +1,6 @@
 // junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
-import type { CellResult, RunResults } from "../../core/types.ts";
+import type { CellResult, CellSpec, RunResults } from "../../core/types.ts";
+import { notRunMessage } from "./incomplete.ts";
 import { actualText, expectedText, scenarioOrder } from "./cells.ts";
 import { diagnosisText } from "./diagnosis.ts";
 import { escapeXml as x } from "./text.ts";
@@ -35,13 +36,21 @@ function testcase(c: CellResult): string {
   return [open, ...body, "    </testcase>"].join("\n");
 }
 
-function counts(cells: CellResult[]) {
+/** A cell an incomplete run did not run: skipped, with why the run stopped. */
+const notRunCase = (spec: CellSpec, message: string): string =>
+  [
+    `    <testcase name="${attr(spec.id)}" classname="${attr(spec.scenario)}" time="0.000">`,
+    `      <skipped message="${attr(message)}"/>`,
+    "    </testcase>",
+  ].join("\n");
+
+function counts(cells: CellResult[], notRun = 0) {
   const n = (v: Verdict) => cells.filter((c) => verdict(c) === v).length;
   return {
-    tests: cells.length,
+    tests: cells.length + notRun,
     failures: n("failure"),
     errors: n("error"),
-    skipped: n("skipped"),
+    skipped: n("skipped") + notRun,
     time: seconds(cells.reduce((t, c) => t + c.durationMs, 0)),
   };
 }
@@ -50,23 +59,28 @@ const countAttrs = (c: ReturnType<typeof counts>): string =>
   `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${c.time}"`;
 
 export function renderJunit(results: RunResults): string {
-  const suites = scenarioOrder(results.scenarios, results.cells).map((scenario) => {
+  const notRun = results.incomplete?.notRun ?? [];
+  const scenarios = [...new Set([...scenarioOrder(results.scenarios, results.cells), ...notRun.map((c) => c.scenario)])];
+  const suites = scenarios.map((scenario) => {
     const cells = results.cells.filter((c) => c.spec.scenario === scenario);
+    const skipped = notRun.filter((c) => c.scenario === scenario);
     const props = [
       ["runId", results.runId],
       ["harnessVersion", results.harnessVersion],
       ["isolation", results.isolation],
+      ...(results.incomplete ? [["incomplete", `${results.incomplete.finished} finished, ${results.incomplete.notRun.length} not run: ${results.incomplete.reason.split("\n")[0]}`]] : []),
     ]
       .map(([k, v]) => `      <property name="${k}" value="${attr(v)}"/>`)
       .join("\n");
     return [
-      `  <testsuite name="${attr(scenario)}" ${countAttrs(counts(cells))} timestamp="${attr(results.startedAt)}">`,
+      `  <testsuite name="${attr(scenario)}" ${countAttrs(counts(cells, skipped.length))} timestamp="${attr(results.startedAt)}">`,
       `    <properties>\n${props}\n    </properties>`,
       ...cells.map(testcase),
+      ...skipped.map((c) => notRunCase(c, notRunMessage(results))),
       "  </testsuite>",
     ].join("\n");
   });
-  const total = { ...counts(results.cells), time: seconds(results.durationMs) };
+  const total = { ...counts(results.cells, notRun.length), time: seconds(results.durationMs) };
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="s2s-matrix" ${countAttrs(total)}>`,

@@ -16,6 +16,7 @@ import {
 import { codeSpan, escapeMarkdown, formatDuration } from "./text.ts";
 import { UNDECIDED } from "../../core/judge.ts";
 import { configuredServers } from "./settings.ts";
+import { incompleteBanner, incompleteHeadline, resumedLine } from "./incomplete.ts";
 
 export const ROW_HEADER = "initiator ↓ / receiver →";
 
@@ -41,6 +42,8 @@ export function summaryLine(r: RunResults): string {
 
 export function headline(r: RunResults): string {
   const s = r.summary;
+  const incomplete = incompleteHeadline(r);
+  if (incomplete) return s.unexpected ? `${incomplete}, ${s.unexpected} unexpected` : incomplete;
   return s.unexpected === 0
     ? `✅ all ${s.total} cells as expected`
     : `❌ ${s.unexpected} of ${s.total} ${s.total === 1 ? "cell" : "cells"} unexpected`;
@@ -101,6 +104,13 @@ export function renderMarkdown(results: RunResults): string {
       `isolation: ${results.isolation} · started ${escapeMarkdown(results.startedAt)} · harness ${escapeMarkdown(results.harnessVersion)}`,
     "",
   );
+  const banner = incompleteBanner(results);
+  if (banner) {
+    out.push(`> **${escapeMarkdown(banner)}**`, "");
+    out.push(`<details><summary>${results.incomplete!.notRun.length} cells not run</summary>`, "", ...results.incomplete!.notRun.map((c) => `- ${codeSpan(c.id)}`), "", "</details>", "");
+  }
+  const resumed = resumedLine(results);
+  if (resumed) out.push(escapeMarkdown(resumed), "");
   const tables = matrixTables(results.scenarios, results.cells);
   // A scenario level only when there is more than one, so the common case stays flat.
   const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
@@ -115,7 +125,7 @@ export function renderMarkdown(results: RunResults): string {
       out.push(...manyCombinations(own, h));
     }
   }
-  if (tables.length === 0) out.push("_No cells were run._", "");
+  if (tables.length === 0) out.push(results.incomplete ? "_No cell finished._" : "_No cells were run._", "");
   out.push(LEGEND, "");
   // Servers run with an operator's own config: what it put in force (details per cell: results.json, matrix.html).
   const configured = configuredServers(results.cells);

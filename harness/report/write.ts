@@ -1,4 +1,5 @@
 // Writes every report of a run into one directory.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
@@ -36,18 +37,35 @@ export async function prepareOutDir(dir: string): Promise<void> {
   }
 }
 
-/** Returns the paths written, in REPORT_FILES order. A baseline adds a comparison to matrix.md. */
-export async function writeReports(dir: string, results: RunResults, baseline?: RunResults): Promise<{ files: string[] }> {
-  await mkdir(dir, { recursive: true });
+/** Every report's text, by file name. A baseline adds a comparison to matrix.md. */
+function renderReports(results: RunResults, baseline?: RunResults): Record<(typeof REPORT_FILES)[number], string> {
   let markdown = renderMarkdown(results);
   if (baseline) markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), `baseline run ${baseline.runId}`)}`;
-  const contents: Record<(typeof REPORT_FILES)[number], string> = {
+  return {
     "results.json": renderJson(results),
     "matrix.md": markdown,
     "matrix.html": renderHtml(results),
     "junit.xml": renderJunit(results),
   };
+}
+
+/** Returns the paths written, in REPORT_FILES order. A baseline adds a comparison to matrix.md. */
+export async function writeReports(dir: string, results: RunResults, baseline?: RunResults): Promise<{ files: string[] }> {
+  await mkdir(dir, { recursive: true });
+  const contents = renderReports(results, baseline);
   const files = REPORT_FILES.map((name) => join(dir, name));
   await Promise.all(REPORT_FILES.map((name, i) => writeFile(files[i], contents[name], "utf8")));
+  return { files };
+}
+
+/**
+ * The same, synchronously: for a run that is being stopped (a signal, --timeout, a
+ * crash), whose process exits as soon as its handler's clean-up is done.
+ */
+export function writeReportsSync(dir: string, results: RunResults, baseline?: RunResults): { files: string[] } {
+  mkdirSync(dir, { recursive: true });
+  const contents = renderReports(results, baseline);
+  const files = REPORT_FILES.map((name) => join(dir, name));
+  REPORT_FILES.forEach((name, i) => writeFileSync(files[i], contents[name], "utf8"));
   return { files };
 }

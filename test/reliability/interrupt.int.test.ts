@@ -1,7 +1,7 @@
 // A run interrupted mid-way (Ctrl-C, a CI job cancelled) exits promptly with the
 // conventional code and leaves no container and no network of its run behind,
 // and no key material in the repository.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Dockerode from "dockerode";
@@ -58,6 +58,13 @@ async function interrupt(signal: "SIGINT" | "SIGTERM", when: "start" | "containe
   expect(r!.code, r!.stderr).toBe(signal === "SIGINT" ? 130 : 143);
   expect(r!.stderr).toContain(`${signal === "SIGINT" ? "interrupted" : "terminated"}; removing run ${id}'s containers and networks`);
   expect(r!.stderr).toMatch(/s2s-matrix: (removed |nothing to remove)/);
+  if (when === "ready") {
+    // Once servers are up the run has started: what it measured is written, marked incomplete (issue #18).
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.incomplete, r!.stderr).toMatchObject({ exitCode: signal === "SIGINT" ? 130 : 143, reason: signal === "SIGINT" ? "interrupted" : "terminated" });
+    expect(results.incomplete.finished + results.incomplete.notRun.length).toBe(4);
+    expect(readFileSync(join(out, "junit.xml"), "utf8")).toContain('<skipped message="not run: the run stopped early (');
+  }
 
   // Nothing of the run, now and a little later (a container whose creation was
   // in flight at the signal would show up after the exit).

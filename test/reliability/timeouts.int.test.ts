@@ -1,7 +1,7 @@
 // Nothing the harness waits on can hang a run: an engine that never answers, an
 // image build or a command in a container that never ends each fail naming their
 // stage (exit 3), and `--timeout` ends the whole run (exit 3, everything removed).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,10 @@ describe("--timeout", () => {
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/the run's --timeout of 8 s expired; removing run/);
       expect(r.stderr).toMatch(/\d+ of 4 cells finished before the timeout/);
+      // The finished cells' reports, marked incomplete with the reason (issue #18).
+      const results = JSON.parse(readFileSync(join(tmp, "timeout", "results.json"), "utf8"));
+      expect(results.incomplete).toMatchObject({ exitCode: 3, reason: "the run's --timeout of 8 s expired" });
+      expect(results.incomplete.finished + results.incomplete.notRun.length).toBe(4);
       expect(await labelled(d, runId!)).toEqual({ containers: [], networks: [] });
     } finally {
       if (runId) await removeLabelled(d, runId);

@@ -1,0 +1,123 @@
+// One cell on two running servers: the probe, both servers' lines about it, and
+// the attempt that comes of it; and the cell's result from its attempts.
+import { captureCell } from "../capture/transcript.ts";
+import type { StartedRelay } from "../capture/relay.ts";
+import type { StartedInstance } from "../instance.ts";
+import { linesFor } from "../docker/logbuffer.ts";
+import type { PlannedCell } from "../plan.ts";
+import { connectionFailed, diagnose, hasVerdict, undecided } from "../probe/diagnose.ts";
+import { LoginError, probePair, type ProbeTimeouts } from "../probe/probe.ts";
+import type { Attempt, CellResult, CellSpec, Outcome } from "../../core/types.ts";
+import { judge } from "../../core/judge.ts";
+
+const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}`;
+
+/**
+ * An unexpected cell ran twice: the same outcome and auth method twice stands,
+ * anything else is flaky; a first attempt that decided nothing (undecided, or cut
+ * short by a server's death) leaves the verdict to the second, and both stay in
+ * the cell's attempts.
+ */
+export function settle(first: Attempt, second: Attempt): Outcome {
+  if (first.interrupted || undecided(first)) return second.outcome;
+  return outcomeOf(first) === outcomeOf(second) ? second.outcome : "flaky";
+}
+
+/** Longest wait for a working cell's log verdicts; the wait ends as soon as both are read. */
+const VERDICT_WAIT_MS = 5_000;
+
+/** Probes one cell and reads both servers' logs for its domains. */
+export async function runCell(
+  cell: PlannedCell,
+  ia: StartedInstance,
+  ib: StartedInstance,
+  ca: string,
+  timeouts: ProbeTimeouts,
+  relay?: StartedRelay,
+): Promise<Attempt> {
+  const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
+  const settings = { initiator: ia.settingsFor(domains.initiator), receiver: ib.settingsFor(domains.receiver) };
+  const marks = [ia.logs.mark(), ib.logs.mark(), relay?.logs.mark() ?? 0];
+  const t0 = Date.now();
+  /** "server X is no longer running", or undefined when both are up. */
+  const deadServers = async (): Promise<string | undefined> => {
+    const dead = (await Promise.all([...new Set([ia, ib])].map(async (i) => ((await i.alive()) ? "" : i.spec.key)))).filter(Boolean);
+    return dead.length ? `server ${dead.join(", ")} is no longer running` : undefined;
+  };
+  try {
+    const names = [domains.initiator, domains.receiver];
+    /** Both servers' lines about this cell so far, and the auth events in them. */
+    const read = () => {
+      const la = linesFor(ia.logs.since(marks[0]), names);
+      const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+      return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
+    };
+    // B's log says when its connection back to A failed: no ping reply can come after that.
+    const replyPathFailed = () =>
+      connectionFailed(read().eb, domains.receiver, domains.initiator)
+        ? `no reply: ${domains.receiver} logged that its connection to ${domains.initiator} failed`
+        : undefined;
+    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed);
+    // A server that died during the probe explains a bounce or a timeout ("connection
+    // refused"): that is no federation verdict, the cell is an error naming it.
+    if (message.status !== "delivered" || ping.status !== "result") {
+      const dead = await deadServers();
+      if (dead) return { outcome: "error", error: dead, domains, settings, durationMs: Date.now() - t0 };
+    }
+    // The servers' lines about what just happened reach us a moment after the probe
+    // ends: on a cell that worked, wait for both receivers' verdicts (on two loaded
+    // cores ejabberd's came >250 ms late, and the cell read as dialback); else 250 ms.
+    const verdictDue = message.status === "delivered" && ping.status === "result" && !relay && ia !== ib;
+    const complete = (r: ReturnType<typeof read>) =>
+      verdictDue && hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
+    const until = Date.now() + (verdictDue ? VERDICT_WAIT_MS : 250);
+    let r = read();
+    while (!complete(r) && Date.now() < until) {
+      await new Promise((res) => setTimeout(res, 25));
+      r = read();
+    }
+    const { la, lb } = r;
+    // The receiver's words first: it is the side that judged the certificate.
+    const events = [...r.eb, ...r.ea];
+    const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
+    // Delivered but unanswered: the reply path receiver → initiator is refused.
+    const outcome: Outcome = message.status !== "delivered" ? "fails" : ping.status === "result" ? "federates" : "one-way";
+    const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
+    const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
+    return { outcome, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
+  } catch (e) {
+    const dead = await deadServers();
+    const error = dead ?? (e instanceof LoginError ? e.message : `harness error: ${(e as Error).message}`);
+    return { outcome: "error", error, domains, settings, durationMs: Date.now() - t0 };
+  }
+}
+
+export function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, installed: Map<string, string>): CellResult {
+  const last = attempts[attempts.length - 1];
+  const p = last.probe;
+  const auth = p?.auth ?? { outbound: "none" as const, inbound: "none" as const };
+  const verdict = judge(spec.expected, { outcome, auth, ping: p?.ping, reason: p?.reason ?? last.error });
+  const notes = attempts.flatMap((a) => (a.note ? [a.note] : []));
+  return {
+    spec,
+    installed: {
+      initiator: installed.get(spec.initiator.server) ?? spec.initiator.server,
+      receiver: installed.get(spec.receiver.server) ?? spec.receiver.server,
+    },
+    outcome,
+    attempts,
+    auth,
+    message: p?.message,
+    ping: p?.ping,
+    reason: p?.reason ?? last.error,
+    logs: p?.logs ?? [],
+    error: last.error,
+    capture: last.capture,
+    ...(last.settings ? { settings: last.settings } : {}),
+    ...(notes.length ? { notes } : {}),
+    asExpected: verdict.asExpected,
+    mismatch: verdict.mismatch,
+    durationMs: attempts.reduce((s, a) => s + a.durationMs, 0),
+  };
+}
+

@@ -1,0 +1,314 @@
+// A stage (plan.ts) on real servers: its certificates, its relay, its boots, and
+// its cells, each as soon as both its servers are up. A server whose container
+// dies is restarted once for the cells still waiting on it (cells in flight end
+// as `error` with the cause); a second death of it stops the run.
+import { writeLeafFiles, type TestCa } from "../../ca/index.ts";
+import type { StartedRelay } from "../capture/relay.ts";
+import { startRelay } from "../capture/relay.ts";
+import { docker } from "../docker/client.ts";
+import { LABEL_RUN } from "../docker/labels.ts";
+import { startInstance, type StartedInstance, type StartOptions } from "../instance.ts";
+import type { PlannedCell, PlannedHost, PlannedInstance, Stage } from "../plan.ts";
+import type { ProbeTimeouts } from "../probe/probe.ts";
+import { busiestFirst, limiter, poolWhenReady } from "../schedule.ts";
+import { adapterFor } from "../servers/catalog.ts";
+import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "../servers/adapter.ts";
+import type { Attempt, CellSpec } from "../../core/types.ts";
+import { runCell } from "./cell.ts";
+import type { Environment } from "./environment.ts";
+import { RunFaults, ServerDied } from "./faults.ts";
+import { faultError, faultText, type Fault } from "./watch.ts";
+
+export interface StageOptions {
+  runId: string;
+  readyTimeoutMs: number;
+  /** Cells probed at once within a stage. */
+  concurrency: number;
+  timeouts: ProbeTimeouts;
+  capture: boolean;
+  keepKeysDir?: string;
+  /** Boots at once within a stage. */
+  bootConcurrency: number;
+  /** What one boot weighs against bootConcurrency, by its virtual hosts (run.ts bootWeight). */
+  bootWeight: (hosts: number) => number;
+  /** An operator's config (scenario `config:`) for a server name. */
+  baseConfigOf: (server: string) => InstanceConfig["baseConfig"] | undefined;
+  log: (s: string) => void;
+}
+
+export interface RunStats {
+  containersStarted: number;
+  instances: string[];
+}
+
+/** One boot of a planned instance; a restart makes the next. */
+interface Generation {
+  n: number;
+  /** The instance, up and ready; rejects when it dies first, or the run ends. */
+  started: Promise<StartedInstance>;
+  /** Rejects (ServerDied) when its container dies. */
+  died: Promise<never>;
+  kill: (e: ServerDied) => void;
+  instance?: StartedInstance;
+  ready: boolean;
+  dead: boolean;
+  /** Why the instance was restarted (n > 1). */
+  restartedAfter?: string;
+}
+
+/** A planned instance across its restarts, and the cells that still need it. */
+interface Slot {
+  pi: PlannedInstance;
+  gen: Generation;
+  deaths: number;
+  /** Cells not yet done. */
+  left: number;
+  inFlight: number;
+}
+
+/** With --capture a server answers to `upstream.<domain>`; the domain itself is the relay's. */
+export const upstreamAlias = (domain: string) => `upstream.${domain}`;
+
+/** Runs stages; keeps what every stage shares (servers running, versions installed, counts). */
+export class Stages {
+  readonly stats: RunStats = { containersStarted: 0, instances: [] };
+  /** Server name → installed version. */
+  readonly installed = new Map<string, string>();
+  private running = new Set<StartedInstance>();
+  /** Relay → its instance key (its container's label). */
+  private relays = new Map<StartedRelay, string>();
+  private issuing = limiter(1);
+  // What an operator's config lost is said once per server, not once per instance.
+  private noticed = new Set<string>();
+
+  constructor(
+    private env: Environment,
+    private faults: RunFaults,
+    private opts: StageOptions,
+  ) {}
+
+  private notice = (s: string) => this.noticed.has(s) || (this.noticed.add(s), this.opts.log(s));
+
+  /** Stops an instance the harness is done with (its death is then no fault). */
+  private async stop(inst: StartedInstance): Promise<void> {
+    this.faults.expectStop(inst.spec.key);
+    this.running.delete(inst);
+    await inst.stop();
+  }
+
+  /** Everything still running (the run's end, whatever ended it). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running].map((i) => this.stop(i)));
+    await Promise.all([...this.relays].map(([r, key]) => (this.faults.expectStop(key), r.stop())));
+  }
+
+  /** Certificates (one instance at a time, busiest first) and, with --capture, the stage's relay. */
+  private async prepare(stage: Stage): Promise<{ certified: (pi: PlannedInstance) => Promise<void>; tls: Map<string, HostCertificate>; relay?: StartedRelay }> {
+    const { env, opts } = this;
+    const tls = new Map<string, HostCertificate>();
+    // The first server boots after its own certificates, not after all of the stage's (392 take ~2 s).
+    const issue = (hosts: PlannedHost[]) =>
+      this.issuing(async () => {
+        for (const [domain, c] of await issueCertificates(hosts.filter((h) => !tls.has(h.domain)), env.ca, opts.keepKeysDir)) tls.set(domain, c);
+      });
+    let relay: StartedRelay | undefined;
+    if (opts.capture) {
+      // The relay presents every domain's certificate: all of them first.
+      await issue(stage.instances.flatMap((pi) => pi.hosts));
+      const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
+      const key = `relay-${stage.instances[0]?.key ?? ""}`;
+      this.faults.expectRunning(key);
+      relay = await this.faults.race(startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
+      this.relays.set(relay, key);
+    }
+    const issued = new Map<string, Promise<void>>();
+    const certified = (pi: PlannedInstance) => {
+      if (!issued.has(pi.key)) issued.set(pi.key, issue(pi.hosts));
+      return issued.get(pi.key)!;
+    };
+    return { certified, tls, relay };
+  }
+
+  /**
+   * Runs a stage's cells, each as soon as both its servers are up; each attempt is
+   * handed on when its cell is done (progress). A server that fails to start stops
+   * the stage: cells already running finish, then its error is thrown.
+   */
+  async run(stage: Stage, onCellStart: ((spec: CellSpec) => void) | undefined, onAttempt: (spec: CellSpec, a: Attempt) => void): Promise<void> {
+    const { env, faults, opts } = this;
+    const { certified, tls, relay } = await this.prepare(stage);
+    const startOpts: StartOptions = {
+      runId: opts.runId,
+      network: env.network,
+      readyTimeoutMs: opts.readyTimeoutMs,
+      log: opts.log,
+      notice: this.notice,
+      aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined,
+    };
+    // A stage's boots compete for the CPU: the servers most cells wait for boot
+    // first, the others (e.g. the second instances for self-pairs) while cells run.
+    const booting = limiter(opts.bootConcurrency);
+    const boot = (pi: PlannedInstance) =>
+      booting(async () => {
+        // The run is ending: nothing new is started for it.
+        if (faults.failed) throw faults.failed;
+        await certified(pi);
+        // Keys repeat across rounds (the re-run's `prosody@0.12.3#1`): this container's death counts again.
+        faults.expectRunning(pi.key);
+        const inst = await startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns: await env.dns() });
+        this.running.add(inst);
+        this.installed.set(pi.server, inst.installedVersion);
+        this.stats.containersStarted++;
+        this.stats.instances.push(pi.key);
+        return inst;
+      }, opts.bootWeight(pi.hosts.length));
+
+    let closing = false;
+    const generation = (pi: PlannedInstance, n: number, before?: () => Promise<void>, restartedAfter?: string): Generation => {
+      let kill!: (e: ServerDied) => void;
+      const died = new Promise<never>((_, reject) => (kill = reject));
+      died.catch(() => {});
+      const g: Generation = { n, died, kill, ready: false, dead: false, restartedAfter, started: undefined as unknown as Promise<StartedInstance> };
+      const raw = (async () => (await before?.(), boot(pi)))();
+      // An instance that comes up after its generation died, or after the stage ended, is stopped at once.
+      raw.then((inst) => ((g.instance = inst), (g.dead || closing) && void this.stop(inst)), () => {});
+      // A failed boot may be the symptom of a fault still being judged (engine gone): the fault's words win.
+      const judged = raw.catch(async (e) => {
+        await faults.quiet();
+        throw faults.failed ?? e;
+      });
+      g.started = faults.race(Promise.race([judged, died])).then((inst) => ((g.ready = true), inst));
+      g.started.catch(() => {}); // observed by the cells that wait for it, and by the teardown
+      return g;
+    };
+
+    const slots = new Map<string, Slot>();
+    for (const pi of busiestFirst(stage.instances, stage.cells)) {
+      slots.set(pi.key, { pi, gen: generation(pi, 1), deaths: 0, left: 0, inFlight: 0 });
+      faults.on(pi.key, (f) => onDeath(slots.get(pi.key)!, f));
+    }
+    for (const c of stage.cells) for (const k of [c.initiator.instance, c.receiver.instance]) slots.get(k)!.left++;
+
+    const onDeath = (slot: Slot, f: Fault) => {
+      const g = slot.gen;
+      if (g.dead || closing) return;
+      // A server that exits by itself while starting: its own error (its log lines, the config hint) says why.
+      if (!g.ready && f.kind === "died" && !f.oom && f.exitCode !== undefined && f.exitCode !== 137 && f.exitCode !== 143) return;
+      g.dead = true;
+      slot.deaths++;
+      // A second death ends the run: first, so that the cells in flight count as not run rather than as errors.
+      if (slot.deaths >= 2) faults.fail(faultError(f, "", ", a second time (it had been restarted once): the run stops"));
+      g.kill(new ServerDied(f));
+      if (slot.deaths >= 2) return;
+      const waiting = slot.left - slot.inFlight;
+      if (waiting <= 0) return;
+      const why = faultText(f);
+      opts.log(`${why}; restarting it once for the ${waiting} cell(s) still waiting on it`);
+      const old = g.instance;
+      slot.gen = generation(
+        slot.pi,
+        g.n + 1,
+        async () => {
+          faults.expectStop(slot.pi.key);
+          if (old) await this.stop(old);
+          await removeInstanceContainers(opts.runId, slot.pi.key);
+          faults.expectRunning(slot.pi.key);
+        },
+        why,
+      );
+    };
+
+    /** The instance's current generation once up; follows a restart. */
+    const ready = async (key: string): Promise<Generation> => {
+      for (;;) {
+        const slot = slots.get(key)!;
+        const g = slot.gen;
+        try {
+          await g.started;
+          return g;
+        } catch (e) {
+          if (slot.gen !== g && !faults.failed) continue;
+          throw faults.failed ?? e;
+        }
+      }
+    };
+    const both = (cell: PlannedCell) => Promise.all([ready(cell.initiator.instance), ready(cell.receiver.instance)]);
+
+    const early: Promise<void>[] = [];
+    try {
+      await poolWhenReady(stage.cells, opts.concurrency, both, async (cell) => {
+        onCellStart?.(cell.spec);
+        const [ga, gb] = await both(cell);
+        const sides = [slots.get(cell.initiator.instance)!, slots.get(cell.receiver.instance)!];
+        for (const s of new Set(sides)) s.inFlight++;
+        try {
+          const attempt = await this.attempt(cell, ga, gb, relay);
+          onAttempt(cell.spec, attempt);
+        } finally {
+          for (const s of new Set(sides)) s.inFlight--;
+          // A server whose last cell is done is removed at once, behind the cells still running.
+          for (const s of sides) if (--s.left === 0 && s.gen.instance) early.push(this.stop(s.gen.instance));
+        }
+      });
+    } finally {
+      closing = true;
+      for (const key of slots.keys()) faults.off(key);
+      await Promise.all(early);
+      // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
+      const settled = await Promise.allSettled([...slots.values()].map((s) => s.gen.started));
+      await Promise.all(settled.flatMap((r) => (r.status === "fulfilled" && this.running.has(r.value) ? [this.stop(r.value)] : [])));
+      if (relay) {
+        faults.expectStop(this.relays.get(relay)!);
+        this.relays.delete(relay);
+        await relay.stop();
+      }
+    }
+  }
+
+  /** One attempt of a cell; a death of one of its servers under it makes it an interrupted `error`. */
+  private async attempt(cell: PlannedCell, ga: Generation, gb: Generation, relay?: StartedRelay): Promise<Attempt> {
+    const { faults, opts, env } = this;
+    const domains = { initiator: cell.initiator.domain, receiver: cell.receiver.domain };
+    const t0 = Date.now();
+    const interrupted = (e: unknown): Attempt => {
+      if (!(e instanceof ServerDied)) throw e;
+      return { outcome: "error", error: `${e.message} while the cell ran`, interrupted: true, domains, durationMs: Date.now() - t0 };
+    };
+    let a = await faults.race(Promise.race([runCell(cell, ga.instance!, gb.instance!, env.ca.trustBundle, opts.timeouts, relay), ga.died, gb.died])).catch(interrupted);
+    if (a.outcome === "error" && !a.interrupted) {
+      // The probe may have seen the death before the watch reported it: the cause, not the symptom.
+      await faults.quiet();
+      if (faults.failed) throw faults.failed;
+      a = await Promise.race([ga.died, gb.died, Promise.resolve(a)]).catch(interrupted);
+    }
+    const restarted = [ga, gb].find((g) => g.restartedAfter);
+    if (restarted) a = { ...a, note: `ran on ${restarted.instance!.spec.key} restarted after: ${restarted.restartedAfter}` };
+    return a;
+  }
+}
+
+/** Removes what is left of an instance's container (killed, not removed) so that its restart can take the name. */
+async function removeInstanceContainers(runId: string, key: string): Promise<void> {
+  const d = await docker();
+  const list = await d.listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`, `s2s-matrix.instance=${key}`] } });
+  await Promise.all(list.map((c) => d.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+}
+
+/** Certificates for the given hosts (and with --keep, their files). */
+async function issueCertificates(hosts: PlannedHost[], ca: TestCa, keepKeysDir: string | undefined): Promise<Map<string, HostCertificate>> {
+  const issued = await Promise.all(
+    hosts.map(async (h) => {
+      const tls = await ca.issue(h.domain, h.certificate);
+      if (keepKeysDir) await writeLeafFiles(keepKeysDir, h.domain, tls, ca.trustBundle);
+      return [h.domain, tls] as const;
+    }),
+  );
+  return new Map(issued);
+}
+
+async function startPlanned(pi: PlannedInstance, env: Environment, tls: Map<string, HostCertificate>, baseConfig: InstanceConfig["baseConfig"], opts: StartOptions): Promise<StartedInstance> {
+  const entry: CatalogEntry = env.entries.get(pi.server)!;
+  const vhosts: VirtualHost[] = pi.hosts.map((h) => ({ ...h, tls: tls.get(h.domain)! }));
+  const config: InstanceConfig = { vhosts, users: [{ username: "probe", password: env.password }], trustedCa: env.ca.trustBundle, secureAuth: true, ...(baseConfig ? { baseConfig } : {}) };
+  return startInstance({ key: pi.key, server: pi.server, entry, adapter: adapterFor(entry.family), image: env.images.get(pi.server)!, config }, opts);
+}
