@@ -116,7 +116,7 @@ describe("s2s-matrix cert --out DIR", () => {
     const dump = spawnSync("openssl", ["x509", "-noout", "-text"], { input: text["ca.crt"], encoding: "utf8" }).stdout;
     expect(dump).toMatch(/X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:example\n/);
     expect(r.stdout).toContain(`wrote ${join(out, "xmpp.example.key")}`);
-  }, 30_000);
+  }, 120_000);
 
   it("a domain outside .example is refused before any key exists: exit 2", async () => {
     const out = join(tmp, "cert-outside");
@@ -124,5 +124,5 @@ describe("s2s-matrix cert --out DIR", () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/www\.example\.com.*not under the test TLD \.example/);
     expect(() => statSync(out)).toThrow();
-  }, 30_000);
+  }, 120_000);
 });
