@@ -15,16 +15,16 @@ describe("expandCells: the shipped Let's Encrypt scenario", async () => {
     expect(scenario.servers.map((s) => s.id)).toEqual(DEBIAN_ENTRIES.map(serverKey));
   });
 
-  it("has 7 servers → 49 directed pairs × 2 certificates × 2 dialback = 196 cells, unique ids", () => {
-    expect(scenario.servers).toHaveLength(7);
-    expect(cells).toHaveLength(196);
-    expect(new Set(cells.map((c) => c.id)).size).toBe(196);
+  it("has 8 servers → 64 directed pairs × 2 certificates × 2 dialback = 256 cells, unique ids", () => {
+    expect(scenario.servers).toHaveLength(8);
+    expect(cells).toHaveLength(256);
+    expect(new Set(cells.map((c) => c.id)).size).toBe(256);
     const pairs = new Map<string, number>();
     for (const c of cells) {
       const k = `${c.initiator.server} ${c.receiver.server}`;
       pairs.set(k, (pairs.get(k) ?? 0) + 1);
     }
-    expect(pairs.size).toBe(49);
+    expect(pairs.size).toBe(64);
     expect([...pairs.values()].every((n) => n === 4)).toBe(true);
     expect(pairs.get("ejabberd@24.12 ejabberd@24.12")).toBe(4); // a server with another instance of itself
   });
@@ -37,8 +37,8 @@ describe("expandCells: the shipped Let's Encrypt scenario", async () => {
       "prosody@0.12.3 → prosody@0.12.3 [dual-eku, dialback off]",
       "prosody@0.12.3 → prosody@13.0.1 [server-only, dialback on]",
     ]);
-    expect(cells[28].id).toBe("prosody@13.0.1 → prosody@0.12.3 [server-only, dialback on]");
-    expect(cells[195].id).toBe("ejabberd@26.07 → ejabberd@26.07 [dual-eku, dialback off]");
+    expect(cells[32].id).toBe("prosody@13.0.1 → prosody@0.12.3 [server-only, dialback on]");
+    expect(cells[255].id).toBe("jabberd2@2.7.0 → jabberd2@2.7.0 [dual-eku, dialback off]");
     expect(expandCells(scenario)).toEqual(cells);
   });
 
@@ -71,11 +71,17 @@ describe("expandCells: the shipped Let's Encrypt scenario", async () => {
     expect(find("prosody@0.12.3 → ejabberd@23.01 [dual-eku, dialback off]")).toEqual({ outcome: "federates", auth: "external", source: "expect.rules[6]" });
     // One-way: 2 initiators (ejabberd < 25.07) × 5 receivers (Prosody, ejabberd ≥ 25.07).
     expect(cells.filter((c) => c.expected.outcome === "one-way")).toHaveLength(10);
-    // Only server-only + dialback off towards ejabberd < 25.07 fails: 7 initiators × 2 receivers.
-    const failing = cells.filter((c) => c.expected.outcome === "fails");
+    // Without jabberd2, only server-only + dialback off towards ejabberd < 25.07 fails: 7 initiators × 2 receivers.
+    const jabberd2 = (c: (typeof cells)[number]) => [c.initiator.server, c.receiver.server].includes("jabberd2@2.7.0");
+    const failing = cells.filter((c) => c.expected.outcome === "fails" && !jabberd2(c));
     expect(failing).toHaveLength(14);
     expect(new Set(failing.map((c) => c.receiver.server))).toEqual(new Set(["ejabberd@23.01", "ejabberd@24.12"]));
     expect(failing.every((c) => c.initiator.certificate === "server-only" && c.initiator.dialback === "off")).toBe(true);
+    // jabberd2 (dialback only, verify-mode 7): every server-only cell fails (15 pairs × 2 dialback), dual-EKU
+    // with dialback off fails against the 7 others both ways; jabberd2 → jabberd2 ignores "off".
+    expect(cells.filter((c) => jabberd2(c) && c.expected.outcome === "fails")).toHaveLength(30 + 14);
+    expect(find("jabberd2@2.7.0 → jabberd2@2.7.0 [dual-eku, dialback off]")).toMatchObject({ outcome: "federates", auth: "dialback" });
+    expect(find("prosody@13.0.7 → jabberd2@2.7.0 [dual-eku, dialback on]")).toMatchObject({ outcome: "federates", auth: "dialback" });
     // Every cell is decided by a rule, not the default.
     expect(cells.every((c) => c.expected.source.startsWith("expect.rules["))).toBe(true);
   });

@@ -323,7 +323,7 @@ describe("parseScenario: malformed input", () => {
     );
     expect(lines).toEqual([
       expect.stringMatching(/^scenarios\/x\.yaml:8:17: expect\.rules\[0\]\.receiver: invalid version range "<<25" at "<<25"; expected /),
-      `${FILE}:11:18: expect.rules[0].initiator: unknown server family "jabberd" in selector "jabberd"; known families: prosody, ejabberd, openfire; did you mean "ejabberd"?`,
+      `${FILE}:11:18: expect.rules[0].initiator: unknown server family "jabberd" in selector "jabberd"; known families: prosody, ejabberd, jabberd2, openfire; did you mean "ejabberd"?`,
     ]);
     expect(rejected(VALID.replace("receiver: ejabberd@<25.07", "receiver: Ejabberd"))[0]).toMatch(
       /^scenarios\/x\.yaml:8:17: expect\.rules\[0\]\.receiver: invalid server selector "Ejabberd"; expected /,
@@ -410,7 +410,7 @@ describe("named servers, images and config files", () => {
       `${FILE}:11:17: expect.rules[0].receiver: "ejabberd@<25.07" matches none of the scenario's servers; its ejabberd servers are ejabberd@26.07`,
     ]);
     expect(rejected(head(`  - {name: ours, server: ejabberd@24.12}\n  - prosody@13.0.7\n`, `    - receiver: theirs\n      outcome: fails\n`))).toEqual([
-      `${FILE}:11:17: expect.rules[0].receiver: unknown server family or name "theirs" in selector "theirs"; known families: prosody, ejabberd, openfire; server names: ours`,
+      `${FILE}:11:17: expect.rules[0].receiver: unknown server family or name "theirs" in selector "theirs"; known families: prosody, ejabberd, jabberd2, openfire; server names: ours`,
     ]);
   });
 
@@ -437,10 +437,10 @@ describe("named servers, images and config files", () => {
       `${FILE}:5:12: servers[2].name: invalid server name "ejabberd@26.07": family@version is how an unnamed server is called, so a name cannot be one; pick a name without "@", e.g. ours`,
       `${FILE}:6:12: servers[3].name: name "prosody" is a server family, which rule selectors could not tell from it; pick another, e.g. our-prosody`,
       `${FILE}:7:23: servers[4].family: "family" needs "image"; for a catalog server write server: ejabberd@<version>`,
-      `${FILE}:8:22: servers[5].image: "image" needs "family": the server family whose adapter configures it (prosody, ejabberd, openfire)`,
+      `${FILE}:8:22: servers[5].image: "image" needs "family": the server family whose adapter configures it (prosody, ejabberd, jabberd2, openfire)`,
       `${FILE}:9:5: servers[6]: an "image" entry needs a "name" (its version is known only once it runs), e.g. {name: ours, family: ejabberd, image: x/y:1}`,
       `${FILE}:10:46: servers[7].image: give either "server: family@version" or "family" and "image", not both`,
-      `${FILE}:11:23: servers[8].family: unknown server family "jabberd"; allowed: prosody, ejabberd, openfire; did you mean "ejabberd"?`,
+      `${FILE}:11:23: servers[8].family: unknown server family "jabberd"; allowed: prosody, ejabberd, openfire, jabberd2; did you mean "ejabberd"?`,
       `${FILE}:12:47: servers[9].layout: "layout" applies to an "image" entry only; a catalog server's layout is known`,
     ]);
   });

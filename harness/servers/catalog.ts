@@ -18,13 +18,14 @@
 // scenarios/versions.ts). CATALOG is checked for duplicate keys when this module loads.
 import type { CatalogEntry, ServerAdapter } from "./adapter.ts";
 import { ejabberd } from "./ejabberd.ts";
+import { jabberd2 } from "./jabberd2.ts";
 import { openfireAdapter } from "./openfire.ts";
 import { prosody } from "./prosody.ts";
 import { splitServerId } from "../../core/server-id.ts";
 import { UsageError } from "../../core/errors.ts";
 
 /** The registered families, one adapter each. */
-export const ADAPTERS = [prosody, ejabberd, openfireAdapter] as const;
+export const ADAPTERS = [prosody, ejabberd, openfireAdapter, jabberd2] as const;
 
 /** A server family's name: one of the registered adapters' `family`. */
 export type Family = (typeof ADAPTERS)[number]["family"];
@@ -62,6 +63,9 @@ export const DEBIAN_ENTRIES: CatalogEntry[] = [
   { family: "ejabberd", version: "23.01", source: debian("bookworm", "ejabberd", "23.01") },
   { family: "ejabberd", version: "24.12", source: debian("bookworm-backports", "ejabberd", "24.12") },
   { family: "ejabberd", version: "26.07", source: debian("trixie-backports", "ejabberd", "26.07") },
+  // bookworm's build: trixie's (2.7.0-8, OpenSSL 3.5) fails every TLS handshake from an
+  // OpenSSL 3.5 peer once it verifies certificates (verify-mode 7), even dual-EKU ones.
+  { family: "jabberd2", version: "2.7.0", source: debian("bookworm", "jabberd2", "2.7.0") },
 ];
 
 const openfireImage = (tag: string): CatalogEntry["source"] => upstream(`ghcr.io/igniterealtime/openfire:${tag}`);

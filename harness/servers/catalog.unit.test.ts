@@ -27,6 +27,7 @@ describe("catalog", () => {
       "ejabberd@23.01",
       "ejabberd@24.12",
       "ejabberd@26.07",
+      "jabberd2@2.7.0",
       "prosody@0.12",
       "prosody@13.0",
       "ejabberd@25.07",
@@ -95,7 +96,8 @@ describe("family registry", () => {
   test("family@version parses for a registered family only", () => {
     expect(parseServerId(" ejabberd@24.12 ")).toEqual({ family: "ejabberd", version: "24.12" });
     expect(parseServerId("openfire@5.0.2")).toEqual({ family: "openfire", version: "5.0.2" });
-    expect(parseServerId("jabberd2@2.7.0")).toBeUndefined();
+    expect(parseServerId("jabberd2@2.7.0")).toEqual({ family: "jabberd2", version: "2.7.0" });
+    expect(parseServerId("tigase@8.4.0")).toBeUndefined();
     expect(parseServerId("prosody@latest")).toBeUndefined();
     expect(parseServerId("prosody")).toBeUndefined();
   });

@@ -163,7 +163,7 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
       5,
       "servers[1].family",
       /unknown server family "jabberd"/,
-      /allowed: prosody, ejabberd, openfire/,
+      /allowed: prosody, ejabberd, openfire, jabberd2/,
     ],
     [
       "a config file that does not exist",

@@ -1,0 +1,251 @@
+// jabberd2, from Debian: four processes (router, sm, c2s, s2s) configured by one
+// XML file each in /etc/jabberd2; harness/images/jabberd2/start.sh starts them in
+// order and prefixes each one's log lines with its name.
+//
+// What its s2s does (jabberd2 2.7.0 sources, s2s/ and sx/ssl.c):
+// - Authentication is XEP-0220 dialback only: s2s offers STARTTLS and nothing
+//   else (s2s/in.c sx_server_init with SX_SSL_STARTTLS_OFFER; no SASL plugin on
+//   s2s streams) and, as initiator, ignores SASL EXTERNAL in the peer's features
+//   (s2s/out.c: it looks for <starttls/> only, then sends db:result). Dialback
+//   cannot be switched off: a cell's "dialback: off" cannot apply to it.
+// - Certificates: each <local><id pemfile=… cachain=… verify-mode=…> is one
+//   OpenSSL context (s2s/main.c _s2s_hosts_expand), chosen by the stream's `to`
+//   as receiver and `from` as initiator (sx/ssl.c _sx_ssl_server/_sx_ssl_client).
+//   verify-mode is handed to SSL_CTX_set_verify as it is: 0 (the default) checks
+//   nothing; 7 (PEER|FAIL_IF_NO_PEER_CERT|CLIENT_ONCE) makes OpenSSL verify the
+//   peer's chain for its default purpose, which is "TLS client" for the
+//   certificate of a server that connects and "TLS server" for the receiver's,
+//   and aborts the handshake when it fails. No name check is made anywhere.
+// - <security><require_tls> is read as a number (j_atoi): the packaged example
+//   `<require_tls/>` means 0; the harness writes 1.
+import { randomBytes } from "node:crypto";
+import type { AuthEvent } from "../../core/types.ts";
+import { UsageError } from "../../core/errors.ts";
+import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
+
+const ETC = "/etc/jabberd2";
+const CERTS = `${ETC}/certs`;
+const LIB = "/usr/lib/x86_64-linux-gnu/jabberd2";
+const DB = "/var/lib/jabberd2/sqlite.db";
+
+/** The stock s2s policy: TLS required, and the peer's certificate verified by OpenSSL (the value the packaged s2s.xml suggests). */
+export const JABBERD2_S2S = { requireTls: 1, verifyMode: 7 } as const;
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The connection to the router every component has. */
+const routerLink = (secret: string): string => `  <router>
+    <ip>127.0.0.1</ip>
+    <port>5347</port>
+    <user>jabberd</user>
+    <pass>${esc(secret)}</pass>
+    <retry><init>3</init><lost>3</lost><sleep>2</sleep></retry>
+  </router>
+  <log type='stdout'/>`;
+
+function routerXml(secret: string): string {
+  return `<router>
+  <id>router</id>
+  <pidfile>/run/jabberd2/router.pid</pidfile>
+  <log type='stdout'/>
+  <local>
+    <ip>127.0.0.1</ip>
+    <port>5347</port>
+    <users>${ETC}/router-users.xml</users>
+    <secret>${esc(secret)}</secret>
+  </local>
+  <check><interval>60</interval><keepalive>0</keepalive></check>
+  <io><max_fds>1024</max_fds></io>
+  <aci><acl type='all'><user>jabberd</user></acl></aci>
+</router>
+`;
+}
+
+const routerUsersXml = (secret: string): string =>
+  `<users>\n  <user><name>jabberd</name><secret>${esc(secret)}</secret></user>\n</users>\n`;
+
+const chain = (id: string, modules: string[]): string =>
+  `    <chain id='${id}'>${modules.map((m) => `<module>${m}</module>`).join("")}</chain>`;
+
+function smXml(config: InstanceConfig, secret: string): string {
+  return `<sm>
+  <id>sm</id>
+  <pidfile>/run/jabberd2/sm.pid</pidfile>
+${routerLink(secret)}
+  <local>
+${config.vhosts.map((v) => `    <id>${esc(v.domain)}</id>`).join("\n")}
+  </local>
+  <storage>
+    <path>${LIB}</path>
+    <driver>sqlite</driver>
+    <sqlite><dbname>${DB}</dbname><busy-timeout>2000</busy-timeout></sqlite>
+  </storage>
+  <modules>
+    <path>${LIB}</path>
+${chain("sess-start", ["status"])}
+${chain("sess-end", ["status", "iq-last"])}
+${chain("in-sess", ["validate", "status", "roster", "iq-ping", "disco", "offline", "presence", "deliver"])}
+${chain("in-router", ["session", "validate", "presence"])}
+${chain("pkt-sm", ["iq-last", "iq-ping", "iq-time", "iq-version", "disco", "status", "presence"])}
+${chain("pkt-user", ["roster", "presence", "disco", "deliver", "offline", "iq-last"])}
+${chain("pkt-router", ["session", "disco"])}
+${chain("user-load", ["active", "roster"])}
+${chain("user-create", ["active"])}
+${chain("user-delete", ["active", "offline", "roster", "status", "iq-last"])}
+${chain("disco-extend", ["iq-version"])}
+  </modules>
+  <discovery><identity><category>server</category><type>im</type><name>jabberd2</name></identity></discovery>
+  <user><template/></user>
+</sm>
+`;
+}
+
+function c2sXml(config: InstanceConfig, secret: string): string {
+  const ids = config.vhosts
+    .map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' require-starttls='true'>${esc(v.domain)}</id>`)
+    .join("\n");
+  return `<c2s>
+  <id>c2s</id>
+  <pidfile>/run/jabberd2/c2s.pid</pidfile>
+${routerLink(secret)}
+  <local>
+${ids}
+    <ip>0.0.0.0</ip>
+    <port>5222</port>
+  </local>
+  <io><max_fds>1024</max_fds><limits><stanzasize>65535</stanzasize></limits><check><interval>0</interval><idle>0</idle><keepalive>0</keepalive></check></io>
+  <authreg>
+    <path>${LIB}</path>
+    <module>sqlite</module>
+    <mechanisms><sasl><plain/></sasl></mechanisms>
+    <ssl-mechanisms><sasl><plain/></sasl></ssl-mechanisms>
+    <sqlite><dbname>${DB}</dbname><busy-timeout>2000</busy-timeout><password_type><plaintext/></password_type></sqlite>
+  </authreg>
+</c2s>
+`;
+}
+
+function s2sXml(config: InstanceConfig, secret: string, dialbackSecret: string): string {
+  const { requireTls, verifyMode } = JABBERD2_S2S;
+  const ids = config.vhosts
+    .map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' cachain='${CERTS}/ca.crt' verify-mode='${verifyMode}'>${esc(v.domain)}</id>`)
+    .join("\n");
+  return `<s2s>
+  <id>s2s</id>
+  <pidfile>/run/jabberd2/s2s.pid</pidfile>
+${routerLink(secret)}
+  <local>
+${ids}
+    <ip>0.0.0.0</ip>
+    <port>5269</port>
+    <secret>${esc(dialbackSecret)}</secret>
+  </local>
+  <io><max_fds>4096</max_fds><limits><stanzasize>65535</stanzasize></limits></io>
+  <!-- Every cell's receiver shares one address: a failure must not mark it bad for the others (0: no bad-host cache). -->
+  <check><interval>5</interval><queue>20</queue><retry>20</retry><idle>86400</idle><keepalive>0</keepalive><dnscache>30</dnscache></check>
+  <lookup><srv>xmpp-server</srv><min-ttl>5</min-ttl><max-ttl>30</max-ttl><bad-host-timeout>0</bad-host-timeout></lookup>
+  <security><require_tls>${requireTls}</require_tls></security>
+</s2s>
+`;
+}
+
+/** The probe's accounts on every host, for the authreg table c2s reads and the active table sm reads. */
+function accountsSql(config: InstanceConfig): string {
+  const rows = config.vhosts.flatMap((v) =>
+    config.users.flatMap((u) => [
+      `INSERT INTO "authreg" ("username", "realm", "password") VALUES (${sqlString(u.username)}, ${sqlString(v.domain)}, ${sqlString(u.password)});`,
+      `INSERT INTO "active" ("collection-owner", "time") VALUES (${sqlString(`${u.username}@${v.domain}`)}, strftime('%s', 'now'));`,
+    ]),
+  );
+  return `BEGIN;\n${rows.join("\n")}\nCOMMIT;\n`;
+}
+
+export function renderJabberd2(config: InstanceConfig): RenderedFile[] {
+  const secret = randomBytes(12).toString("hex");
+  const dialbackSecret = randomBytes(20).toString("hex");
+  const files: RenderedFile[] = [
+    { path: `${ETC}/router.xml`, content: routerXml(secret), mode: 0o640 },
+    { path: `${ETC}/router-users.xml`, content: routerUsersXml(secret), mode: 0o640 },
+    { path: `${ETC}/sm.xml`, content: smXml(config, secret), mode: 0o640 },
+    { path: `${ETC}/c2s.xml`, content: c2sXml(config, secret), mode: 0o640 },
+    { path: `${ETC}/s2s.xml`, content: s2sXml(config, secret, dialbackSecret), mode: 0o640 },
+    { path: `${ETC}/accounts.sql`, content: accountsSql(config), mode: 0o600 },
+    { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
+  ];
+  // One PEM per host (certificate chain + key), as SSL_CTX_use_certificate_chain_file and SSL_CTX_use_PrivateKey_file read it.
+  for (const v of config.vhosts) files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: 0o600 });
+  return files;
+}
+
+/**
+ * s2s lines name a connection by its file descriptor ("[12] [172.18.0.5, port=5269] …"),
+ * a domain only on some of them: start.sh's tagger appends " {fd 12: out b.example}" to
+ * the lines of an outgoing connection (the peer it was opened to), so that a TLS
+ * failure there names the receiver. An incoming connection names no domain before
+ * dialback, and its TLS failure is left to the initiator's log.
+ */
+const OUT_TAG = /\{fd \d+: out ([^}\s]+)\}$/;
+
+/** `local/remote` of an outgoing route; the stream goes local → remote. */
+const outRoute = (local: string, remote: string) => ({ from: local, to: remote });
+/** `local/remote` of an incoming route; the stream goes remote → local. */
+const inRoute = (local: string, remote: string) => ({ from: remote, to: local });
+
+export function parseJabberd2AuthEvents(lines: string[]): AuthEvent[] {
+  const events: AuthEvent[] = [];
+  for (const line of lines) {
+    if (!line.startsWith("s2s: ")) continue;
+    let m: RegExpMatchArray | null;
+    if ((m = /incoming route '([^/']+)\/([^']+)' is now valid/.exec(line))) {
+      events.push({ kind: "dialback-ok", ...inRoute(m[1], m[2]), line });
+    } else if ((m = /outgoing route '([^/']+)\/([^']+)' is now valid/.exec(line))) {
+      events.push({ kind: "dialback-ok", ...outRoute(m[1], m[2]), line });
+    } else if ((m = /incoming route '([^/']+)\/([^']+)' is now invalid/.exec(line))) {
+      events.push({ kind: "dialback-failed", ...inRoute(m[1], m[2]), reason: "dialback key invalid", line });
+    } else if ((m = /outgoing route '([^/']+)\/([^']+)' is now invalid/.exec(line))) {
+      events.push({ kind: "dialback-failed", ...outRoute(m[1], m[2]), reason: "dialback negotiation failed", line });
+    } else if ((m = /error: SSL handshake error \((?:error:[0-9A-F]+:SSL routines:[^:]*:)?([^)]+)\)/.exec(line))) {
+      // OpenSSL's words: "certificate verify failed" (its own check), "sslv3 alert …" (the peer's).
+      const peer = OUT_TAG.exec(line)?.[1];
+      if (peer) events.push({ kind: "connection-failed", from: "", to: peer, reason: m[1].trim(), judged: /verify failed/.test(m[1]), line });
+    } else if ((m = /error: Stream error \(<stream:error[^>]*><([\w-]+)/.exec(line))) {
+      // The receiver closed the stream, e.g. unsupported-stanza-type: it does not take dialback.
+      const peer = OUT_TAG.exec(line)?.[1];
+      if (peer) events.push({ kind: "connection-failed", from: "", to: peer, reason: `stream error from the receiver: ${m[1]}`, line });
+    } else if ((m = /dialback for (incoming|outgoing) route '([^/']+)\/([^']+)' timed out/.exec(line))) {
+      const dir = m[1] === "outgoing" ? outRoute(m[2], m[3]) : inRoute(m[2], m[3]);
+      events.push({ kind: "dialback-failed", ...dir, reason: "dialback timed out", line });
+    }
+  }
+  return events;
+}
+
+export const jabberd2: ServerAdapter<"jabberd2"> = {
+  family: "jabberd2",
+  dockerContext: "jabberd2",
+  c2sPort: 5222,
+  s2sPort: 5269,
+  render: (_entry: CatalogEntry, config: InstanceConfig) => {
+    if (config.baseConfig) {
+      throw new UsageError(`${config.baseConfig.file}: a config: file is not supported for jabberd2 yet\n  fix: remove config: from the jabberd2 server; the harness renders its own router/sm/c2s/s2s.xml`);
+    }
+    const hostSettings: Record<string, Record<string, string>> = {};
+    for (const v of config.vhosts) {
+      hostSettings[v.domain] = { dialback: `on (jabberd2 has no other s2s authentication${v.dialback === "off" ? "; the scenario's off cannot apply" : ""})` };
+    }
+    return {
+      files: renderJabberd2(config),
+      settings: {
+        require_tls: `${JABBERD2_S2S.requireTls} (s2s-matrix)`,
+        "verify-mode": `${JABBERD2_S2S.verifyMode} (s2s-matrix; jabberd2 default 0: no check)`,
+      },
+      hostSettings,
+    };
+  },
+  readyCommand: () => "grep -q 'c2s: .*ready for connections' /run/jabberd2/ready.log",
+  // start.sh prints it once router, sm, s2s and c2s have each logged that they are up.
+  readyLogLine: () => /^s2s-matrix: jabberd2 router, sm, s2s and c2s are up/,
+  versionCommand: () => "cat /etc/s2s-matrix-version",
+  parseAuthEvents: parseJabberd2AuthEvents,
+};
