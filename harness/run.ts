@@ -58,12 +58,6 @@ export const defaultConcurrency = (): number => Math.min(32, Math.max(2, availab
 // Measured on 2 cores (LE scenario): 4 boots per core beat booting all 14 servers at once.
 export const bootConcurrency = (): number => Math.max(2, availableParallelism() * 4);
 
-/**
- * What a boot weighs against bootConcurrency: one slot per 30 virtual hosts. Eight
- * boots of 60–120 hosts at once took 75–200 s each on two cores and one missed its
- * readiness bound; servers boot on the CPU, so fewer at once are each ready sooner.
- */
-export const bootWeight = (hosts: number): number => Math.max(1, hosts / 30);
 
 /** Runs `fn` over items with at most `n` at a time, keeping order of results. */
 export async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -104,7 +98,6 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       capture: !!opts.capture,
       keepKeysDir: opts.keepKeysDir,
       bootConcurrency: bootConcurrency(),
-      bootWeight,
       // An operator's config: given to runCells directly (API), else the scenario's `config:` of the server's name.
       baseConfigOf: (server) => opts.baseConfigs?.[server] ?? opts.runServers?.get(server)?.config,
       log,

@@ -10,7 +10,7 @@ import { LABEL_RUN } from "../docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "../instance.ts";
 import type { PlannedCell, PlannedHost, PlannedInstance, Stage } from "../plan.ts";
 import type { ProbeTimeouts } from "../probe/probe.ts";
-import { busiestFirst, limiter, poolWhenReady } from "../schedule.ts";
+import { bootWeight, busiestFirst, limiter, poolWhenReady } from "../schedule.ts";
 import { adapterFor } from "../servers/catalog.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { Attempt, CellSpec } from "../../core/types.ts";
@@ -29,8 +29,6 @@ export interface StageOptions {
   keepKeysDir?: string;
   /** Boots at once within a stage. */
   bootConcurrency: number;
-  /** What one boot weighs against bootConcurrency, by its virtual hosts (run.ts bootWeight). */
-  bootWeight: (hosts: number) => number;
   /** An operator's config (scenario `config:`) for a server name. */
   baseConfigOf: (server: string) => InstanceConfig["baseConfig"] | undefined;
   log: (s: string) => void;
@@ -161,7 +159,7 @@ export class Stages {
         this.stats.containersStarted++;
         this.stats.instances.push(pi.key);
         return inst;
-      }, opts.bootWeight(pi.hosts.length));
+      }, bootWeight(pi.hosts.length));
 
     let closing = false;
     const generation = (pi: PlannedInstance, n: number, before?: () => Promise<void>, restartedAfter?: string): Generation => {
