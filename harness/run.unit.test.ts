@@ -30,6 +30,8 @@ describe("settle: the re-run of an unexpected cell", () => {
   test("a first attempt that decided nothing leaves the verdict to the second", () => {
     // The harness's own login failed: nothing about federation was measured.
     expect(settle({ ...attempt("error"), error: "c2s login to c1-b.example failed: timeout" }, attempt("federates", "external"))).toBe("federates");
+    // A server died under it (runner/stages.ts: an interrupted error).
+    expect(settle({ ...attempt("error"), error: "prosody@13.0.7#1 was killed (SIGKILL, exit code 137) while the cell ran", interrupted: true }, attempt("fails"))).toBe("fails");
     // The reply timed out and no server logged a refusal.
     const silent: Attempt = { ...attempt("federates", "external"), outcome: "one-way" };
     silent.probe = { ...silent.probe!, ping: { status: "timeout", ms: 15_000 } };

@@ -14,12 +14,12 @@ const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}
 
 /**
  * An unexpected cell ran twice: the same outcome and auth method twice stands,
- * anything else is flaky; a first attempt that decided nothing (undecided, or cut
- * short by a server's death) leaves the verdict to the second, and both stay in
- * the cell's attempts.
+ * anything else is flaky; a first attempt that decided nothing (undecided: an
+ * error, a server's death under it included, or a timeout) leaves the verdict to
+ * the second, and both stay in the cell's attempts.
  */
 export function settle(first: Attempt, second: Attempt): Outcome {
-  if (first.interrupted || undecided(first)) return second.outcome;
+  if (undecided(first)) return second.outcome;
   return outcomeOf(first) === outcomeOf(second) ? second.outcome : "flaky";
 }
 
