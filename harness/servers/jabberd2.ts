@@ -112,7 +112,7 @@ ${routerLink(secret)}
   <local>
 ${ids}
     <ip>0.0.0.0</ip>
-    <port>5222</port>
+    <port>${jabberd2.c2sPort}</port>
   </local>
   <io><max_fds>1024</max_fds><limits><stanzasize>65535</stanzasize></limits><check><interval>0</interval><idle>0</idle><keepalive>0</keepalive></check></io>
   <authreg>
@@ -138,7 +138,7 @@ ${routerLink(secret)}
   <local>
 ${ids}
     <ip>0.0.0.0</ip>
-    <port>5269</port>
+    <port>${jabberd2.s2sPort}</port>
     <secret>${esc(dialbackSecret)}</secret>
   </local>
   <io><max_fds>4096</max_fds><limits><stanzasize>65535</stanzasize></limits></io>
