@@ -16,12 +16,12 @@ const pairsAmong = (servers: string[]): string[] => servers.flatMap((a) => serve
 // A scenario too long for every test run is tested on a representative part; the
 // whole of it runs with `npx s2s-matrix run scenarios/<file>`.
 const SUBSETS: Record<string, string[]> = {
-  // 1260 cells over seven servers. The pairs among Prosody 13.0.7, ejabberd 23.01
-  // and ejabberd 26.07 (180 cells) meet every rule but Prosody 0.12's wording of a
-  // self-signed certificate: both families as initiator and receiver, ejabberd on
-  // both sides of its 25.07 change, every profile on each side, dialback off and on.
-  // Prosody 13.0.1/13.0.6 and ejabberd 24.12 behave as 13.0.7 and 23.01 do.
-  "certificate-profiles.yaml": pairsAmong(["prosody@13.0.7", "ejabberd@23.01", "ejabberd@26.07"]),
+  // 1680 cells over eight servers. The pairs among Prosody 13.0.7, ejabberd 23.01,
+  // ejabberd 26.07 and jabberd2 2.7.0 (360 cells) meet every rule but Prosody 0.12's
+  // wording of a self-signed certificate: every family as initiator and receiver,
+  // ejabberd on both sides of its 25.07 change, every profile on each side, dialback
+  // off and on. Prosody 13.0.1/13.0.6 and ejabberd 24.12 behave as 13.0.7 and 23.01 do.
+  "certificate-profiles.yaml": pairsAmong(["prosody@13.0.7", "ejabberd@23.01", "ejabberd@26.07", "jabberd2@2.7.0"]),
 };
 
 for (const file of files) {

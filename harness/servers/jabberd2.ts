@@ -28,8 +28,11 @@ const CERTS = `${ETC}/certs`;
 const LIB = "/usr/lib/x86_64-linux-gnu/jabberd2";
 const DB = "/var/lib/jabberd2/sqlite.db";
 
-/** The stock s2s policy: TLS required, and the peer's certificate verified by OpenSSL (the value the packaged s2s.xml suggests). */
-export const JABBERD2_S2S = { requireTls: 1, verifyMode: 7 } as const;
+/**
+ * The s2s policy: TLS required, and the peer's certificate verified by OpenSSL (the value the
+ * packaged s2s.xml suggests); a failed route's queue bounced after 3 s of reconnecting (see s2sXml).
+ */
+export const JABBERD2_S2S = { requireTls: 1, verifyMode: 7, retrySeconds: 3 } as const;
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -142,8 +145,11 @@ ${ids}
     <secret>${esc(dialbackSecret)}</secret>
   </local>
   <io><max_fds>4096</max_fds><limits><stanzasize>65535</stanzasize></limits></io>
-  <!-- Every cell's receiver shares one address: a failure must not mark it bad for the others (0: no bad-host cache). -->
-  <check><interval>5</interval><queue>20</queue><retry>20</retry><idle>86400</idle><keepalive>0</keepalive><dnscache>30</dnscache></check>
+  <!-- Every cell's receiver shares one address: a failure must not mark it bad for the others (0: no bad-host cache).
+       A connection that closes with stanzas queued is reopened at once, again and again until the queue is
+       <retry> seconds old (packaged 300): a refused TLS handshake became ~30 reconnects a second for the
+       whole cell. After ${JABBERD2_S2S.retrySeconds} s the queue is bounced (remote-server-timeout) instead. -->
+  <check><interval>5</interval><queue>20</queue><retry>${JABBERD2_S2S.retrySeconds}</retry><idle>86400</idle><keepalive>0</keepalive><dnscache>30</dnscache></check>
   <lookup><srv>xmpp-server</srv><min-ttl>5</min-ttl><max-ttl>30</max-ttl><bad-host-timeout>0</bad-host-timeout></lookup>
   <security><require_tls>${requireTls}</require_tls></security>
 </s2s>
@@ -239,6 +245,7 @@ export const jabberd2: ServerAdapter<"jabberd2"> = {
       settings: {
         require_tls: `${JABBERD2_S2S.requireTls} (s2s-matrix)`,
         "verify-mode": `${JABBERD2_S2S.verifyMode} (s2s-matrix; jabberd2 default 0: no check)`,
+        "check/retry": `${JABBERD2_S2S.retrySeconds} s (s2s-matrix; jabberd2 default 300)`,
       },
       hostSettings,
     };

@@ -101,6 +101,12 @@ describe("jabberd2 configuration", () => {
     expect(files["/etc/jabberd2/certs/c2-b.example.pem"]).toBe("FK");
   });
 
+  test("s2s: a refused route's queue bounces after 3 s, no bad-host cache (receivers share one address)", () => {
+    const s2s = files["/etc/jabberd2/s2s.xml"];
+    expect(s2s).toMatch(/<check>.*<retry>3<\/retry>/);
+    expect(s2s).toContain("<bad-host-timeout>0</bad-host-timeout>");
+  });
+
   test("accounts: authreg and active rows per host, quotes escaped", () => {
     expect(files["/etc/jabberd2/accounts.sql"]).toContain(`VALUES ('probe', 'c2-b.example', 'it''s');`);
     expect(files["/etc/jabberd2/accounts.sql"]).toContain(`("collection-owner", "time") VALUES ('probe@c1-a.example'`);
