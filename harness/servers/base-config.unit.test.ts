@@ -12,6 +12,7 @@ import { readLuaConfig, type LuaValue } from "./lua-config.ts";
 import { prosody, renderProsody } from "./prosody.ts";
 import { ejabberd, renderEjabberd } from "./ejabberd.ts";
 import { openfireAdapter } from "./openfire.ts";
+import { jabberd2 } from "./jabberd2.ts";
 import { OPENFIRE_ENTRIES } from "./catalog.ts";
 import { createCa } from "../../ca/index.ts";
 
@@ -253,5 +254,74 @@ describe("Openfire: the operator's openfire.xml", async () => {
     const bad = (text: string) => () => openfireAdapter.render(OPENFIRE_ENTRIES[0], { ...config("off"), baseConfig: { file: "deploy/openfire.xml", text } });
     expect(bad("<jive><a></jive>")).toThrow(/^deploy\/openfire\.xml: not well-formed XML/);
     expect(bad("<config/>")).toThrow(/root element is <config>/);
+  });
+});
+
+describe("jabberd2: the operator's s2s.xml", () => {
+  const entry = CATALOG.find((e) => e.family === "jabberd2")!;
+  const render = (text: string) => jabberd2.render(entry, withBase("deploy/s2s.xml", text));
+  const out = render(fixture("s2s.xml"));
+  const s2s = parseXml(String(out.files.find((f) => f.path === "/etc/jabberd2/s2s.xml")!.content)) as Element;
+  const at = (path: string) => path.split(".").reduce<Element | undefined>((e, n) => e?.getChild(n), s2s);
+
+  test("their policy is in force: no verify-mode (jabberd2's 0), <require_tls/>, their ciphers on every test host", () => {
+    const ids = at("local")!.getChildren("id");
+    expect(ids.map((id) => id.getText())).toEqual(["c1-b.example", "c2-b.example"]);
+    for (const id of ids) {
+      expect(id.attrs).toMatchObject({ pemfile: `/etc/jabberd2/certs/${id.getText()}.pem`, cachain: "/etc/jabberd2/certs/ca.crt", ciphers: "HIGH:!aNULL" });
+      expect(id.attrs["verify-mode"]).toBeUndefined();
+    }
+    expect(at("security.require_tls")?.getText()).toBe("");
+    expect(out.settings).toMatchObject({
+      require_tls: "0 (your config: <require_tls/> reads as 0)",
+      "verify-mode": "0 (jabberd2 default: no check)",
+      ciphers: "HIGH:!aNULL (your config)",
+      "check/retry": "3 s (s2s-matrix; jabberd2 default 300)",
+    });
+  });
+
+  test("their io, check, lookup and out-conn-reuse are kept, repeated <srv> as a set; retry and bad-host-timeout stay the harness's", () => {
+    expect(at("io.max_fds")?.getText()).toBe("4096");
+    expect(at("io.limits.stanzasize")?.getText()).toBe("131072");
+    expect(at("check.queue")?.getText()).toBe("60");
+    expect(at("check.retry")?.getText()).toBe("3");
+    expect(at("lookup")!.getChildren("srv").map((e) => e.getText())).toEqual(["xmpp-server", "jabber"]);
+    expect(at("lookup.bad-host-timeout")?.getText()).toBe("0");
+    expect(at("out-conn-reuse")).toBeDefined();
+  });
+
+  test("the test instance's router, log, listener and secret; their whitelist and stats file go, each with a notice", () => {
+    expect(at("router.pass")?.getText()).not.toBe("hunter2");
+    expect(at("log")?.attrs.type).toBe("stdout");
+    expect(at("local.port")?.getText()).toBe("5269");
+    expect(at("local.secret")?.getText()).not.toBe("operator-dialback-secret");
+    expect(at("security.whitelist_domain")).toBeUndefined();
+    expect(at("stats")).toBeUndefined();
+    for (const what of ["<router>", "<log>", "<local>", "<check><retry>", "<lookup><bad-host-timeout>", "<security><whitelist_domain>", "<stats>"]) {
+      expect(out.notices?.some((n) => n.startsWith("deploy/s2s.xml: ") && n.includes(what)), what).toBe(true);
+    }
+    expect(out.notices?.join("\n")).not.toMatch(/hunter2|operator-dialback-secret/);
+  });
+
+  test("verify-mode from their <id>, else from <local>; ids that disagree are said", () => {
+    const withIds = (ids: string, local = "") => render(`<s2s><local>${local}${ids}</local><security><require_tls>1</require_tls></security></s2s>`);
+    expect(withIds("<id verify-mode='7'>a.example</id>").settings).toMatchObject({ "verify-mode": "7 (your config)", require_tls: "1 (your config)" });
+    expect(withIds("<id>a.example</id>", "<verify-mode>5</verify-mode>").settings?.["verify-mode"]).toBe("5 (your config)");
+    const mixed = withIds("<id verify-mode='0'>a.example</id><id verify-mode='7'>b.example</id>");
+    expect(mixed.notices).toContain("deploy/s2s.xml: your <id> elements set verify-mode 0 and 7; every test host takes 0");
+    const rendered = String(mixed.files.find((f) => f.path === "/etc/jabberd2/s2s.xml")!.content);
+    expect(rendered.match(/verify-mode="0"/g)).toHaveLength(2);
+  });
+
+  test("without a config: the harness's stock policy, reported as such", () => {
+    const stock = jabberd2.render(entry, { ...withBase("x", ""), baseConfig: undefined });
+    expect(stock.settings).toMatchObject({ require_tls: "1 (s2s-matrix)", "verify-mode": "7 (s2s-matrix; jabberd2 default 0: no check)" });
+    expect(stock.notices).toEqual([]);
+  });
+
+  test("not XML, or not an s2s.xml (c2s.xml given by mistake): bad input naming the file", () => {
+    expect(() => render("<s2s><local></s2s>")).toThrow(/^deploy\/s2s\.xml: not well-formed XML/);
+    expect(() => render("<c2s/>")).toThrow(UsageError);
+    expect(() => render("<c2s/>")).toThrow(/root element is <c2s>, \/etc\/jabberd2\/s2s\.xml has <s2s>/);
   });
 });

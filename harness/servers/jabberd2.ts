@@ -20,7 +20,7 @@
 //   `<require_tls/>` means 0; the harness writes 1.
 import { randomBytes } from "node:crypto";
 import type { AuthEvent } from "../../core/types.ts";
-import { UsageError } from "../../core/errors.ts";
+import { mergeJabberd2Base } from "./jabberd2-base.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 
 const ETC = "/etc/jabberd2";
@@ -129,11 +129,16 @@ ${ids}
 `;
 }
 
-function s2sXml(config: InstanceConfig, secret: string, dialbackSecret: string): string {
-  const { requireTls, verifyMode } = JABBERD2_S2S;
-  const ids = config.vhosts
-    .map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' cachain='${CERTS}/ca.crt' verify-mode='${verifyMode}'>${esc(v.domain)}</id>`)
-    .join("\n");
+/** The s2s policy a file sets; with an operator's base config there is none of the harness's (theirs is laid over). */
+interface S2sPolicy {
+  requireTls?: number;
+  verifyMode?: number;
+}
+
+function s2sXml(config: InstanceConfig, secret: string, dialbackSecret: string, policy: S2sPolicy): string {
+  const { requireTls, verifyMode } = policy;
+  const verify = verifyMode === undefined ? "" : ` verify-mode='${verifyMode}'`;
+  const ids = config.vhosts.map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' cachain='${CERTS}/ca.crt'${verify}>${esc(v.domain)}</id>`).join("\n");
   return `<s2s>
   <id>s2s</id>
   <pidfile>/run/jabberd2/s2s.pid</pidfile>
@@ -151,8 +156,7 @@ ${ids}
        whole cell. After ${JABBERD2_S2S.retrySeconds} s the queue is bounced (remote-server-timeout) instead. -->
   <check><interval>5</interval><queue>20</queue><retry>${JABBERD2_S2S.retrySeconds}</retry><idle>86400</idle><keepalive>0</keepalive><dnscache>30</dnscache></check>
   <lookup><srv>xmpp-server</srv><min-ttl>5</min-ttl><max-ttl>30</max-ttl><bad-host-timeout>0</bad-host-timeout></lookup>
-  <security><require_tls>${requireTls}</require_tls></security>
-</s2s>
+${requireTls === undefined ? "" : `  <security><require_tls>${requireTls}</require_tls></security>\n`}</s2s>
 `;
 }
 
@@ -167,21 +171,33 @@ function accountsSql(config: InstanceConfig): string {
   return `BEGIN;\n${rows.join("\n")}\nCOMMIT;\n`;
 }
 
-export function renderJabberd2(config: InstanceConfig): RenderedFile[] {
+export interface Jabberd2Render {
+  files: RenderedFile[];
+  settings: Record<string, string>;
+  notices: string[];
+}
+
+/** The instance's files; s2s.xml is the harness's, or the operator's laid over it (jabberd2-base.ts). */
+export function renderJabberd2(config: InstanceConfig): Jabberd2Render {
   const secret = randomBytes(12).toString("hex");
   const dialbackSecret = randomBytes(20).toString("hex");
+  const base = config.baseConfig && mergeJabberd2Base(config.baseConfig.file, config.baseConfig.text, s2sXml(config, secret, dialbackSecret, {}));
+  const retry = { "check/retry": `${JABBERD2_S2S.retrySeconds} s (s2s-matrix; jabberd2 default 300)` };
+  const settings = base
+    ? { ...base.settings, ...retry }
+    : { require_tls: `${JABBERD2_S2S.requireTls} (s2s-matrix)`, "verify-mode": `${JABBERD2_S2S.verifyMode} (s2s-matrix; jabberd2 default 0: no check)`, ...retry };
   const files: RenderedFile[] = [
     { path: `${ETC}/router.xml`, content: routerXml(secret), mode: 0o640 },
     { path: `${ETC}/router-users.xml`, content: routerUsersXml(secret), mode: 0o640 },
     { path: `${ETC}/sm.xml`, content: smXml(config, secret), mode: 0o640 },
     { path: `${ETC}/c2s.xml`, content: c2sXml(config, secret), mode: 0o640 },
-    { path: `${ETC}/s2s.xml`, content: s2sXml(config, secret, dialbackSecret), mode: 0o640 },
+    { path: `${ETC}/s2s.xml`, content: base ? base.xml : s2sXml(config, secret, dialbackSecret, JABBERD2_S2S), mode: 0o640 },
     { path: `${ETC}/accounts.sql`, content: accountsSql(config), mode: 0o600 },
     { path: `${CERTS}/ca.crt`, content: config.trustedCa, mode: 0o644 },
   ];
   // One PEM per host (certificate chain + key), as SSL_CTX_use_certificate_chain_file and SSL_CTX_use_PrivateKey_file read it.
   for (const v of config.vhosts) files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: 0o600 });
-  return files;
+  return { files, settings, notices: base ? base.notices : [] };
 }
 
 /**
@@ -233,22 +249,12 @@ export const jabberd2: ServerAdapter<"jabberd2"> = {
   c2sPort: 5222,
   s2sPort: 5269,
   render: (_entry: CatalogEntry, config: InstanceConfig) => {
-    if (config.baseConfig) {
-      throw new UsageError(`${config.baseConfig.file}: a config: file is not supported for jabberd2 yet\n  fix: remove config: from the jabberd2 server; the harness renders its own router/sm/c2s/s2s.xml`);
-    }
     const hostSettings: Record<string, Record<string, string>> = {};
     for (const v of config.vhosts) {
       hostSettings[v.domain] = { dialback: `on (jabberd2 has no other s2s authentication${v.dialback === "off" ? "; the scenario's off cannot apply" : ""})` };
     }
-    return {
-      files: renderJabberd2(config),
-      settings: {
-        require_tls: `${JABBERD2_S2S.requireTls} (s2s-matrix)`,
-        "verify-mode": `${JABBERD2_S2S.verifyMode} (s2s-matrix; jabberd2 default 0: no check)`,
-        "check/retry": `${JABBERD2_S2S.retrySeconds} s (s2s-matrix; jabberd2 default 300)`,
-      },
-      hostSettings,
-    };
+    const { files, settings, notices } = renderJabberd2(config);
+    return { files, settings, hostSettings, notices };
   },
   readyCommand: () => "grep -q 'c2s: .*ready for connections' /run/jabberd2/ready.log",
   // start.sh prints it once router, sm, s2s and c2s have each logged that they are up.

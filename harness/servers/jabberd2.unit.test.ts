@@ -92,7 +92,7 @@ describe("jabberd2 configuration", () => {
     trustedCa: "CA",
     secureAuth: true,
   };
-  const files = Object.fromEntries(renderJabberd2(config).map((f) => [f.path, String(f.content)]));
+  const files = Object.fromEntries(renderJabberd2(config).files.map((f) => [f.path, String(f.content)]));
 
   test("s2s: one TLS context per host verifying the peer (verify-mode 7), TLS required as a number (<require_tls/> would read as 0)", () => {
     const s2s = files["/etc/jabberd2/s2s.xml"];

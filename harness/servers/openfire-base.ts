@@ -10,7 +10,7 @@
 // domain (the test's host), network interfaces, key and trust store paths, and
 // xmpp.server.dialback.enabled, which is the cell's variable.
 import { parse, type Element } from "ltx";
-import { UsageError } from "../../core/errors.ts";
+import { leaves, overlayXml, parseTheirXml } from "./xml-overlay.ts";
 
 /** Dotted paths the harness decides; theirs are dropped. Value: why, for the notice. */
 const OWNED: Record<string, string> = {
@@ -37,60 +37,18 @@ export interface OpenfireMerge {
   notices: string[];
 }
 
-const leaves = (el: Element, prefix: string, out: Record<string, string>): Record<string, string> => {
-  const kids = el.children.filter((c): c is Element => typeof c !== "string");
-  const name = prefix ? `${prefix}.${el.name}` : el.name;
-  if (!kids.length) out[name] = el.getText().trim();
-  for (const k of kids) leaves(k, name, out);
-  return out;
-};
-
 /** Lays their openfire.xml over the harness's (both `<jive>` documents). */
 export function mergeOpenfireBase(file: string, text: string, ours: string): OpenfireMerge {
-  let root: Element;
-  try {
-    root = parse(text) as Element;
-  } catch (e) {
-    throw new UsageError(`${file}: not well-formed XML: ${(e as Error).message}\n  fix: give your conf/openfire.xml as it is on the server`);
-  }
-  if (root.name !== "jive") throw new UsageError(`${file}: the root element is <${root.name}>, an openfire.xml has <jive>\n  fix: give your conf/openfire.xml`);
+  const root = parseTheirXml(file, text, "jive", "conf/openfire.xml");
   const base = parse(ours) as Element;
-  const notices: string[] = [];
-  const theirs: Record<string, string> = {};
-  const lay = (mine: Element, over: Element, path: string): void => {
-    for (const child of over.children) {
-      if (typeof child === "string") continue;
-      const name = path ? `${path}.${child.name}` : child.name;
-      if (name in OWNED) {
-        notices.push(`${file}: <${name.split(".").join("><")}> overridden: ${OWNED[name]}`);
-        continue;
-      }
-      const target = mine.getChild(child.name);
-      const isLeaf = !child.children.some((c) => typeof c !== "string");
-      if (isLeaf) {
-        if (target) mine.remove(target);
-        mine.cnode(parse(child.toString()) as Element);
-        theirs[name] = child.getText().trim();
-      } else if (target) lay(target, child, name);
-      else {
-        // A subtree the harness does not have: taken whole, less what it owns.
-        const copy = new (child.constructor as new (n: string, a: object) => Element)(child.name, child.attrs);
-        mine.cnode(copy);
-        lay(copy, child, name);
-      }
-    }
-  };
-  lay(base, root, "");
-  for (const [k, v] of Object.entries(theirs)) {
-    if (/^\//.test(v)) notices.push(`${file}: <${k.split(".").join("><")}> names ${JSON.stringify(v)}, a path on your machine: kept, but the container may not have it`);
-  }
-  const dialback = leaves(root, "", {})["jive.xmpp.server.dialback.enabled"];
+  const { theirs, notices } = overlayXml(base, root, OWNED, file);
+  const dialback = leaves(root)["jive.xmpp.server.dialback.enabled"];
   return { dialback, xml: `<?xml version="1.0" encoding="UTF-8"?>\n${base.toString()}\n`, theirs, notices };
 }
 
 /** The s2s settings in force from the merged file: theirs where they set them. */
 export function openfireSettings(merged: string, theirs: Record<string, string>): Record<string, string> {
-  const all = leaves(parse(merged) as Element, "", {});
+  const all = leaves(parse(merged) as Element);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(all)) {
     const name = k.replace(/^jive\./, "");
@@ -100,4 +58,3 @@ export function openfireSettings(merged: string, theirs: Record<string, string>)
   return out;
 }
 
-export { leaves };
