@@ -16,7 +16,9 @@ const fixture = (name: string) => readFileSync(new URL(`./servers/fixtures/confi
 // default: false): it offers no STARTTLS, and Prosody, which requires encryption, gives up.
 const PROSODY = "prosody@0.12.3";
 const EJABBERD = "ejabberd@26.07";
+const JABBERD2 = "jabberd2@2.7.0";
 const PAIRS = {
+  serverOnlyToJabberd2: { initiator: side("prosody@13.0.7", "server-only", "on"), receiver: side(JABBERD2, "dual-eku", "on") },
   untrustedDialback: { initiator: side("prosody@13.0.7", "untrusted", "on"), receiver: side(PROSODY, "dual-eku", "on") },
   untrustedNoDialback: { initiator: side("prosody@13.0.7", "untrusted", "on"), receiver: side(PROSODY, "dual-eku", "off") },
   noStarttls: { initiator: side("prosody@13.0.7", "dual-eku", "off"), receiver: side(EJABBERD, "dual-eku", "off") },
@@ -78,6 +80,25 @@ describe("ejabberd receiver with the operator's ejabberd.yml that never sets s2s
     expect(c.outcome).toBe("fails");
     expect(c.reason).toMatch(/starttls/i);
     expect(c.settings?.receiver).toMatchObject({ s2s_use_starttls: "false (ejabberd default)", s2s_access: "s2s (your config)" });
+  });
+});
+
+// jabberd2: the packaged s2s.xml sets no verify-mode (0: OpenSSL checks nothing), so a
+// server-only initiator, refused under the stock verify-mode 7, gets in by dialback.
+describe("jabberd2 receiver with the operator's s2s.xml (no verify-mode)", () => {
+  const r = stockAndTheirs(["serverOnlyToJabberd2"], { [JABBERD2]: { file: "deploy/s2s.xml", text: fixture("s2s.xml") } });
+
+  test("stock config (verify-mode 7): the server-only initiator is refused at the handshake", () => {
+    const c = r.stock.serverOnlyToJabberd2;
+    expect(c.outcome).toBe("fails");
+    expect(c.settings?.receiver["verify-mode"]).toBe("7 (s2s-matrix; jabberd2 default 0: no check)");
+  });
+
+  test("their s2s.xml: the server-only initiator federates by dialback; the cell shows why", () => {
+    const c = r.theirs.serverOnlyToJabberd2;
+    expect(c.outcome).toBe("federates");
+    expect(c.auth.outbound).toBe("dialback");
+    expect(c.settings?.receiver).toMatchObject({ "verify-mode": "0 (jabberd2 default: no check)", require_tls: "0 (your config: <require_tls/> reads as 0)", ciphers: "HIGH:!aNULL (your config)" });
   });
 });
 

@@ -280,14 +280,15 @@ describe("jabberd2: the operator's s2s.xml", () => {
     });
   });
 
-  test("their io, check, lookup and out-conn-reuse are kept, repeated <srv> as a set; retry and bad-host-timeout stay the harness's", () => {
+  test("their io, check and lookup are kept, repeated <srv> as a set; retry, bad-host-timeout and no connection reuse stay the harness's", () => {
     expect(at("io.max_fds")?.getText()).toBe("4096");
     expect(at("io.limits.stanzasize")?.getText()).toBe("131072");
     expect(at("check.queue")?.getText()).toBe("60");
     expect(at("check.retry")?.getText()).toBe("3");
     expect(at("lookup")!.getChildren("srv").map((e) => e.getText())).toEqual(["xmpp-server", "jabber"]);
     expect(at("lookup.bad-host-timeout")?.getText()).toBe("0");
-    expect(at("out-conn-reuse")).toBeDefined();
+    expect(at("out-conn-reuse")).toBeUndefined();
+    expect(out.notices?.some((n) => n.includes("<out-conn-reuse> overridden"))).toBe(true);
   });
 
   test("the test instance's router, log, listener and secret; their whitelist and stats file go, each with a notice", () => {

@@ -3,12 +3,13 @@
 // jabberd2's federation policy is all in s2s.xml (router.xml, sm.xml and c2s.xml
 // decide nothing about s2s), so a jabberd2 server's `config:` is that file. It is
 // laid over the harness's s2s.xml (xml-overlay.ts): their <security>, <io>,
-// <check>, <lookup> and <out-conn-reuse/> are in force, and what they do not set
+// <check> and <lookup> are in force, and what they do not set
 // is jabberd2's own default (require_tls 0, verify-mode 0), as on their server.
 // The harness decides, each with a notice: the component's id, pidfile, router
 // link and log (the test instance's own processes), <local> (the test's hosts,
 // each with its test certificate, s2s on 5269, a fresh dialback secret),
-// check/retry and lookup/bad-host-timeout (jabberd2.ts says why), the whitelist
+// check/retry, lookup/bad-host-timeout and out-conn-reuse (cells share
+// addresses; jabberd2.ts says more), the whitelist
 // (it names their peers) and stats (a file on their machine). Their TLS check,
 // verify-mode and ciphers on their <id> elements or in <local>, is carried to
 // every test host's <id>.
@@ -24,6 +25,7 @@ const OWNED: Record<string, string> = {
   local: "the test's hosts with their test certificates, s2s on 5269, a fresh dialback secret (your verify-mode and ciphers are kept, on every test host)",
   "check.retry": "3 s: a refused handshake is retried at once until the queue is this old (harness/servers/jabberd2.ts)",
   "lookup.bad-host-timeout": "0: the test's receivers share one address, and one failed cell must not mark it bad for the others",
+  "out-conn-reuse": "the test's receivers share one address: one cell's connection, with its certificates, would carry another cell's traffic",
   "security.enable_whitelist": "your whitelist names your peers; the test's peers are its own hosts",
   "security.whitelist_domain": "your whitelist names your peers; the test's peers are its own hosts",
   stats: "a file on your machine",
