@@ -13,7 +13,7 @@ export interface ActualOutcome {
 /** One part of an expectation the cell did not meet, with what it did instead. */
 export type Unmet =
   /** `actual` may be error (not tolerated) or flaky: neither meets any expected outcome. */
-  | { part: "outcome"; expected: ExpectedOutcome; actual: Outcome }
+  | { part: "outcome"; expected: ExpectedOutcome[]; actual: Outcome }
   /** `actual` undefined: no ping was made. */
   | { part: "ping"; expected: "ok" | "fails"; actual?: "ok" | "error" | "timeout" }
   | { part: "auth"; expected: "external" | "dialback"; actual: AuthMethod }
@@ -25,12 +25,18 @@ export interface Verdict {
   mismatch?: string;
 }
 
+/** The outcomes that meet `expected`: its `anyOf`, else its `outcome` alone. */
+export const expectedOutcomes = (expected: Expectation): ExpectedOutcome[] => expected.anyOf ?? [expected.outcome];
+
+/** `federates`, or `federates or fails` for an expectation that accepts either. */
+export const outcomesText = (outcomes: readonly ExpectedOutcome[]): string => outcomes.join(" or ");
+
 /** What the harness says of a cell it could not decide (outcome `error` with no error text of its own). */
 export const UNDECIDED = "the harness could not decide";
 
 /**
  * The parts of `expected` that `actual` does not meet, in the order outcome, ping, auth, reason.
- * - outcome: federates/one-way/fails must equal the expected outcome. `error` meets it only when
+ * - outcome: federates/one-way/fails must be the expected outcome (one of them, for `anyOf`). `error` meets it only when
  *   the scenario tolerates errors (then nothing else is judged); `flaky` never does.
  * - ping (if expected): "ok" means the ping got a result; "fails" means error or timeout.
  * - auth (if expected): equals the outbound (initiator → receiver) method.
@@ -38,10 +44,11 @@ export const UNDECIDED = "the harness could not decide";
  */
 export function unmetParts(expected: Expectation, actual: ActualOutcome): Unmet[] {
   if (actual.outcome === "error" || actual.outcome === "flaky") {
-    return actual.outcome === "error" && expected.tolerateError ? [] : [{ part: "outcome", expected: expected.outcome, actual: actual.outcome }];
+    return actual.outcome === "error" && expected.tolerateError ? [] : [{ part: "outcome", expected: expectedOutcomes(expected), actual: actual.outcome }];
   }
   const unmet: Unmet[] = [];
-  if (actual.outcome !== expected.outcome) unmet.push({ part: "outcome", expected: expected.outcome, actual: actual.outcome });
+  const outcomes = expectedOutcomes(expected);
+  if (!(outcomes as Outcome[]).includes(actual.outcome)) unmet.push({ part: "outcome", expected: outcomes, actual: actual.outcome });
   if (expected.ping !== undefined) {
     const status = actual.ping?.status;
     const ping = status === "result" ? "ok" : status;
@@ -60,9 +67,9 @@ export function unmetParts(expected: Expectation, actual: ActualOutcome): Unmet[
 export function unmetText(u: Unmet): string {
   switch (u.part) {
     case "outcome":
-      if (u.actual === "error") return `expected ${u.expected}, but ${UNDECIDED} (error)`;
-      if (u.actual === "flaky") return `expected ${u.expected}, but the cell is flaky (runs disagreed)`;
-      return `expected ${u.expected}, got ${u.actual}`;
+      if (u.actual === "error") return `expected ${outcomesText(u.expected)}, but ${UNDECIDED} (error)`;
+      if (u.actual === "flaky") return `expected ${outcomesText(u.expected)}, but the cell is flaky (runs disagreed)`;
+      return `expected ${outcomesText(u.expected)}, got ${u.actual}`;
     case "ping":
       return u.actual === undefined ? `expected ping ${u.expected}, but no ping was made` : `expected ping ${u.expected}, got ping ${u.actual}`;
     case "auth":

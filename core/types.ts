@@ -56,6 +56,12 @@ export interface CellSide {
 
 export interface Expectation {
   outcome: ExpectedOutcome;
+  /**
+   * Every outcome that meets the expectation, `outcome` first, when a rule lists several
+   * (`outcome: [federates, fails]`): for a cell decided by something the scenario does not
+   * control, which the rule's comment names. Absent: `outcome` alone.
+   */
+  anyOf?: ExpectedOutcome[];
   /** Optional XEP-0199 ping expectation (needs the reverse direction too). */
   ping?: "ok" | "fails";
   auth?: "external" | "dialback";

@@ -42,6 +42,7 @@ export function expectationFor(scenario: Scenario, cell: CellSides): Expectation
   for (const rule of scenario.expect.rules) {
     if (!ruleMatches(rule, cell)) continue;
     expected = { outcome: rule.outcome, source: `expect.rules[${rule.index}]` };
+    if (rule.anyOf) expected.anyOf = rule.anyOf;
     if (rule.ping !== undefined) expected.ping = rule.ping;
     if (rule.auth !== undefined) expected.auth = rule.auth;
     if (rule.reason !== undefined) expected.reason = rule.reason;

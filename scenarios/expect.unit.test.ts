@@ -105,6 +105,13 @@ describe("expectationFor", () => {
     expect(expectationFor(scenario("    - outcome: one-way\n      auth: external\n"), c)).toEqual({ outcome: "one-way", auth: "external", source: "expect.rules[0]" });
   });
 
+  it("takes a list of outcomes as any of them, the first leading", () => {
+    const c = cell(side("ejabberd@26.07"), side("prosody@13.0.7"));
+    expect(expectationFor(scenario("    - outcome: [federates, fails]\n"), c)).toEqual({ outcome: "federates", anyOf: ["federates", "fails"], source: "expect.rules[0]" });
+    // A later rule with one outcome replaces the whole expectation, the list included.
+    expect(expectationFor(scenario("    - outcome: [federates, fails]\n    - outcome: one-way\n"), c)).toEqual({ outcome: "one-way", source: "expect.rules[1]" });
+  });
+
   it("marks errors tolerated when the scenario says so", () => {
     const c = cell(side("prosody@13.0.7"), side("ejabberd@24.12"));
     expect(expectationFor(scenario("    - outcome: fails\n", "tolerate: [error]"), c)).toEqual({ outcome: "fails", tolerateError: true, source: "expect.rules[0]" });
@@ -166,6 +173,14 @@ describe("judge", () => {
     expect(judge(e, act({ outcome: "fails" })).mismatch).toBe('expected reason containing "unsupported certificate purpose", got no reason');
   });
 
+  it("meets a list of outcomes with any of them, and words the miss with all", () => {
+    const either = exp({ outcome: "federates", anyOf: ["federates", "fails"] });
+    expect(judge(either, act({})).asExpected).toBe(true);
+    expect(judge(either, act({ outcome: "fails", auth: { outbound: "none" } })).asExpected).toBe(true);
+    expect(judge(either, act({ outcome: "one-way" }))).toEqual({ asExpected: false, mismatch: "expected federates or fails, got one-way" });
+    expect(judge(either, act({ outcome: "flaky" })).mismatch).toBe("expected federates or fails, but the cell is flaky (runs disagreed)");
+  });
+
   it("lists every unmet part", () => {
     expect(judge(exp({ auth: "external", ping: "ok" }), act({ outcome: "fails", auth: { outbound: "none" }, ping: { status: "error" } })).mismatch).toBe(
       "expected federates, got fails; expected ping ok, got ping error; expected auth external, got none",
@@ -178,7 +193,7 @@ describe("unmetParts (what reports mark)", () => {
     const expected = { outcome: "federates" as const, ping: "ok" as const, auth: "external" as const, reason: "purpose", source: "default" };
     const actual: ActualOutcome = { outcome: "one-way", auth: { outbound: "dialback" }, ping: { status: "timeout" }, reason: "no reply" };
     expect(unmetParts(expected, actual)).toEqual([
-      { part: "outcome", expected: "federates", actual: "one-way" },
+      { part: "outcome", expected: ["federates"], actual: "one-way" },
       { part: "ping", expected: "ok", actual: "timeout" },
       { part: "auth", expected: "external", actual: "dialback" },
       { part: "reason", expected: "purpose", actual: "no reply" },
@@ -188,7 +203,7 @@ describe("unmetParts (what reports mark)", () => {
 
   it("an error or flaky cell misses the outcome alone; a tolerated error misses nothing", () => {
     const expected = { outcome: "fails" as const, auth: "dialback" as const, source: "default" };
-    expect(unmetParts(expected, { outcome: "flaky", auth: { outbound: "none" } })).toEqual([{ part: "outcome", expected: "fails", actual: "flaky" }]);
+    expect(unmetParts(expected, { outcome: "flaky", auth: { outbound: "none" } })).toEqual([{ part: "outcome", expected: ["fails"], actual: "flaky" }]);
     expect(unmetParts({ ...expected, tolerateError: true }, { outcome: "error", auth: { outbound: "none" } })).toEqual([]);
   });
 });

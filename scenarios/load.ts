@@ -330,14 +330,13 @@ function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]
       return;
     }
     case "minItems": {
-      const field = formatPath(path);
       const matrix = typeof path[0] === "string" && MATRIX_FIELDS.has(path[0]);
-      out.push({
-        path,
-        message: matrix
-          ? `empty list: the matrix would have no cells; give at least one ${path[0] === "servers" ? "server" : path[0] === "certificates" ? "certificate profile" : "dialback setting"}`
-          : `${field || "list"} must have at least ${String(p.limit)} item(s)`,
-      });
+      const message = matrix
+        ? `empty list: the matrix would have no cells; give at least one ${path[0] === "servers" ? "server" : path[0] === "certificates" ? "certificate profile" : "dialback setting"}`
+        : title === "outcomes"
+          ? `a list of outcomes needs at least two (any of them meets the rule); write a single outcome without brackets, e.g. outcome: ${String((e.data as unknown[])[0] ?? "fails")}`
+          : `must have at least ${String(p.limit)} item(s)`;
+      out.push({ path, message });
       return;
     }
     case "minLength":
@@ -661,7 +660,9 @@ export function certificatePairs(value: unknown): CertificatePair[] {
 }
 
 function buildRule(raw: Record<string, unknown>, index: number, line: number | undefined): ExpectRule {
-  const r: ExpectRule = { index, outcome: raw.outcome as ExpectRule["outcome"] };
+  const outcomes = (Array.isArray(raw.outcome) ? raw.outcome : [raw.outcome]) as ExpectRule["outcome"][];
+  const r: ExpectRule = { index, outcome: outcomes[0] };
+  if (outcomes.length > 1) r.anyOf = outcomes;
   if (line !== undefined) r.line = line;
   if (typeof raw.initiator === "string") r.initiator = raw.initiator.trim();
   if (typeof raw.receiver === "string") r.receiver = raw.receiver.trim();

@@ -197,6 +197,19 @@ describe("parseScenario: malformed input", () => {
     ]);
   });
 
+  it("a rule's outcome list: two or more known outcomes, each once", () => {
+    expect(parseScenario(VALID.replace("outcome: fails", "outcome: [fails, federates]"), FILE).expect.rules[0]).toMatchObject({ outcome: "fails", anyOf: ["fails", "federates"] });
+    expect(rejected(VALID.replace("outcome: fails", "outcome: [fails, pass]"))).toEqual([
+      `${FILE}:11:24: expect.rules[0].outcome[1]: unknown outcome "pass"; allowed: federates, one-way, fails`,
+    ]);
+    expect(rejected(VALID.replace("outcome: fails", "outcome: [fails]"))).toEqual([
+      `${FILE}:11:16: expect.rules[0].outcome: a list of outcomes needs at least two (any of them meets the rule); write a single outcome without brackets, e.g. outcome: fails`,
+    ]);
+    expect(rejected(VALID.replace("outcome: fails", "outcome: [fails, fails]"))).toEqual([
+      `${FILE}:11:24: expect.rules[0].outcome[1]: duplicate entry "fails" (same as expect.rules[0].outcome[0])`,
+    ]);
+  });
+
   it("reports unknown outcomes, dialback settings and tolerate values", () => {
     const lines = rejected(
       VALID.replace("dialback: [on, off]", "dialback: [on, yes]\ntolerate: [flaky]").replace("outcome: fails", "outcome: pass").replace("default: federates", "default: works"),

@@ -58,6 +58,8 @@ export interface ExpectRule {
   initiatorDialback?: Dialback;
   receiverDialback?: Dialback;
   outcome: ExpectedOutcome;
+  /** `outcome: [a, b]`: every outcome listed, `outcome` being the first. */
+  anyOf?: ExpectedOutcome[];
   ping?: "ok" | "fails";
   auth?: "external" | "dialback";
   reason?: string;

@@ -2,7 +2,7 @@
 import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../../core/types.ts";
 import { oneLine, truncate } from "./text.ts";
 import { comboLabel, sided } from "../../core/label.ts";
-import { UNDECIDED, unmetParts, type Unmet } from "../../core/judge.ts";
+import { expectedOutcomes, outcomesText, UNDECIDED, unmetParts, type Unmet } from "../../core/judge.ts";
 import { familyAndVersion } from "../../core/server-id.ts";
 
 export const ICON: Record<Outcome, string> = { federates: "✅", "one-way": "↦", fails: "❌", error: "⚠️", flaky: "🔀" };
@@ -70,7 +70,7 @@ export function actualText(cell: CellResult): string {
 }
 
 export function expectedText(e: Expectation): string {
-  const parts: string[] = [e.outcome];
+  const parts: string[] = [outcomesText(expectedOutcomes(e))];
   if (e.auth) parts.push(`auth ${authLabel(e.auth)}`);
   if (e.ping) parts.push(`ping ${e.ping}`);
   if (e.reason) parts.push(`reason contains "${e.reason}"`);
@@ -91,7 +91,7 @@ export function expectationMarker(cell: CellResult): string | undefined {
   const u = MARK_ORDER.map((p) => unmet.find((x) => x.part === p)).find((x) => x !== undefined);
   switch (u?.part) {
     case "outcome":
-      return `expected ${u.expected}`;
+      return `expected ${outcomesText(u.expected)}`;
     case "auth":
       return `expected ${authLabel(u.expected)}`;
     case "ping":

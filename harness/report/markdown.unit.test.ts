@@ -76,6 +76,13 @@ describe("renderMarkdown", () => {
     ]);
   });
 
+  it("words an expectation of several outcomes as any of them, in the cell and in the list", () => {
+    const cell = makeCell({ i: { server: E23, certificate: "wrong-name", dialback: "on" }, r: { server: P13, certificate: "dual-eku", dialback: "on" }, outcome: "one-way", expected: { outcome: "federates", anyOf: ["federates", "fails"] }, asExpected: false, mismatch: "expected federates or fails, got one-way" });
+    const text = renderMarkdown(sampleResults([cell]));
+    expect(text).toContain("❗expected federates or fails");
+    expect(text).toContain(`- \`${cell.spec.id}\`: expected federates or fails, got one-way`);
+  });
+
   it("says so when everything is as expected", () => {
     const ok = renderMarkdown(sampleResults([CELLS.external, CELLS.dialback]));
     expect(ok.split("\n")[0]).toBe("# s2s-matrix: ✅ all 2 cells as expected");

@@ -63,11 +63,11 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
     ],
     [
       "wrong type deep inside a rule",
-      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receiver: ejabberd\n      outcome: [fails]\n`,
+      `${VALID_HEAD}expect:\n  default: federates\n  rules:\n    - receiver: ejabberd\n      outcome: {fails: 1}\n`,
       9,
       "expect.rules[0].outcome",
-      /found a list/,
-      /federates, one-way, fails/,
+      /found a mapping/,
+      /a string \(outcome\) or a list \(outcomes\)/,
     ],
     [
       "unknown top-level key",
