@@ -23,7 +23,7 @@ const OWNED: Record<string, string> = {
   router: "the test instance's own router and secret",
   log: "the harness reads s2s's lines on standard output",
   local: "the test's hosts with their test certificates, s2s on 5269, a fresh dialback secret (your verify-mode and ciphers are kept, on every test host)",
-  "check.retry": "3 s: a refused handshake is retried at once until the queue is this old (harness/servers/jabberd2.ts)",
+  "check.retry": "a refused handshake is retried at once until the queue is this old; the harness keeps it short (harness/servers/jabberd2.ts)",
   "lookup.bad-host-timeout": "0: the test's receivers share one address, and one failed cell must not mark it bad for the others",
   "out-conn-reuse": "the test's receivers share one address: one cell's connection, with its certificates, would carry another cell's traffic",
   "security.enable_whitelist": "your whitelist names your peers; the test's peers are its own hosts",
@@ -53,7 +53,7 @@ function theirTls(file: string, root: Element): { attrs: Record<string, string>;
   for (const attr of TLS_ATTRS) {
     const fromId = ids.find((id) => id.attrs[attr] !== undefined)?.attrs[attr] as string | undefined;
     const value = fromId ?? local?.getChildText(attr) ?? undefined;
-    if (value !== undefined && value !== null) attrs[attr] = String(value).trim();
+    if (value !== undefined) attrs[attr] = value.trim();
     const distinct = new Set(ids.map((id) => id.attrs[attr] as string | undefined).filter((v) => v !== undefined));
     if (distinct.size > 1) notices.push(`${file}: your <id> elements set ${attr} ${[...distinct].join(" and ")}; every test host takes ${attrs[attr]}`);
   }

@@ -7,10 +7,16 @@ import { UsageError } from "../../core/errors.ts";
 const elements = (el: Element): Element[] => el.children.filter((c): c is Element => typeof c !== "string");
 const isLeaf = (el: Element): boolean => !elements(el).length;
 
+/** Records a leaf's text under `name`; a repeated leaf's texts are joined with ", ". */
+const addLeaf = (out: Record<string, string>, name: string, el: Element): void => {
+  const text = el.getText().trim();
+  out[name] = name in out ? `${out[name]}, ${text}` : text;
+};
+
 /** Every leaf element under `el` (its own name first): dotted name → text; repeated leaves joined with ", ". */
 export function leaves(el: Element, prefix = "", out: Record<string, string> = {}): Record<string, string> {
   const name = prefix ? `${prefix}.${el.name}` : el.name;
-  if (isLeaf(el)) out[name] = name in out ? `${out[name]}, ${el.getText().trim()}` : el.getText().trim();
+  if (isLeaf(el)) addLeaf(out, name, el);
   for (const k of elements(el)) leaves(k, name, out);
   return out;
 }
@@ -56,7 +62,7 @@ export function overlayXml(mine: Element, over: Element, owned: Record<string, s
         if (!replaced.has(name)) for (const old of target.getChildren(child.name)) target.remove(old);
         replaced.add(name);
         target.cnode(parse(child.toString()) as Element);
-        theirs[name] = name in theirs ? `${theirs[name]}, ${child.getText().trim()}` : child.getText().trim();
+        addLeaf(theirs, name, child);
         continue;
       }
       let sub = target.getChild(child.name);
