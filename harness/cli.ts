@@ -168,7 +168,7 @@ program
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
   .action(async (files: string[], o) => {
-    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write()]);
+    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }, { resultsExitCode }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write(), lazy.summary()]);
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
     const baseline = o.baseline ? await loadBaseline(o.baseline, { cells: results.cells.map((c) => c.spec) }) : undefined;
@@ -179,7 +179,7 @@ program
     for (const c of results.cells.filter((c) => !c.asExpected)) err(`  unexpected: ${c.spec.id}: ${c.mismatch}`);
     if (comparison) err(renderBaselineMarkdown(comparison));
     err(`reports: ${written.join(", ")}`);
-    process.exitCode = s.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0 ? 1 : 0;
+    process.exitCode = resultsExitCode(s, comparison);
   });
 
 program

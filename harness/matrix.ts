@@ -9,6 +9,7 @@ import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { newRunId, HARNESS_VERSION } from "./docker/labels.ts";
 import { collectServers, entryOf, extraServer, type RunServers } from "./named-servers.ts";
 import { baselineMismatch, compareBaseline, type BaselineComparison } from "./report/baseline.ts";
+import { resultsExitCode, summarize } from "./report/summary.ts";
 import { resultsProblems } from "./report/validate.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
 import { cellsDigest } from "./shard.ts";
@@ -208,22 +209,17 @@ export interface MatrixRun {
   exitCode: 0 | 1;
 }
 
-export function summarize(cells: CellResult[]): RunResults["summary"] {
-  return {
-    total: cells.length,
-    asExpected: cells.filter((c) => c.asExpected).length,
-    unexpected: cells.filter((c) => !c.asExpected).length,
-    errors: cells.filter((c) => c.outcome === "error").length,
-    flaky: cells.filter((c) => c.outcome === "flaky").length,
-    oneWay: cells.filter((c) => c.outcome === "one-way").length,
-  };
+/** What runMatrix reaches Docker through (tests give fakes). */
+export interface MatrixDeps {
+  imagePresent: typeof imagePresent;
+  runCells: typeof runCells;
 }
 
-export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {
+export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }, deps: MatrixDeps = { imagePresent, runCells }): Promise<MatrixRun> {
   const runId = opts.runId ?? newRunId();
   const log = opts.log ?? (() => {});
   // Before anything starts: every image must be present, pulled (--pull), or its server optional.
-  let missing = await findMissingImages(all.cells, imagePresent, all.servers);
+  let missing = await findMissingImages(all.cells, deps.imagePresent, all.servers);
   if (opts.pull && missing.length) missing = await pullMissing(missing, log);
   const { prepared, notices } = dropUnavailable(all, missing);
   for (const n of notices) log(n);
@@ -238,7 +234,7 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
   const measured = new Map<CellSpec, CellResult>();
   opts.onStart?.((stop) => incompleteResults(header, prepared.cells, all.cells, keptAndMeasured(prepared.cells, kept, measured), stop));
   const { results: ran, stats } = toRun.length
-    ? await runCells({
+    ? await deps.runCells({
         ...opts,
         runId,
         cells: toRun,
@@ -250,8 +246,7 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
   const cells = keptAndMeasured(prepared.cells, kept, new Map(ran.map((r) => [r.spec, r])));
   const results = completeResults(header, cells);
   const comparison = opts.baseline ? compareBaseline(results, opts.baseline) : undefined;
-  const failed = results.summary.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0;
-  return { results, stats, comparison, exitCode: failed ? 1 : 0 };
+  return { results, stats, comparison, exitCode: resultsExitCode(results.summary, comparison) };
 }
 
 interface RunHeader {

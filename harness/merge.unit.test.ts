@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { mergeShards, type ShardResults } from "./merge.ts";
-import { summarize } from "./matrix.ts";
+import { summarize } from "./report/summary.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 import { sampleResults } from "./report/fixtures.ts";
 import { selectShard, stampShard } from "./shard.ts";

@@ -195,70 +195,20 @@ export function summarize(conn: ConnectionTranscript): ConnectionSummary {
     ended: false,
     transcript: conn.events.map((e) => describe(e, conn.from, conn.to)),
   };
-  let saslMechanism: string | undefined;
   for (const e of conn.events) {
     switch (e.ev) {
       case "starttls":
         s.starttls = true;
         break;
       case "tls":
-        s.tls ??= {};
-        if (e.side === "initiator") {
-          s.tls.initiator = { version: e.version as string, cipher: e.cipher as string, sni: (e.sni as string | null) ?? null };
-          s.certificates.initiator = (e.peerCertificate as CertInfo | null) ?? null;
-        } else {
-          s.tls.receiver = {
-            version: e.version as string,
-            cipher: e.cipher as string,
-            authorized: e.authorized as boolean | undefined,
-            authorizationError: e.authorizationError as string | undefined,
-          };
-          s.clientCertRequested = (e.clientCertRequested as boolean | null | undefined) ?? null;
-          s.certificates.receiver = (e.peerCertificate as CertInfo | null) ?? null;
-          s.certificates.presentedToReceiver = (e.presented as CertInfo | null) ?? null;
-        }
+        onTls(s, e);
         break;
       case "tls-error":
         s.alerts.push({ side: e.side as TlsProblem["side"], alert: e.alert as string | undefined, code: e.code as string | undefined, message: String(e.message ?? "") });
         break;
-      case "element": {
-        const el = xmlOf(e);
-        const ns = e.ns as string | null;
-        const name = local(String(e.name));
-        const dir = e.dir as "i2r" | "r2i";
-        if (!el) break;
-        if (ns === NS_STREAM && name === "features" && dir === "r2i") {
-          if (e.phase === "plain") s.plainFeatures ??= features(el);
-          else if (e.phase === "tls") s.features ??= features(el);
-        } else if (ns === NS_STREAM && name === "error") {
-          const c = elements(el).filter((x) => x.attrs.xmlns === NS_STREAM_ERRORS || local(x.name) === "text");
-          const cond = c.find((x) => local(x.name) !== "text");
-          const text = c.find((x) => local(x.name) === "text")?.getText().trim();
-          s.streamErrors.push({ dir, condition: cond ? local(cond.name) : undefined, text: text || undefined });
-        } else if (ns === NS_SASL) {
-          if (name === "auth" && dir === "i2r") {
-            saslMechanism = el.attrs.mechanism as string | undefined;
-            s.sasl ??= { mechanism: saslMechanism, result: "pending" };
-            if (saslMechanism === "EXTERNAL") s.sasl.authzid = decodeAuthzid(el.getText());
-          } else if (name === "success" && dir === "r2i" && s.sasl?.result === "pending") {
-            s.sasl.result = "success";
-          } else if (name === "failure" && dir === "r2i" && s.sasl?.result === "pending") {
-            Object.assign(s.sasl, { result: "failure" }, conditionOf(el));
-          } else if (name === "abort" && dir === "i2r" && s.sasl?.result === "pending") {
-            s.sasl.result = "abort";
-          }
-        } else if (ns === NS_DIALBACK && (name === "result" || name === "verify")) {
-          const step: DialbackStep = { kind: name, dir, type: (el.attrs.type as string | undefined) ?? null };
-          if (el.attrs.from) step.from = el.attrs.from as string;
-          if (el.attrs.to) step.to = el.attrs.to as string;
-          if (step.type === "error") {
-            const err = elements(el).find((x) => local(x.name) === "error");
-            if (err) step.condition = conditionOf(err).condition;
-          }
-          s.dialback.push(step);
-        }
+      case "element":
+        onElement(s, e);
         break;
-      }
       case "stanza":
         s.firstStanzas.push({
           dir: e.dir as "i2r" | "r2i",
@@ -289,6 +239,72 @@ export function summarize(conn: ConnectionTranscript): ConnectionSummary {
   }
   if (s.dialback.length && s.dialback.every((d) => d.kind === "verify") && !s.sasl) s.purpose = "dialback-verify";
   return s;
+}
+
+/** A TLS handshake as one side saw it: version, cipher, and the certificates on each leg. */
+function onTls(s: ConnectionSummary, e: RelayEvent): void {
+  s.tls ??= {};
+  if (e.side === "initiator") {
+    s.tls.initiator = { version: e.version as string, cipher: e.cipher as string, sni: (e.sni as string | null) ?? null };
+    s.certificates.initiator = (e.peerCertificate as CertInfo | null) ?? null;
+    return;
+  }
+  s.tls.receiver = {
+    version: e.version as string,
+    cipher: e.cipher as string,
+    authorized: e.authorized as boolean | undefined,
+    authorizationError: e.authorizationError as string | undefined,
+  };
+  s.clientCertRequested = (e.clientCertRequested as boolean | null | undefined) ?? null;
+  s.certificates.receiver = (e.peerCertificate as CertInfo | null) ?? null;
+  s.certificates.presentedToReceiver = (e.presented as CertInfo | null) ?? null;
+}
+
+/** A stream-level element: the receiver's features, a stream error, a SASL or dialback step. */
+function onElement(s: ConnectionSummary, e: RelayEvent): void {
+  const el = xmlOf(e);
+  if (!el) return;
+  const ns = e.ns as string | null;
+  const name = local(String(e.name));
+  const dir = e.dir as "i2r" | "r2i";
+  if (ns === NS_STREAM && name === "features" && dir === "r2i") {
+    if (e.phase === "plain") s.plainFeatures ??= features(el);
+    else if (e.phase === "tls") s.features ??= features(el);
+  } else if (ns === NS_STREAM && name === "error") {
+    const c = elements(el).filter((x) => x.attrs.xmlns === NS_STREAM_ERRORS || local(x.name) === "text");
+    const cond = c.find((x) => local(x.name) !== "text");
+    const text = c.find((x) => local(x.name) === "text")?.getText().trim();
+    s.streamErrors.push({ dir, condition: cond ? local(cond.name) : undefined, text: text || undefined });
+  } else if (ns === NS_SASL) {
+    onSasl(s, name, dir, el);
+  } else if (ns === NS_DIALBACK && (name === "result" || name === "verify")) {
+    s.dialback.push(dialbackStep(name, dir, el));
+  }
+}
+
+/** SASL: the initiator's auth opens it (EXTERNAL with its authzid); the first success, failure or abort ends it. */
+function onSasl(s: ConnectionSummary, name: string, dir: "i2r" | "r2i", el: Element): void {
+  if (name === "auth" && dir === "i2r") {
+    const mechanism = el.attrs.mechanism as string | undefined;
+    s.sasl ??= { mechanism, result: "pending" };
+    if (mechanism === "EXTERNAL") s.sasl.authzid = decodeAuthzid(el.getText());
+    return;
+  }
+  if (s.sasl?.result !== "pending") return;
+  if (name === "success" && dir === "r2i") s.sasl.result = "success";
+  else if (name === "failure" && dir === "r2i") Object.assign(s.sasl, { result: "failure" }, conditionOf(el));
+  else if (name === "abort" && dir === "i2r") s.sasl.result = "abort";
+}
+
+function dialbackStep(kind: "result" | "verify", dir: "i2r" | "r2i", el: Element): DialbackStep {
+  const step: DialbackStep = { kind, dir, type: (el.attrs.type as string | undefined) ?? null };
+  if (el.attrs.from) step.from = el.attrs.from as string;
+  if (el.attrs.to) step.to = el.attrs.to as string;
+  if (step.type === "error") {
+    const err = elements(el).find((x) => local(x.name) === "error");
+    if (err) step.condition = conditionOf(err).condition;
+  }
+  return step;
 }
 
 /** Whether a connection carries `from → to`: by its stream header, or (header without `from`) by its dialback elements. */

@@ -9,6 +9,7 @@ import { docker } from "./client.ts";
 import { formatDuration, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { EnvironmentError } from "../../core/errors.ts";
 import { withHostLock } from "./host-lock.ts";
+import { debianAsRoot } from "./provision.ts";
 
 export const MIRROR = "http://deb.debian.org/debian";
 
@@ -22,10 +23,8 @@ async function hasImage(d: Dockerode, tag: string): Promise<boolean> {
 async function tryPull(d: Dockerode, tag: string, timeoutMs = 60_000): Promise<boolean> {
   try {
     const stream = await d.pull(tag);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("pull timed out")), timeoutMs);
-      d.modem.followProgress(stream, (err) => (clearTimeout(timer), err ? reject(err) : resolve()));
-    });
+    const pulled = new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())));
+    await within(timeoutMs, `pulling ${tag}`, pulled, { onTimeout: () => (stream as { destroy?: () => void }).destroy?.() });
     return hasImage(d, tag);
   } catch {
     return false;
@@ -76,7 +75,7 @@ export const dockerHost = (d: Dockerode): BaseImageHost => ({
   hasImage: (tag) => hasImage(d, tag),
   pull: (tag) => tryPull(d, tag),
   hasDebootstrap: () => existsSync("/usr/sbin/debootstrap"),
-  canInstall: () => process.getuid?.() === 0 && existsSync("/etc/debian_version"),
+  canInstall: debianAsRoot,
   installDebootstrap: async () => {
     const env = { DEBIAN_FRONTEND: "noninteractive" };
     await run("apt-get", [...APT, "install", "-y", "-q", "--no-install-recommends", "debootstrap"], env).catch(async () => {

@@ -129,7 +129,7 @@ export async function removeRunSettled(runId: string, { settleMs = 2_000, maxMs 
 /** `--timeout`: the whole run's deadline. */
 export interface RunDeadline {
   ms: number;
-  /** What the exit message says, e.g. "the run's --timeout of 20 min expired". */
+  /** What the exit message says, e.g. "the run's --timeout of 20m expired". */
   why: string;
   /** Called when it expires, before the run's objects are removed (e.g. to say which cells finished). */
   onExpiry?: () => void;

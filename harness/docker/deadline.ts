@@ -1,7 +1,9 @@
 // Bounded waits: every stage that waits on something outside the harness (the
 // engine, an image build, debootstrap, a command in a container) ends with an
-// error naming the stage instead of hanging, and `--timeout` bounds a whole run.
-import { EnvironmentError } from "../../core/errors.ts";
+// error naming the stage instead of hanging (core/time.ts within), and `--timeout`
+// bounds a whole run.
+// The one formatter and timer race live in core/time.ts (the probe uses them too); kept importable from here.
+export { formatDuration, within } from "../../core/time.ts";
 
 /** How long each stage may take before the run gives up on it (exit 3). */
 export const STAGE_TIMEOUTS_MS = {
@@ -24,12 +26,6 @@ export function readinessBound(baseMs: number, hosts: number): number {
   return baseMs + Math.max(0, hosts - 20) * 1_000;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return `${+(ms / 1000).toFixed(1)} s`;
-}
-
 /** "90s", "15m", "1h", "1h30m", or plain seconds ("600") → milliseconds; undefined when it does not parse or is 0. */
 export function parseDuration(text: string): number | undefined {
   const t = text.trim();
@@ -38,19 +34,4 @@ export function parseDuration(text: string): number | undefined {
   if (!m || !t) return undefined;
   const ms = (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
   return ms > 0 ? ms : undefined;
-}
-
-/**
- * `work`, or an EnvironmentError naming `stage` once `ms` pass first. `onTimeout`
- * stops what was waited on (a stream, a process) so that nothing keeps running.
- */
-export function within<T>(ms: number, stage: string, work: Promise<T>, opts: { fix?: string; onTimeout?: () => void } = {}): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      opts.onTimeout?.();
-      reject(new EnvironmentError(`${stage}: no result within ${formatDuration(ms)}`, opts.fix));
-    }, ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

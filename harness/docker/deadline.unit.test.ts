@@ -20,7 +20,7 @@ describe("parseDuration", () => {
   ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
   it.each(["", "soon", "0", "0s", "-5s", "5 m", "1d"])("refuses %j", (text) => expect(parseDuration(text)).toBeUndefined());
   it("formats back", () => {
-    expect([formatDuration(90_000), formatDuration(1_200_000), formatDuration(3_600_000), formatDuration(2_500)]).toEqual(["90 s", "20 min", "1 h", "2.5 s"]);
+    expect([formatDuration(90_000), formatDuration(1_200_000), formatDuration(3_600_000), formatDuration(2_500)]).toEqual(["1m 30s", "20m", "1h", "2.5s"]);
   });
 });
 
@@ -33,7 +33,7 @@ describe("within", () => {
     const never = new Promise<never>(() => {});
     await expect(within(50, "the thing", never, { onTimeout: () => (stopped = true) })).rejects.toMatchObject({
       exitCode: 3,
-      message: "the thing: no result within 0.1 s",
+      message: "the thing: no result within 0.1s",
     });
     expect(stopped).toBe(true);
   });
@@ -42,7 +42,7 @@ describe("within", () => {
 describe("commands the harness waits on (debootstrap, apt-get)", () => {
   it("are killed and named when they take too long", async () => {
     // Without the bound this waits the whole 600 s and the test times out.
-    await expect(run("sleep", ["600"], {}, 300)).rejects.toThrow(/^sleep gave no result within 0\.3 s and was stopped/);
+    await expect(run("sleep", ["600"], {}, 300)).rejects.toThrow(/^sleep gave no result within 0\.3s and was stopped/);
   });
   it("still report a failing command's exit code and output", async () => {
     await expect(run("sh", ["-c", "echo boom >&2; exit 4"], {}, 10_000)).rejects.toThrow(/^sh exited 4:\nboom/);

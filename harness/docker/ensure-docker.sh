@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Docker engine answer on this machine: if `docker info` fails and this
 # is Debian with root, install Debian's docker.io and start dockerd in the
-# background. Used by .ci/run; the harness itself only checks (exit 3 + this fix).
+# background. Used by .ci/run, npm's pretest (scripts/pretest.mjs) and `s2s-matrix run`
+# where no engine answers (docker/provision.ts; --no-install-docker: exit 3 instead).
 set -euo pipefail
 if docker info >/dev/null 2>&1; then exit 0; fi
 if [ "$(id -u)" != 0 ] || [ ! -f /etc/debian_version ]; then

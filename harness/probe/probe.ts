@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { xml } from "@xmpp/client-core";
 import { createClient, type XmppClient } from "./client.ts";
+import { within } from "../../core/time.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";
 
 export interface Endpoint {
@@ -36,12 +37,6 @@ export class LoginError extends Error {
   }
 }
 
-const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
-  });
-
 /**
  * Logs a client in, retrying errors of the client library itself (a socket torn
  * down right after the port opened): "ready" means a client can log in.
@@ -53,7 +48,7 @@ export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promis
     const client = createClient({ ...ep, ca });
     client.on("error", () => {}); // surfaced through start()'s rejection
     try {
-      await withTimeout(client.start(), Math.max(1000, deadline - Date.now()), `login to ${ep.domain}`);
+      await within(Math.max(1000, deadline - Date.now()), `login to ${ep.domain}`, client.start());
       return client;
     } catch (e) {
       last = e as Error;
@@ -65,7 +60,7 @@ export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promis
 }
 
 export async function stopQuietly(...clients: (XmppClient | undefined)[]): Promise<void> {
-  await Promise.all(clients.map((c) => c && withTimeout(c.stop(), 3000, "logout").catch(() => {})));
+  await Promise.all(clients.map((c) => c && within(3000, "logout", c.stop()).catch(() => {})));
 }
 
 function stanzaError(el: any): { condition?: string; text?: string } {

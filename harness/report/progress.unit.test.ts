@@ -48,7 +48,7 @@ describe("progress, TTY", () => {
     progress.finish();
     const lines = chunks.slice(0, -1);
     expect(lines.every((c) => c.startsWith("\r\x1b[2K") && !c.includes("\n"))).toBe(true);
-    expect(lines[0]).toBe(`\r\x1b[2K[0/100] 0.0s ${CELLS.external.spec.id}`);
+    expect(lines[0]).toBe(`\r\x1b[2K[0/100] 0s ${CELLS.external.spec.id}`);
     expect(lines[1]).toBe(`\r\x1b[2K[0/100] 2.5s ${CELLS.dialback.spec.id} (+1 running)`);
     expect(lines[2]).toBe(`\r\x1b[2K[1/100] 2.5s ${CELLS.dialback.spec.id}`);
     expect(lines[3]).toBe(`\r\x1b[2K[2/100] 3.5s ❗1 unexpected ${CELLS.dialback.spec.id}`);

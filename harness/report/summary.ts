@@ -2,8 +2,26 @@
 // action: counts, which cells were unexpected or regressed (each with the scenario
 // file and the line of the rule that decided its expectation), and the report paths.
 import type { Scenario } from "../../scenarios/model.ts";
-import type { RunResults } from "../../core/types.ts";
+import { EXIT } from "../../core/errors.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 import type { BaselineComparison } from "./baseline.ts";
+
+/** The counts of a run's (or merged shards') cells. */
+export function summarize(cells: CellResult[]): RunResults["summary"] {
+  return {
+    total: cells.length,
+    asExpected: cells.filter((c) => c.asExpected).length,
+    unexpected: cells.filter((c) => !c.asExpected).length,
+    errors: cells.filter((c) => c.outcome === "error").length,
+    flaky: cells.filter((c) => c.outcome === "flaky").length,
+    oneWay: cells.filter((c) => c.outcome === "one-way").length,
+  };
+}
+
+/** A finished run's exit code: 1 for an unexpected cell or a regression against the baseline, else 0. */
+export function resultsExitCode(summary: RunResults["summary"], comparison?: BaselineComparison): 0 | 1 {
+  return summary.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0 ? EXIT.unexpected : EXIT.ok;
+}
 
 export interface Located {
   id: string;

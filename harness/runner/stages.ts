@@ -1,7 +1,7 @@
 // A stage (plan.ts) on real servers: its certificates, its relay, its boots, and
 // its cells, each as soon as both its servers are up. A server whose container
 // dies is restarted once for the cells still waiting on it (cells in flight end
-// as `error` with the cause); a second death of it stops the run.
+// as `error` with the cause); a second death of it stops the run (slots.ts).
 import { writeLeafFiles, type TestCa } from "../../ca/index.ts";
 import type { StartedRelay } from "../capture/relay.ts";
 import { startRelay } from "../capture/relay.ts";
@@ -10,14 +10,14 @@ import { LABEL_RUN } from "../docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "../instance.ts";
 import type { PlannedCell, PlannedHost, PlannedInstance, Stage } from "../plan.ts";
 import type { ProbeTimeouts } from "../probe/probe.ts";
-import { bootWeight, busiestFirst, limiter, poolWhenReady } from "../schedule.ts";
+import { bootWeight, limiter, poolWhenReady } from "../schedule.ts";
 import { adapterFor } from "../servers/catalog.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { Attempt, CellSpec } from "../../core/types.ts";
 import { runCell } from "./cell.ts";
 import type { Environment } from "./environment.ts";
 import { RunFaults, ServerDied } from "./faults.ts";
-import { faultError, faultText, type Fault } from "./watch.ts";
+import { Slots, type Generation } from "./slots.ts";
 
 export interface StageOptions {
   runId: string;
@@ -39,29 +39,13 @@ export interface RunStats {
   instances: string[];
 }
 
-/** One boot of a planned instance; a restart makes the next. */
-interface Generation {
-  n: number;
-  /** The instance, up and ready; rejects when it dies first, or the run ends. */
-  started: Promise<StartedInstance>;
-  /** Rejects (ServerDied) when its container dies. */
-  died: Promise<never>;
-  kill: (e: ServerDied) => void;
-  instance?: StartedInstance;
-  ready: boolean;
-  dead: boolean;
-  /** Why the instance was restarted (n > 1). */
-  restartedAfter?: string;
-}
-
-/** A planned instance across its restarts, and the cells that still need it. */
-interface Slot {
-  pi: PlannedInstance;
-  gen: Generation;
-  deaths: number;
-  /** Cells not yet done. */
-  left: number;
-  inFlight: number;
+/** What a stage does to the outside world: Docker, the CA, the probe. Tests give fakes. */
+export interface StageDeps {
+  issueCertificates: typeof issueCertificates;
+  startPlanned: typeof startPlanned;
+  removeInstanceContainers: typeof removeInstanceContainers;
+  startRelay: typeof startRelay;
+  runCell: typeof runCell;
 }
 
 /** With --capture a server answers to `upstream.<domain>`; the domain itself is the relay's. */
@@ -83,6 +67,7 @@ export class Stages {
     private env: Environment,
     private faults: RunFaults,
     private opts: StageOptions,
+    private deps: StageDeps = { issueCertificates, startPlanned, removeInstanceContainers, startRelay, runCell },
   ) {}
 
   private notice = (s: string) => this.noticed.has(s) || (this.noticed.add(s), this.opts.log(s));
@@ -107,7 +92,7 @@ export class Stages {
     // The first server boots after its own certificates, not after all of the stage's (392 take ~2 s).
     const issue = (hosts: PlannedHost[]) =>
       this.issuing(async () => {
-        for (const [domain, c] of await issueCertificates(hosts.filter((h) => !tls.has(h.domain)), env.ca, opts.keepKeysDir)) tls.set(domain, c);
+        for (const [domain, c] of await this.deps.issueCertificates(hosts.filter((h) => !tls.has(h.domain)), env.ca, opts.keepKeysDir)) tls.set(domain, c);
       });
     let relay: StartedRelay | undefined;
     if (opts.capture) {
@@ -116,7 +101,7 @@ export class Stages {
       const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
       const key = `relay-${stage.instances[0]?.key ?? ""}`;
       this.faults.expectRunning(key);
-      relay = await this.faults.race(startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
+      relay = await this.faults.race(this.deps.startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
       this.relays.set(relay, key);
     }
     const issued = new Map<string, Promise<void>>();
@@ -133,8 +118,51 @@ export class Stages {
    * the stage: cells already running finish, then its error is thrown.
    */
   async run(stage: Stage, onCellStart: ((spec: CellSpec) => void) | undefined, onAttempt: (spec: CellSpec, a: Attempt) => void): Promise<void> {
-    const { env, faults, opts } = this;
+    const { faults, opts } = this;
     const { certified, tls, relay } = await this.prepare(stage);
+    const slots = new Slots(stage, faults, {
+      boot: this.booter(certified, tls),
+      stop: (inst) => this.stop(inst),
+      clear: async (pi, dead) => {
+        faults.expectStop(pi.key);
+        if (dead) await this.stop(dead);
+        await this.deps.removeInstanceContainers(opts.runId, pi.key);
+        faults.expectRunning(pi.key);
+      },
+      log: opts.log,
+    });
+    const early: Promise<void>[] = [];
+    try {
+      await poolWhenReady(stage.cells, opts.concurrency, (cell) => slots.both(cell), async (cell) => {
+        onCellStart?.(cell.spec);
+        const [ga, gb] = await slots.both(cell);
+        slots.begin(cell);
+        try {
+          onAttempt(cell.spec, await this.attempt(cell, ga, gb, relay));
+        } finally {
+          // A server whose last cell is done is removed at once, behind the cells still running.
+          for (const inst of slots.end(cell)) early.push(this.stop(inst));
+        }
+      });
+    } finally {
+      slots.close();
+      await Promise.all(early);
+      // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
+      await Promise.all((await slots.settled()).filter((i) => this.running.has(i)).map((i) => this.stop(i)));
+      if (relay) {
+        faults.expectStop(this.relays.get(relay)!);
+        this.relays.delete(relay);
+        await relay.stop();
+      }
+    }
+  }
+
+  /**
+   * A stage's boots compete for the CPU: the servers most cells wait for boot
+   * first, the others (e.g. the second instances for self-pairs) while cells run.
+   */
+  private booter(certified: (pi: PlannedInstance) => Promise<void>, tls: Map<string, HostCertificate>): (pi: PlannedInstance) => Promise<StartedInstance> {
+    const { env, faults, opts } = this;
     const startOpts: StartOptions = {
       runId: opts.runId,
       network: env.network,
@@ -143,124 +171,21 @@ export class Stages {
       notice: this.notice,
       aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined,
     };
-    // A stage's boots compete for the CPU: the servers most cells wait for boot
-    // first, the others (e.g. the second instances for self-pairs) while cells run.
     const booting = limiter(opts.bootConcurrency);
-    const boot = (pi: PlannedInstance) =>
+    return (pi) =>
       booting(async () => {
         // The run is ending: nothing new is started for it.
         if (faults.failed) throw faults.failed;
         await certified(pi);
         // Keys repeat across rounds (the re-run's `prosody@0.12.3#1`): this container's death counts again.
         faults.expectRunning(pi.key);
-        const inst = await startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns: await env.dns() });
+        const inst = await this.deps.startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns: await env.dns() });
         this.running.add(inst);
         this.installed.set(pi.server, inst.installedVersion);
         this.stats.containersStarted++;
         this.stats.instances.push(pi.key);
         return inst;
       }, bootWeight(pi.hosts.length));
-
-    let closing = false;
-    const generation = (pi: PlannedInstance, n: number, before?: () => Promise<void>, restartedAfter?: string): Generation => {
-      let kill!: (e: ServerDied) => void;
-      const died = new Promise<never>((_, reject) => (kill = reject));
-      died.catch(() => {});
-      const g: Generation = { n, died, kill, ready: false, dead: false, restartedAfter, started: undefined as unknown as Promise<StartedInstance> };
-      const raw = (async () => (await before?.(), boot(pi)))();
-      // An instance that comes up after its generation died, or after the stage ended, is stopped at once.
-      raw.then((inst) => ((g.instance = inst), (g.dead || closing) && void this.stop(inst)), () => {});
-      // A failed boot may be the symptom of a fault still being judged (engine gone): the fault's words win.
-      const judged = raw.catch(async (e) => {
-        await faults.quiet();
-        throw faults.failed ?? e;
-      });
-      g.started = faults.race(Promise.race([judged, died])).then((inst) => ((g.ready = true), inst));
-      g.started.catch(() => {}); // observed by the cells that wait for it, and by the teardown
-      return g;
-    };
-
-    const slots = new Map<string, Slot>();
-    for (const pi of busiestFirst(stage.instances, stage.cells)) {
-      slots.set(pi.key, { pi, gen: generation(pi, 1), deaths: 0, left: 0, inFlight: 0 });
-      faults.on(pi.key, (f) => onDeath(slots.get(pi.key)!, f));
-    }
-    for (const c of stage.cells) for (const k of [c.initiator.instance, c.receiver.instance]) slots.get(k)!.left++;
-
-    const onDeath = (slot: Slot, f: Fault) => {
-      const g = slot.gen;
-      if (g.dead || closing) return;
-      // A server that exits by itself while starting: its own error (its log lines, the config hint) says why.
-      if (!g.ready && f.kind === "died" && !f.oom && f.exitCode !== undefined && f.exitCode !== 137 && f.exitCode !== 143) return;
-      g.dead = true;
-      slot.deaths++;
-      // A second death ends the run: first, so that the cells in flight count as not run rather than as errors.
-      if (slot.deaths >= 2) faults.fail(faultError(f, "", ", a second time (it had been restarted once): the run stops"));
-      g.kill(new ServerDied(f));
-      if (slot.deaths >= 2) return;
-      const waiting = slot.left - slot.inFlight;
-      if (waiting <= 0) return;
-      const why = faultText(f);
-      opts.log(`${why}; restarting it once for the ${waiting} cell(s) still waiting on it`);
-      const old = g.instance;
-      slot.gen = generation(
-        slot.pi,
-        g.n + 1,
-        async () => {
-          faults.expectStop(slot.pi.key);
-          if (old) await this.stop(old);
-          await removeInstanceContainers(opts.runId, slot.pi.key);
-          faults.expectRunning(slot.pi.key);
-        },
-        why,
-      );
-    };
-
-    /** The instance's current generation once up; follows a restart. */
-    const ready = async (key: string): Promise<Generation> => {
-      for (;;) {
-        const slot = slots.get(key)!;
-        const g = slot.gen;
-        try {
-          await g.started;
-          return g;
-        } catch (e) {
-          if (slot.gen !== g && !faults.failed) continue;
-          throw faults.failed ?? e;
-        }
-      }
-    };
-    const both = (cell: PlannedCell) => Promise.all([ready(cell.initiator.instance), ready(cell.receiver.instance)]);
-
-    const early: Promise<void>[] = [];
-    try {
-      await poolWhenReady(stage.cells, opts.concurrency, both, async (cell) => {
-        onCellStart?.(cell.spec);
-        const [ga, gb] = await both(cell);
-        const sides = [slots.get(cell.initiator.instance)!, slots.get(cell.receiver.instance)!];
-        for (const s of new Set(sides)) s.inFlight++;
-        try {
-          const attempt = await this.attempt(cell, ga, gb, relay);
-          onAttempt(cell.spec, attempt);
-        } finally {
-          for (const s of new Set(sides)) s.inFlight--;
-          // A server whose last cell is done is removed at once, behind the cells still running.
-          for (const s of sides) if (--s.left === 0 && s.gen.instance) early.push(this.stop(s.gen.instance));
-        }
-      });
-    } finally {
-      closing = true;
-      for (const key of slots.keys()) faults.off(key);
-      await Promise.all(early);
-      // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
-      const settled = await Promise.allSettled([...slots.values()].map((s) => s.gen.started));
-      await Promise.all(settled.flatMap((r) => (r.status === "fulfilled" && this.running.has(r.value) ? [this.stop(r.value)] : [])));
-      if (relay) {
-        faults.expectStop(this.relays.get(relay)!);
-        this.relays.delete(relay);
-        await relay.stop();
-      }
-    }
   }
 
   /** One attempt of a cell; a death of one of its servers under it makes it an interrupted `error`. */
@@ -272,7 +197,7 @@ export class Stages {
       if (!(e instanceof ServerDied)) throw e;
       return { outcome: "error", error: `${e.message} while the cell ran`, interrupted: true, domains, durationMs: Date.now() - t0 };
     };
-    let a = await faults.race(Promise.race([runCell(cell, ga.instance!, gb.instance!, env.ca.trustBundle, opts.timeouts, relay), ga.died, gb.died])).catch(interrupted);
+    let a = await faults.race(Promise.race([this.deps.runCell(cell, ga.instance!, gb.instance!, env.ca.trustBundle, opts.timeouts, relay), ga.died, gb.died])).catch(interrupted);
     if (a.outcome === "error" && !a.interrupted) {
       // The probe may have seen the death before the watch reported it: the cause, not the symptom.
       await faults.quiet();

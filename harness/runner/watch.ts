@@ -94,35 +94,114 @@ export interface WatchOptions {
   runHasContainers?: () => Promise<boolean>;
 }
 
+/** The events stream is newline-delimited JSON: the complete lines of each chunk; a partial line waits for the rest. */
+export function lineReader(): (chunk: string) => string[] {
+  let buf = "";
+  return (chunk) => {
+    const parts = (buf + chunk).split("\n");
+    buf = parts.pop()!;
+    return parts.map((l) => l.trim()).filter(Boolean);
+  };
+}
+
+/** One line of the stream as an event; undefined for a line that is not one (no fault: only the stream's end is). */
+export function parseEvent(line: string): DockerEvent | undefined {
+  try {
+    const e: unknown = JSON.parse(line);
+    return e && typeof e === "object" && !Array.isArray(e) ? (e as DockerEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which container events are faults: a death the harness did not cause, once per
+ * instance until it is expected running again; its OOM remembered; a `destroy`
+ * after the `die` already seen says nothing new.
+ */
+export class DeathFilter {
+  private expected = new Set<string>();
+  private oom = new Set<string>();
+  private reported = new Set<string>();
+  /** Containers whose `die` was seen. */
+  private dead = new Set<string>();
+
+  /** The fault this event means, to be reported (after the grace) unless the instance is expected to stop by then. */
+  see(e: DockerEvent): Fault | undefined {
+    const key = e.Actor?.Attributes?.["s2s-matrix.instance"];
+    const action = e.Action ?? e.status;
+    if (action === "oom" && key) this.oom.add(key);
+    const id = e.Actor?.ID ?? "";
+    if (action === "destroy" && this.dead.has(id)) return undefined;
+    if (action === "die") this.dead.add(id);
+    const f = faultOf(e, key ? this.oom.has(key) : false);
+    if (!f || f.kind !== "died" || this.expected.has(f.instance) || this.reported.has(f.instance)) return undefined;
+    this.reported.add(f.instance);
+    return f;
+  }
+
+  isExpected(instance: string): boolean {
+    return this.expected.has(instance);
+  }
+
+  expectStop(instance: string): void {
+    this.expected.add(instance);
+  }
+
+  expectRunning(instance: string): void {
+    this.expected.delete(instance);
+    this.reported.delete(instance);
+    this.oom.delete(instance);
+  }
+}
+
+/**
+ * After the events stream broke: pings the engine until it answers or `reconnectMs`
+ * pass. `resubscribe`: it answers and the run's containers are still there (a dropped
+ * connection); else the engine fault (restarted: it answers but they are gone).
+ * Undefined when the watch was closed meanwhile.
+ */
+export async function judgeLoss(
+  d: Pick<Dockerode, "ping">,
+  opts: { reconnectMs: number; runHasContainers?: () => Promise<boolean>; closed: () => boolean },
+): Promise<Fault | "resubscribe" | undefined> {
+  const at = new Date();
+  const until = Date.now() + opts.reconnectMs;
+  while (!opts.closed() && Date.now() < until) {
+    if (await d.ping().then(() => true, () => false)) {
+      const has = opts.runHasContainers ? await opts.runHasContainers().catch(() => false) : false;
+      if (has) return "resubscribe";
+      return opts.closed() ? undefined : { kind: "engine", restarted: true, at };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return opts.closed() ? undefined : { kind: "engine", restarted: false, at };
+}
+
+type EventStream = NodeJS.ReadableStream & { destroy?: () => void };
+
 /**
  * Subscribes to the run's container events; calls `onFault` once per fault. The
- * stream ending (or erroring) is the engine going away: the watch then pings it
- * until it answers (restarted: the run's containers are gone) or `reconnectMs` pass.
+ * stream ending (or erroring) is the engine going away: judgeLoss then says whether
+ * to watch on (a new stream) or which engine fault it is.
  */
-export async function watchRun(d: Dockerode, runId: string, onFault: (f: Fault) => void, opts: WatchOptions = {}): Promise<RunWatch> {
+export async function watchRun(d: Pick<Dockerode, "getEvents" | "ping">, runId: string, onFault: (f: Fault) => void, opts: WatchOptions = {}): Promise<RunWatch> {
   const graceMs = opts.graceMs ?? 1_000;
   const reconnectMs = opts.reconnectMs ?? 8_000;
-  const expected = new Set<string>();
-  const oom = new Set<string>();
-  const reported = new Set<string>();
-  /** Containers whose `die` was seen: their `destroy` says nothing new. */
-  const dead = new Set<string>();
+  const deaths = new DeathFilter();
   const pending = new Set<NodeJS.Timeout>();
   let closed = false;
   let engineLost = false;
   let judging: Promise<void> | undefined;
-  let stream: NodeJS.ReadableStream & { destroy?: () => void };
+  let stream: EventStream;
 
-  const subscribe = async () => {
-    const s = (await d.getEvents({ filters: { type: ["container"], label: [`${LABEL_RUN}=${runId}`] } })) as NodeJS.ReadableStream & { destroy?: () => void };
-    let buf = "";
+  const subscribe = async (): Promise<EventStream> => {
+    const s = (await d.getEvents({ filters: { type: ["container"], label: [`${LABEL_RUN}=${runId}`] } })) as EventStream;
+    const lines = lineReader();
     s.on("data", (b: Buffer) => {
-      buf += b.toString("utf8");
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) onEvent(JSON.parse(line) as DockerEvent);
+      for (const line of lines(b.toString("utf8"))) {
+        const e = parseEvent(line);
+        if (e) onEvent(e);
       }
     });
     // Only the current stream's end counts (a re-subscribed watch drops the old one).
@@ -135,19 +214,12 @@ export async function watchRun(d: Dockerode, runId: string, onFault: (f: Fault) 
 
   const onEvent = (e: DockerEvent) => {
     if (closed || engineLost) return;
-    const key = e.Actor?.Attributes?.["s2s-matrix.instance"];
-    const action = e.Action ?? e.status;
-    if (action === "oom" && key) oom.add(key);
-    const id = e.Actor?.ID ?? "";
-    if (action === "destroy" && dead.has(id)) return;
-    if (action === "die") dead.add(id);
-    const f = faultOf(e, key ? oom.has(key) : false);
-    if (!f || f.kind !== "died" || expected.has(f.instance) || reported.has(f.instance)) return;
-    reported.add(f.instance);
+    const f = deaths.see(e);
+    if (f?.kind !== "died") return;
     // An engine going down kills every container before its stream ends: wait a moment to tell the two apart.
     const t = setTimeout(() => {
       pending.delete(t);
-      if (!closed && !engineLost && !expected.has(f.instance)) onFault(f);
+      if (!closed && !engineLost && !deaths.isExpected(f.instance)) onFault(f);
     }, graceMs);
     pending.add(t);
   };
@@ -155,36 +227,18 @@ export async function watchRun(d: Dockerode, runId: string, onFault: (f: Fault) 
   const lose = async () => {
     if (closed || engineLost) return;
     engineLost = true;
-    const at = new Date();
-    const until = Date.now() + reconnectMs;
-    while (!closed && Date.now() < until) {
-      const answered = await d.ping().then(() => true, () => false);
-      if (answered) {
-        // Answers again: a restart when the run's containers are gone, else a dropped connection (watch on).
-        const has = opts.runHasContainers ? await opts.runHasContainers().catch(() => false) : false;
-        if (has) {
-          engineLost = false;
-          const old = stream;
-          stream = await subscribe().catch(() => stream);
-          if (stream !== old) old.destroy?.();
-          return;
-        }
-        if (!closed) onFault({ kind: "engine", restarted: true, at });
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    if (!closed) onFault({ kind: "engine", restarted: false, at });
+    const verdict = await judgeLoss(d, { reconnectMs, runHasContainers: opts.runHasContainers, closed: () => closed });
+    if (verdict !== "resubscribe") return void (verdict && onFault(verdict));
+    engineLost = false;
+    const old = stream;
+    stream = await subscribe().catch(() => stream);
+    if (stream !== old) old.destroy?.();
   };
 
   stream = await subscribe();
   return {
-    expectStop: (instance) => void expected.add(instance),
-    expectRunning: (instance) => {
-      expected.delete(instance);
-      reported.delete(instance);
-      oom.delete(instance);
-    },
+    expectStop: (instance) => deaths.expectStop(instance),
+    expectRunning: (instance) => deaths.expectRunning(instance),
     quiet: async () => {
       await new Promise((r) => setTimeout(r, graceMs + 100));
       while (judging) await judging;

@@ -6,10 +6,10 @@
 //
 // Two kinds of entries:
 // - debian: s2s-matrix builds the image itself from Debian's archive (harness/images/<family>).
-// - upstream: the project's own image, used as it is. s2s-matrix never pulls it: the
-//   user provides it (`docker pull <image>`, or `docker load` where no registry is
-//   reachable). A run that needs a missing upstream image stops before starting
-//   anything (exit 3), unless the scenario marks that server optional.
+// - upstream: the project's own image, used as it is. s2s-matrix pulls it only with
+//   `run --pull`; otherwise the user provides it (`docker pull <image>`, or `docker load`
+//   where no registry is reachable). A run that needs a missing upstream image stops
+//   before starting anything (exit 3), unless the scenario marks that server optional.
 //
 // Naming: users name a server `family@version`, and that key is unique. When a
 // version exists both as a Debian build and as an upstream image, the Debian entry

@@ -12,10 +12,6 @@ import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyComm
 // Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
 const BASE_MODULES: Record<string, unknown> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
 
-export function renderEjabberdConfig(config: InstanceConfig, layout: EjabberdLayout = EJABBERD_LAYOUTS.debian): string {
-  return renderEjabberd(config, layout).text;
-}
-
 export interface RenderedEjabberdConfig {
   text: string;
   settings: Record<string, string>;

@@ -19,6 +19,7 @@
 // - <security><require_tls> is read as a number (j_atoi): the packaged example
 //   `<require_tls/>` means 0; the harness writes 1.
 import { randomBytes } from "node:crypto";
+import { escapeXml } from "../../core/text.ts";
 import type { AuthEvent } from "../../core/types.ts";
 import { mergeJabberd2Base } from "./jabberd2-base.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
@@ -34,7 +35,6 @@ const DB = "/var/lib/jabberd2/sqlite.db";
  */
 export const JABBERD2_S2S = { requireTls: 1, verifyMode: 7, retrySeconds: 3 } as const;
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** The connection to the router every component has. */
@@ -42,7 +42,7 @@ const routerLink = (secret: string): string => `  <router>
     <ip>127.0.0.1</ip>
     <port>5347</port>
     <user>jabberd</user>
-    <pass>${esc(secret)}</pass>
+    <pass>${escapeXml(secret, true)}</pass>
     <retry><init>3</init><lost>3</lost><sleep>2</sleep></retry>
   </router>
   <log type='stdout'/>`;
@@ -56,7 +56,7 @@ function routerXml(secret: string): string {
     <ip>127.0.0.1</ip>
     <port>5347</port>
     <users>${ETC}/router-users.xml</users>
-    <secret>${esc(secret)}</secret>
+    <secret>${escapeXml(secret, true)}</secret>
   </local>
   <check><interval>60</interval><keepalive>0</keepalive></check>
   <io><max_fds>1024</max_fds></io>
@@ -66,7 +66,7 @@ function routerXml(secret: string): string {
 }
 
 const routerUsersXml = (secret: string): string =>
-  `<users>\n  <user><name>jabberd</name><secret>${esc(secret)}</secret></user>\n</users>\n`;
+  `<users>\n  <user><name>jabberd</name><secret>${escapeXml(secret, true)}</secret></user>\n</users>\n`;
 
 const chain = (id: string, modules: string[]): string =>
   `    <chain id='${id}'>${modules.map((m) => `<module>${m}</module>`).join("")}</chain>`;
@@ -77,7 +77,7 @@ function smXml(config: InstanceConfig, secret: string): string {
   <pidfile>/run/jabberd2/sm.pid</pidfile>
 ${routerLink(secret)}
   <local>
-${config.vhosts.map((v) => `    <id>${esc(v.domain)}</id>`).join("\n")}
+${config.vhosts.map((v) => `    <id>${escapeXml(v.domain, true)}</id>`).join("\n")}
   </local>
   <storage>
     <path>${LIB}</path>
@@ -106,7 +106,7 @@ ${chain("disco-extend", ["iq-version"])}
 
 function c2sXml(config: InstanceConfig, secret: string): string {
   const ids = config.vhosts
-    .map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' require-starttls='true'>${esc(v.domain)}</id>`)
+    .map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' require-starttls='true'>${escapeXml(v.domain, true)}</id>`)
     .join("\n");
   return `<c2s>
   <id>c2s</id>
@@ -138,7 +138,7 @@ interface S2sPolicy {
 function s2sXml(config: InstanceConfig, secret: string, dialbackSecret: string, policy: S2sPolicy): string {
   const { requireTls, verifyMode } = policy;
   const verify = verifyMode === undefined ? "" : ` verify-mode='${verifyMode}'`;
-  const ids = config.vhosts.map((v) => `    <id pemfile='${CERTS}/${esc(v.domain)}.pem' cachain='${CERTS}/ca.crt'${verify}>${esc(v.domain)}</id>`).join("\n");
+  const ids = config.vhosts.map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' cachain='${CERTS}/ca.crt'${verify}>${escapeXml(v.domain, true)}</id>`).join("\n");
   return `<s2s>
   <id>s2s</id>
   <pidfile>/run/jabberd2/s2s.pid</pidfile>
@@ -147,7 +147,7 @@ ${routerLink(secret)}
 ${ids}
     <ip>0.0.0.0</ip>
     <port>${jabberd2.s2sPort}</port>
-    <secret>${esc(dialbackSecret)}</secret>
+    <secret>${escapeXml(dialbackSecret, true)}</secret>
   </local>
   <io><max_fds>4096</max_fds><limits><stanzasize>65535</stanzasize></limits></io>
   <!-- Every cell's receiver shares one address: a failure must not mark it bad for the others (0: no bad-host cache).

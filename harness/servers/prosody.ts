@@ -24,10 +24,6 @@ export interface RenderedProsodyConfig {
   notices: string[];
 }
 
-export function renderProsodyConfig(config: InstanceConfig, layout: ProsodyLayout = PROSODY_LAYOUTS.debian): string {
-  return renderProsody(config, layout).text;
-}
-
 /** The config text, with the settings in force and (from an operator's base config) what was overridden. */
 export function renderProsody(config: InstanceConfig, layout: ProsodyLayout = PROSODY_LAYOUTS.debian): RenderedProsodyConfig {
   const CERTS = layout.certs;

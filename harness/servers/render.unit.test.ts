@@ -1,8 +1,8 @@
 // Configuration rendering for the Debian layouts: what each server is told.
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { ejabberd, renderEjabberdConfig } from "./ejabberd.ts";
-import { prosody, prosodyPathEncode, renderProsodyConfig } from "./prosody.ts";
+import { ejabberd, renderEjabberd } from "./ejabberd.ts";
+import { prosody, prosodyPathEncode, renderProsody } from "./prosody.ts";
 import { CATALOG } from "./catalog.ts";
 import type { InstanceConfig } from "./adapter.ts";
 
@@ -19,7 +19,7 @@ const config: InstanceConfig = {
 const entry = (fam: string) => CATALOG.find((e) => e.family === fam)!;
 
 describe("Prosody", () => {
-  const cfg = renderProsodyConfig(config);
+  const cfg = renderProsody(config).text;
   test("certificate authentication required, private CA trusted", () => {
     expect(cfg).toMatch(/^s2s_secure_auth = true$/m);
     expect(cfg).toMatch(/^s2s_require_encryption = true$/m);
@@ -47,7 +47,7 @@ describe("Prosody", () => {
 });
 
 describe("ejabberd", () => {
-  const doc = parse(renderEjabberdConfig(config));
+  const doc = parse(renderEjabberd(config).text);
   test("STARTTLS required on s2s, private CA trusted, one PEM per host", () => {
     expect(doc.s2s_use_starttls).toBe("required");
     expect(doc.s2s_cafile).toBe("/etc/ejabberd/certs/ca.crt");
@@ -66,6 +66,6 @@ describe("ejabberd", () => {
     expect(pem?.mode).toBe(0o600);
   });
   test("no YAML anchors: ejabberd's parser must see plain maps", () => {
-    expect(renderEjabberdConfig(config)).not.toMatch(/[&*]a\d/);
+    expect(renderEjabberd(config).text).not.toMatch(/[&*]a\d/);
   });
 });

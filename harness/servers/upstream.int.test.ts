@@ -1,6 +1,6 @@
 // Each upstream image federating with itself on real containers: the one test of the
 // upstream layouts (prosodyim/prosody, ghcr.io/processone/ejabberd, Openfire) that
-// the rendered-file unit tests cannot replace. s2s-matrix never pulls these images;
+// the rendered-file unit tests cannot replace. This test never pulls these images;
 // where one is not present locally its test is reported as skipped, with the reason.
 import { describe, expect, test } from "vitest";
 import { CATALOG, serverKey, upstreamImage } from "./catalog.ts";

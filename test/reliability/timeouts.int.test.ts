@@ -40,7 +40,7 @@ describe("an engine that accepts connections and never answers", () => {
     const r = await runCli(["run", "scenarios/smoke.yaml", "--out", join(tmp, "engine")], { env: { DOCKER_HOST: `unix://${socket}` }, timeoutMs: 150_000 });
     expect(r.signal, r.stderr).toBeNull();
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/Docker engine check \(ping, info\): no result within 30 s/);
+    expect(r.stderr).toMatch(/Docker engine check \(ping, info\): no result within 30s/);
   }, 200_000);
 });
 
@@ -53,7 +53,7 @@ describe("stages that never end", () => {
     const spec = { context, src: ["Dockerfile"], dockerfile: "Dockerfile", buildargs: {}, label: "test", what: "a build that never ends", fix: "none" };
     await expect(buildImage(d, tag, spec, 3_000)).rejects.toMatchObject({
       exitCode: 3,
-      message: expect.stringMatching(/building s2s-matrix-test\/never-built:\d+ \(a build that never ends\) failed: image build: no result within 3 s/),
+      message: expect.stringMatching(/building s2s-matrix-test\/never-built:\d+ \(a build that never ends\) failed: image build: no result within 3s/),
     });
     expect(await d.getImage(tag).inspect().then(() => true, () => false)).toBe(false);
   }, 120_000);
@@ -73,7 +73,7 @@ describe("stages that never end", () => {
       const hanging = { ...adapter, versionCommand: () => "sleep 600" };
       await expect(
         startInstance({ key: "prosody@0.12.3#1", entry, adapter: hanging, image, config }, { runId, network, readyTimeoutMs: 120_000, log: () => {}, versionTimeoutMs: 2_000 }),
-      ).rejects.toThrow(/prosody@0\.12\.3#1: version check in the container: no result within 2 s/);
+      ).rejects.toThrow(/prosody@0\.12\.3#1: version check in the container: no result within 2s/);
       expect((await labelled(d, runId)).containers).toEqual([]);
     } finally {
       await removeLabelled(d, runId);
@@ -96,11 +96,11 @@ describe("--timeout", () => {
     try {
       expect(r.signal, r.stderr).toBeNull();
       expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/the run's --timeout of 20 s expired; removing run/);
+      expect(r.stderr).toMatch(/the run's --timeout of 20s expired; removing run/);
       expect(r.stderr).toMatch(/[01] of 4 cells finished before the timeout/);
       // The finished cells' reports, marked incomplete with the reason (issue #18).
       const results = JSON.parse(readFileSync(join(tmp, "timeout", "results.json"), "utf8"));
-      expect(results.incomplete).toMatchObject({ exitCode: 3, reason: "the run's --timeout of 20 s expired" });
+      expect(results.incomplete).toMatchObject({ exitCode: 3, reason: "the run's --timeout of 20s expired" });
       expect(results.incomplete.finished + results.incomplete.notRun.length).toBe(4);
       // Every cell that needs the silent server is among those not run.
       expect(results.incomplete.notRun.filter((c: { id: string }) => c.id.includes("silent"))).toHaveLength(3);
