@@ -137,6 +137,12 @@ describe("Prosody: the operator's prosody.cfg.lua", () => {
     expect(x.notices).toContain(`p.cfg.lua:3: pidfile = "/run/ü.pid" overridden: the container has its own`);
   });
 
+  test("a file name with a line break stays inside the rendered file's comment", () => {
+    const x = renderProsody(withBase("deploy/p.cfg.lua\nevil_injected = true --", "admins = {}\n"));
+    expect(effective(x.text).get("*")!.evil_injected).toBeUndefined();
+    expect(x.text).toContain(`above, "deploy/p.cfg.lua\\nevil_injected = true --"`);
+  });
+
   test("a Lua syntax error is bad input naming file, line and column", () => {
     const bad = () => renderProsody(withBase("deploy/prosody.cfg.lua", `admins = { "a@b" }\nmodules_enabled = { "roster" \n`));
     expect(bad).toThrow(UsageError);
@@ -163,6 +169,12 @@ describe("ejabberd: the operator's ejabberd.yml", () => {
     expect(doc.access_rules.s2s).toEqual({ deny: "blocked_servers", allow: "all" });
     expect(doc.acl.blocked_servers).toEqual({ server: ["spam.example"] });
     expect(r.settings).toMatchObject({ s2s_use_starttls: "optional (your config)", s2s_access: "s2s (your config)" });
+  });
+
+  test("a file name with a line break stays inside the rendered file's comment", () => {
+    const x = renderEjabberd(withBase("deploy/e.yml\nevil_injected: true #", "s2s_use_starttls: optional\n"));
+    expect(parse(x.text).evil_injected).toBeUndefined();
+    expect(x.text.split("\n")[0]).toContain(`from "deploy/e.yml\\nevil_injected: true #"`);
   });
 
   test("integer keys stay integers (ejabberd rejects \"5000\")", () => {
