@@ -216,6 +216,21 @@ describe("ejabberd: the operator's ejabberd.yml", () => {
     expect(() => renderEjabberd(withBase("deploy/ejabberd.yml", "hosts:\n  - a\n bad: [\n"))).toThrow(/^deploy\/ejabberd\.yml:3:\d+: not valid YAML/);
   });
 
+  test("an alias bomb, or an alias without its anchor, is bad input (exit 2) at the alias's line, not a crash", () => {
+    const levels = "abcdefghi".split("");
+    const bomb = levels.map((l, i) => `${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(",")}]`).join("\n");
+    const refusal = (text: string) => {
+      try {
+        renderEjabberd(withBase("deploy/ejabberd.yml", text));
+      } catch (e) {
+        return e;
+      }
+      throw new Error("rendered");
+    };
+    expect(refusal(`loglevel: info\n${bomb}\n`)).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^deploy\/ejabberd\.yml:3:\d+: YAML aliases expand to too many nodes \(more than 100\).*\n  fix: /) });
+    expect(refusal("loglevel: info\nmodules:\n  mod_ping: *nowhere\n")).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^deploy\/ejabberd\.yml:3:13: YAML alias \*nowhere has no anchor/) });
+  });
+
   test("the adapter hands settings and notices on", () => {
     const entry = CATALOG.find((e) => e.family === "ejabberd")!;
     const out = ejabberd.render(entry, withBase("deploy/ejabberd.yml", fixture("ejabberd.yml")));
