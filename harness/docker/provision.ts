@@ -12,12 +12,16 @@ import { docker } from "./client.ts";
 
 export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
-/** Why the engine may not be installed here, or undefined when it may. */
-export function whyNoInstall(env: NodeJS.ProcessEnv = process.env, allowed = true): string | undefined {
+/** Why the engine may not be installed here, or undefined when it may (`debianRoot`: this host's fact, given by tests). */
+export function whyNoInstall(
+  env: NodeJS.ProcessEnv = process.env,
+  allowed = true,
+  debianRoot = process.getuid?.() === 0 && existsSync("/etc/debian_version"),
+): string | undefined {
   if (!allowed) return "--no-install-docker";
   if (env.S2S_MATRIX_INSTALL_DOCKER === "0") return "S2S_MATRIX_INSTALL_DOCKER=0";
   if (env.DOCKER_HOST?.trim()) return "DOCKER_HOST is set";
-  if (process.getuid?.() !== 0 || !existsSync("/etc/debian_version")) return "not Debian as root";
+  if (!debianRoot) return "not Debian as root";
   return undefined;
 }
 
