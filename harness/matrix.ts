@@ -14,6 +14,7 @@ import { runCells, type RunOptions, type RunStats } from "./run.ts";
 import { cellsDigest } from "./shard.ts";
 import { resumeSelection } from "./resume.ts";
 import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
+import { summarize } from "./report/json.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "runServers"> {
   scenarioFiles: string[];
@@ -206,17 +207,6 @@ export interface MatrixRun {
   stats: RunStats;
   comparison?: BaselineComparison;
   exitCode: 0 | 1;
-}
-
-export function summarize(cells: CellResult[]): RunResults["summary"] {
-  return {
-    total: cells.length,
-    asExpected: cells.filter((c) => c.asExpected).length,
-    unexpected: cells.filter((c) => !c.asExpected).length,
-    errors: cells.filter((c) => c.outcome === "error").length,
-    flaky: cells.filter((c) => c.outcome === "flaky").length,
-    oneWay: cells.filter((c) => c.outcome === "one-way").length,
-  };
 }
 
 export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }): Promise<MatrixRun> {

@@ -4,7 +4,7 @@
 // harness versions, a shard given twice, a shard or a cell missing.
 import { readFile } from "node:fs/promises";
 import { UsageError } from "../core/errors.ts";
-import { summarize } from "./matrix.ts";
+import { summarize } from "./report/json.ts";
 import { resultsProblems } from "./report/validate.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 

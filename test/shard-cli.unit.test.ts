@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { summarize } from "../harness/matrix.ts";
+import { summarize } from "../harness/report/json.ts";
 import { sampleResults } from "../harness/report/fixtures.ts";
 import { selectShard, stampShard } from "../harness/shard.ts";
 import type { RunResults } from "../core/types.ts";

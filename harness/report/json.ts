@@ -1,5 +1,5 @@
 // results.json: the machine-readable record of a run (schema: results.schema.json).
-import type { RunResults } from "../../core/types.ts";
+import type { CellResult, RunResults } from "../../core/types.ts";
 
 /** Keys sorted so two runs diff cleanly whatever order the harness built objects in; `schema` first. */
 function sortKeys(value: unknown): unknown {
@@ -11,4 +11,16 @@ function sortKeys(value: unknown): unknown {
 
 export function renderJson(results: RunResults): string {
   return `${JSON.stringify(sortKeys(results), null, 2)}\n`;
+}
+
+/** The counts of results.json's `summary`. */
+export function summarize(cells: CellResult[]): RunResults["summary"] {
+  return {
+    total: cells.length,
+    asExpected: cells.filter((c) => c.asExpected).length,
+    unexpected: cells.filter((c) => !c.asExpected).length,
+    errors: cells.filter((c) => c.outcome === "error").length,
+    flaky: cells.filter((c) => c.outcome === "flaky").length,
+    oneWay: cells.filter((c) => c.outcome === "one-way").length,
+  };
 }
