@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { UsageError } from "../core/errors.ts";
 import { summarize } from "./report/summary.ts";
+import { resultsProblems } from "./report/validate.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 
 export interface ShardResults {
@@ -23,6 +24,11 @@ export async function readShardResults(file: string): Promise<ShardResults> {
   const r = data as RunResults;
   if (r?.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells)) {
     throw new UsageError(`merge: ${file}: not an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
+  }
+  // As --baseline and --resume: a shard's fields reach the merged reports (matrix.md, HTML, the CI's annotations).
+  const problems = resultsProblems(data);
+  if (problems.length) {
+    throw new UsageError(`merge: ${file}: does not match results.schema.json:\n${problems.slice(0, 5).map((p) => `  ${p}`).join("\n")}\n  fix: give the unedited results.json of each shard run`);
   }
   return { file, results: r };
 }

@@ -1,7 +1,9 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { mergeShards, type ShardResults } from "./merge.ts";
+import { mergeShards, readShardResults, type ShardResults } from "./merge.ts";
 import { summarize } from "./report/summary.ts";
 import { renderMarkdown } from "./report/markdown.ts";
 import { sampleResults } from "./report/fixtures.ts";
@@ -41,7 +43,8 @@ describe("mergeShards", () => {
     const shards = shardsOf(WHOLE, 3);
     const merged = mergeShards([shards[2], shards[0], shards[1]], "merged-run");
     expect(merged.cells.map((c) => [c.spec, c.outcome, c.auth, c.asExpected])).toEqual(WHOLE.cells.map((c) => [c.spec, c.outcome, c.auth, c.asExpected]));
-    expect(merged.summary).toEqual(WHOLE.summary);
+    // The sample's nine cells, counted by hand (see summarize's test).
+    expect(merged.summary).toEqual({ total: 9, asExpected: 6, unexpected: 3, errors: 2, flaky: 1, oneWay: 1 });
     for (const s of shards) for (const c of s.results.cells) expect(merged.cells.find((m) => m.spec.id === c.spec.id)?.shard?.index).toBe(s.results.shard!.index);
     expect(merged.merged?.shards.map((s) => [s.index, s.runId, s.cells])).toEqual(shards.map((s) => [s.results.shard!.index, s.results.runId, s.results.cells.length]));
     expect(merged.shard).toBeUndefined();
@@ -119,5 +122,27 @@ describe("mergeShards", () => {
     const shards = shardsOf(WHOLE, 2);
     shards[0].results.cells.pop();
     expect(refusal(shards)).toMatch(/missing cells: the shards hold 8 of the run's 9 cells/);
+  });
+});
+
+describe("readShardResults", () => {
+  it("refuses a shard's results.json that breaks results.schema.json, naming the file and each field (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "s2s-merge-"));
+    try {
+      const file = join(dir, "results.json");
+      const shard = JSON.parse(renderJson(shardsOf(WHOLE, 2)[0].results));
+      shard.isolation = "vhost\n## forged";
+      delete shard.cells[0].spec;
+      writeFileSync(file, JSON.stringify(shard));
+      const e = await readShardResults(file).catch((x: Error & { exitCode?: number }) => x);
+      expect(e).toMatchObject({ exitCode: 2 });
+      expect((e as Error).message).toMatch(new RegExp(`^merge: ${file}: does not match results.schema.json:\n`));
+      expect((e as Error).message).toContain(`cells[0]: missing field "spec"`);
+      expect((e as Error).message).toContain(`isolation: must be equal to one of the allowed values ("vhost", "container")`);
+      writeFileSync(file, renderJson(shardsOf(WHOLE, 2)[0].results));
+      expect((await readShardResults(file)).results.cells.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -50,8 +50,14 @@ describe("splitShards (Let's Encrypt scenario, 256 cells, 8 servers)", () => {
   it("counts the containers the run of each shard boots (plan.ts), self-pairs with their second container", () => {
     for (const s of splitShards(LE, 4)) {
       expect([...s.instances].sort()).toEqual(containersOf(s.cells).sort());
-      expect(s.cost).toBe(s.instances.length * BOOT_COST + s.cells.length);
     }
+  });
+
+  it("costs a shard its boots and its cells, counted by hand on smoke (P→P, P→E, E→P, E→E)", () => {
+    // Whole run: prosody and ejabberd twice each (self-pairs), 4 cells.
+    expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([4 * BOOT_COST + 4]);
+    // 3 shards: P→P (2 prosody boots, 1 cell), P↔E (1 + 1 boots, 2 cells), E→E (2 ejabberd boots, 1 cell).
+    expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([2 * BOOT_COST + 1, 2 * BOOT_COST + 2, 2 * BOOT_COST + 1]);
   });
 
   it("balances boots + cells: 4 shards' costliest ≤ 35 % of the whole run's, fewer boots than a round-robin split", () => {

@@ -2,9 +2,9 @@
 // the schema cannot express (catalog, duplicates, selectors) → a normalised Scenario.
 // Every problem becomes one line `file:line:col: field.path: what is wrong; what is allowed`,
 // and all of them are thrown together as one ScenarioError (a UsageError, exit 2).
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document } from "yaml";
@@ -381,21 +381,64 @@ interface Semantic {
 /** The scenario's servers as rule selectors see them. */
 const selectable = (s: ScenarioServer): SelectableServer => ({ name: s.id, family: s.family, version: s.version });
 
-/** Reads a `config:` file relative to the scenario file; undefined (with an issue) when it cannot be read. */
+/** A `config:` file is refused above this size unread: real ones are a few KiB. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Where a `config:` file may be: under the scenario file's directory (after symlinks
+ * are followed), so that a scenario from elsewhere cannot make a run read
+ * /etc/shadow into a container; the operator opts other directories in with
+ * S2S_MATRIX_CONFIG_DIRS (separated by the OS's path delimiter).
+ */
+function configRoots(scenarioFile: string): string[] {
+  const extra = (process.env.S2S_MATRIX_CONFIG_DIRS ?? "").split(delimiter).filter(Boolean);
+  return [dirname(scenarioFile), ...extra].map((d) => {
+    try {
+      return realpathSync(d);
+    } catch {
+      return resolve(d);
+    }
+  });
+}
+
+const within = (root: string, file: string): boolean => {
+  const rel = relative(root, file);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+};
+
+/** Reads a `config:` file relative to the scenario file; undefined (with an issue) when it cannot or may not be read. */
 function readConfig(config: string, scenarioFile: string, path: Path, issues: RawIssue[]): ScenarioServer["config"] {
   const file = isAbsolute(config) ? config : join(dirname(scenarioFile), config);
+  const refuse = (message: string) => (issues.push({ path, message }), undefined);
   try {
-    return { file, text: readFileSync(file, "utf8") };
+    const real = realpathSync(file);
+    const roots = configRoots(scenarioFile);
+    if (!roots.some((r) => within(r, real))) {
+      return refuse(
+        `config ${quote(config)} (${real}) is outside the scenario file's directory ${roots[0]}; ` +
+          `put it there, or allow its directory: S2S_MATRIX_CONFIG_DIRS=${dirname(real)}`,
+      );
+    }
+    // O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it (and devices) unread.
+    const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const st = fstatSync(fd);
+      if (st.isDirectory()) return refuse(`config ${quote(config)} is a directory (${resolve(file)}); give the server's configuration file`);
+      if (!st.isFile()) return refuse(`config ${quote(config)} (${real}) is not a regular file; give the server's configuration file`);
+      if (st.size > MAX_CONFIG_BYTES) {
+        return refuse(`config ${quote(config)} is ${(st.size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config file may have`);
+      }
+      return { file, text: readFileSync(fd, "utf8") };
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const what =
+    return refuse(
       code === "ENOENT"
         ? `config file ${quote(config)} not found (looked for ${resolve(file)}); the path is relative to the scenario file`
-        : code === "EISDIR"
-          ? `config ${quote(config)} is a directory (${resolve(file)}); give the server's configuration file`
-          : `cannot read config file ${quote(config)} (${resolve(file)}): ${(err as Error).message}`;
-    issues.push({ path, message: what });
-    return undefined;
+        : `cannot read config file ${quote(config)} (${resolve(file)}): ${(err as Error).message}`,
+    );
   }
 }
 

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { delimiter, join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { CATALOG, serverKey } from "../harness/servers/catalog.ts";
 import { UsageError } from "../core/errors.ts";
-import { ScenarioError, loadScenario, parseScenario } from "./load.ts";
+import { MAX_CONFIG_BYTES, ScenarioError, loadScenario, parseScenario } from "./load.ts";
 
 const FILE = "scenarios/x.yaml";
 const KNOWN = CATALOG.map(serverKey).join(", ");
@@ -477,6 +478,50 @@ describe("named servers, images and config files", () => {
       await expect(loadScenario(file)).rejects.toThrow(
         `${file}:6:13: servers[1].config: config file "deploy/nope.yml" not found (looked for ${join(dir, "deploy", "nope.yml")}); the path is relative to the scenario file`,
       );
+    });
+
+    /** The issue a `config:` value gets, for a scenario file in `dir/scen/`. */
+    const configIssue = async (config: string) => {
+      mkdirSync(join(dir, "scen"), { recursive: true });
+      const file = join(dir, "scen", "s.yaml");
+      writeFileSync(file, head(`  - {name: ours, server: ejabberd@24.12, config: ${JSON.stringify(config)}}\n  - prosody@13.0.7\n`));
+      return loadScenario(file).then(
+        (s) => `read: ${s.servers[0].config?.text.length} characters`,
+        (e: Error) => e.message,
+      );
+    };
+    const outside = join(dir, "outside.yml");
+    writeFileSync(outside, "s2s_use_starttls: required\n");
+
+    it("outside the scenario's directory (../, an absolute path, a symlink out of it) is refused, naming the opt-in", async () => {
+      mkdirSync(join(dir, "scen"), { recursive: true });
+      symlinkSync(outside, join(dir, "scen", "link.yml"));
+      const real = realpathSync(dir);
+      for (const config of ["../outside.yml", outside, "./link.yml"]) {
+        expect(await configIssue(config)).toContain(`is outside the scenario file's directory ${join(real, "scen")}; put it there, or allow its directory: S2S_MATRIX_CONFIG_DIRS=${real}`);
+      }
+    });
+
+    it("outside, in a directory the operator allowed with S2S_MATRIX_CONFIG_DIRS, is read", async () => {
+      vi.stubEnv("S2S_MATRIX_CONFIG_DIRS", `/nonexistent${delimiter}${dir}`);
+      try {
+        expect(await configIssue("../outside.yml")).toBe("read: 27 characters");
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+
+    it("that is a device, a FIFO or over 1 MiB is refused unread", async () => {
+      execFileSync("mkfifo", [join(dir, "scen", "fifo.yml")]);
+      writeFileSync(join(dir, "scen", "big.yml"), "#".repeat(MAX_CONFIG_BYTES + 1));
+      expect(await configIssue("./fifo.yml")).toMatch(/config "\.\/fifo\.yml" \(.*fifo\.yml\) is not a regular file; give the server's configuration file/);
+      expect(await configIssue("./big.yml")).toContain(`config "./big.yml" is 1.0 MiB, more than the 1 MiB a config file may have`);
+      vi.stubEnv("S2S_MATRIX_CONFIG_DIRS", "/dev");
+      try {
+        expect(await configIssue("/dev/zero")).toContain(`config "/dev/zero" (/dev/zero) is not a regular file`);
+      } finally {
+        vi.unstubAllEnvs();
+      }
     });
   });
 });

@@ -2,12 +2,13 @@
 // base images asked for at once must install debootstrap once (apt takes a lock and a
 // second apt-get at the same time fails with "Could not get lock"), make each image once,
 // and all succeed. The host (Docker, apt, debootstrap) is simulated; the locks are real.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ensureBaseImage, type BaseImageHost } from "./base-images.ts";
 import { withHostLock } from "./host-lock.ts";
+import { processStartTime } from "./labels.ts";
 
 const lockDir = mkdtempSync(join(tmpdir(), "s2s-matrix-locks-test-"));
 afterAll(() => rmSync(lockDir, { recursive: true, force: true }));
@@ -41,7 +42,7 @@ function freshHost(lockNamespace: string) {
       await sleep(30);
       images.add(`debian:${suite}`);
     },
-    lock: (name, fn, onWait) => withHostLock(`${lockNamespace}-${name}`, fn, onWait, lockDir),
+    lock: (name, fn, onWait) => withHostLock(`${lockNamespace}-${name}`, fn, onWait, { dir: lockDir }),
   };
   return { host, calls, images };
 }
@@ -93,19 +94,79 @@ describe("withHostLock", () => {
         order.push(`${tag}+`);
         await sleep(60);
         order.push(`${tag}-`);
-      }, () => {}, lockDir);
+      }, () => {}, { dir: lockDir });
     await Promise.all([job("same", "1"), job("same", "2"), job("other", "3")]);
     const one = order.indexOf("1+") < order.indexOf("2+") ? ["1", "2"] : ["2", "1"];
     expect(order.indexOf(`${one[0]}-`)).toBeLessThan(order.indexOf(`${one[1]}+`));
     expect(order.indexOf("3+")).toBeLessThan(order.indexOf(`${one[0]}-`));
   });
 
+  const lockFile = (name: string, text: string) => writeFileSync(join(lockDir, `${name}.lock`), text, { mode: 0o600 });
+  /** A clock that moves only when the lock waits: a minute per poll. */
+  const fakeClock = () => {
+    let t = 0;
+    return { now: () => t, sleep: async () => void (t += 60_000) };
+  };
+
   it("takes over a lock whose owner died", async () => {
-    const { mkdirSync, writeFileSync } = await import("node:fs");
-    mkdirSync(join(lockDir, "stale.lock"));
-    writeFileSync(join(lockDir, "stale.lock", "pid"), "2147483646"); // no such process
+    lockFile("stale", "2147483646 123"); // no such process
     let waited = false;
-    expect(await withHostLock("stale", async () => "ran", () => (waited = true), lockDir)).toBe("ran");
+    expect(await withHostLock("stale", async () => "ran", () => (waited = true), { dir: lockDir })).toBe("ran");
     expect(waited).toBe(false);
+  });
+
+  it.runIf(processStartTime("self"))("takes over a lock naming a live pid that is another process (pid 1, a reused pid)", async () => {
+    lockFile("pid1", "1");
+    lockFile("reused", `${process.pid} 1`); // our pid, but not our start time
+    const clock = fakeClock();
+    expect(await withHostLock("pid1", async () => "ran", () => {}, { dir: lockDir, ...clock })).toBe("ran");
+    expect(await withHostLock("reused", async () => "ran", () => {}, { dir: lockDir, ...clock })).toBe("ran");
+  });
+
+  it("waits for a live holder at most maxWaitMs, then ends with exit 3 naming the lock and the fix", async () => {
+    // The holder is this very process (pid and start time), so it is provably alive.
+    await withHostLock("held", async () => {
+      let polls = 0;
+      const clock = fakeClock();
+      const sleep = async (ms: number) => {
+        if (++polls > 100) throw new Error("still waiting after 100 polls: the wait is not bounded");
+        await clock.sleep();
+      };
+      const waiting = withHostLock("held", async () => "ran", () => {}, { dir: lockDir, maxWaitMs: 10 * 60_000, now: clock.now, sleep });
+      await expect(waiting).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`waited 10 min for the host lock ${join(lockDir, "held.lock")}, held by pid ${process.pid}\n  fix: .*rm ${join(lockDir, "held.lock")}`)) });
+      expect(polls).toBe(10);
+    }, () => {}, { dir: lockDir });
+  });
+
+  it("refuses a lock directory that is a symlink, another's, or open to others", async () => {
+    const real = mkdtempSync(join(tmpdir(), "s2s-matrix-lock-target-"));
+    const link = `${real}-link`;
+    symlinkSync(real, link);
+    const open = mkdtempSync(join(tmpdir(), "s2s-matrix-lock-open-"));
+    chmodSync(open, 0o777);
+    try {
+      await expect(withHostLock("x", async () => "ran", () => {}, { dir: link })).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/is a symbolic link.*\n  fix: rm -rf /) });
+      await expect(withHostLock("x", async () => "ran", () => {}, { dir: open })).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/has mode 777, not 700/) });
+      expect(readdirSync(real)).toEqual([]); // nothing was written through the link
+    } finally {
+      rmSync(link, { force: true });
+      rmSync(real, { recursive: true, force: true });
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  it("makes a missing lock directory owner-only", async () => {
+    const dir = join(lockDir, "fresh");
+    await withHostLock("x", async () => {}, () => {}, { dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it("does not follow a symlink planted as the lock file", async () => {
+    const target = join(lockDir, "target.txt");
+    writeFileSync(target, "precious");
+    symlinkSync(target, join(lockDir, "planted.lock"));
+    // The planted link holds no live owner: it is moved aside, never written through.
+    expect(await withHostLock("planted", async () => "ran", () => {}, { dir: lockDir })).toBe("ran");
+    expect(readFileSync(target, "utf8")).toBe("precious");
   });
 });

@@ -1,5 +1,5 @@
 // Removal of a run's containers and networks by label. This is what Ryuk would
-// do, done by the harness itself because Ryuk's image often cannot be pulled.
+// do, done by the harness itself: Ryuk stays off (see keepRyukOff in client.ts).
 import { docker } from "./client.ts";
 import { LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processAlive, processStartTime } from "./labels.ts";
 

@@ -11,9 +11,6 @@ import { readOr } from "./labels.ts";
 // Beside this file in the repository and in the package (dist/harness/docker/).
 const ENSURE = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
-/** testcontainers' own reaper image (node_modules/testcontainers/build/reaper/reaper.js). */
-const RYUK_IMAGE = process.env.RYUK_CONTAINER_IMAGE ?? "testcontainers/ryuk:0.14.0";
-
 const LOOPBACK = "127.0.0.1";
 const isLoopback = (host: string): boolean => /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i.test(host);
 
@@ -111,7 +108,7 @@ export function localAddressesOf(fibTrie: string): string[] {
 }
 
 /** testcontainers settings that must be in place before its first call. */
-export async function configureTestcontainers(log: (s: string) => void = () => {}): Promise<void> {
+export async function configureTestcontainers(): Promise<void> {
   userOverride = process.env.TESTCONTAINERS_HOST_OVERRIDE !== undefined && !ourOverride;
   const dockerHost = process.env.DOCKER_HOST?.trim() || undefined;
   const inContainer = existsSync("/.dockerenv");
@@ -130,15 +127,16 @@ export async function configureTestcontainers(log: (s: string) => void = () => {
     process.env.TESTCONTAINERS_HOST_OVERRIDE = location.kind === "local" ? LOOPBACK : location.address;
     ourOverride = true;
   }
-  // Ryuk as well when its image is here; where it cannot be had (offline), the
-  // harness removes everything it labelled itself (see cleanup.ts).
-  if (process.env.TESTCONTAINERS_RYUK_DISABLED === undefined) {
-    const present = await new Dockerode().getImage(RYUK_IMAGE).inspect().then(() => true, () => false);
-    if (!present) {
-      process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
-      log(`note: ${RYUK_IMAGE} is not present, so testcontainers' Ryuk is off; s2s-matrix removes its own containers and networks (label s2s-matrix.run) itself.`);
-    }
-  }
+  keepRyukOff(process.env);
+}
+
+/**
+ * testcontainers' Ryuk stays off unless the user turns it on
+ * (TESTCONTAINERS_RYUK_DISABLED=false): it publishes its port on every interface with
+ * the Docker socket mounted, and the harness removes what it labelled itself (cleanup.ts).
+ */
+export function keepRyukOff(env: NodeJS.ProcessEnv): void {
+  env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 }
 
 let cached: Promise<Dockerode> | undefined;
@@ -175,7 +173,7 @@ export function docker(log?: (s: string) => void): Promise<Dockerode> {
       if (configured) await pingConfiguredHost(configured);
       // An engine that accepts the connection and never answers must not hang the run.
       return await within(STAGE_TIMEOUTS_MS.engine, "Docker engine check (ping, info)", (async () => {
-        await configureTestcontainers(log);
+        await configureTestcontainers();
         const client = await getContainerRuntimeClient();
         const d = client.container.dockerode;
         await d.ping();

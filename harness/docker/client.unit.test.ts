@@ -1,6 +1,6 @@
 // Where the engine is decides where servers' ports are published and reached.
 import { describe, expect, it } from "vitest";
-import { gatewayOf, locateEngine, localAddressesOf } from "./client.ts";
+import { gatewayOf, keepRyukOff, locateEngine, localAddressesOf } from "./client.ts";
 
 const here = ["127.0.0.1", "192.0.2.2", "172.17.0.1"];
 
@@ -62,5 +62,16 @@ describe("this machine's own addresses", () => {
   it("make the engine local when its bridge is ours, even with the bridge down", () => {
     const ownAddresses = ["127.0.0.1", "192.0.2.2", ...localAddressesOf(fibTrie)];
     expect(locateEngine({ inContainer: true, bridgeGateway: "172.17.0.1", routeGateway: "192.0.2.1", ownAddresses })).toEqual({ kind: "local" });
+  });
+});
+
+describe("keepRyukOff", () => {
+  it("turns testcontainers' Ryuk off whatever images are present; only the user's own setting turns it on", () => {
+    const unset: NodeJS.ProcessEnv = {};
+    keepRyukOff(unset);
+    expect(unset.TESTCONTAINERS_RYUK_DISABLED).toBe("true");
+    const on: NodeJS.ProcessEnv = { TESTCONTAINERS_RYUK_DISABLED: "false" };
+    keepRyukOff(on);
+    expect(on.TESTCONTAINERS_RYUK_DISABLED).toBe("false");
   });
 });

@@ -15,6 +15,12 @@ export const STAGE_TIMEOUTS_MS = {
   debootstrap: 20 * 60_000,
   /** The installed-version check inside a started server. */
   versionCheck: 60_000,
+  /**
+   * Waiting for another s2s-matrix's host lock (host-lock.ts): longer than its holder's
+   * own bounded work (a debootstrap and its import, 20 min each), so only a stuck or
+   * foreign lock reaches it.
+   */
+  hostLock: 45 * 60_000,
 } as const;
 
 /**

@@ -1,33 +1,86 @@
 // A server's log, streamed from its container's stdout and kept in memory, so
-// that each cell can take the lines that concern its own domains.
+// that each cell can take the lines that concern its own domains. Bounded: a
+// chatty (or hostile) server cannot exhaust the harness's memory. Kept are the
+// first lines (the start banner versionFromLog reads) and the latest ones up to a
+// character budget (a cell reads only its own recent lines); older lines and the
+// rest of an over-long line are dropped.
 import type { Readable } from "node:stream";
+import { cleanText } from "../../core/text.ts";
+
+export const LOG_LIMITS = {
+  /** Lines kept from the log's start, whatever follows. */
+  headLines: 200,
+  /** Characters of the latest lines kept after them (~8 MB of memory). */
+  windowChars: 4 * 1024 * 1024,
+  /** A longer line is cut here. */
+  lineChars: 8 * 1024,
+};
 
 export class LogBuffer {
-  readonly lines: string[] = [];
+  private readonly head: string[] = [];
+  private window: string[] = [];
+  private windowChars = 0;
+  /** Lines dropped from the window's front so far: marks stay absolute line numbers. */
+  private dropped = 0;
   private partial = "";
+  /** The line being received was cut: its rest is dropped up to its newline. */
+  private cut = false;
+
+  constructor(private readonly limits = LOG_LIMITS) {}
 
   attach(stream: Readable): void {
     // Docker resets the log connection when a container goes away: the end of a log, not a crash.
     stream.on("error", () => {});
     stream.on("data", (chunk: Buffer | string) => {
-      const text = this.partial + chunk.toString();
-      const parts = text.split("\n");
+      const parts = (this.partial + chunk.toString()).split("\n");
       this.partial = parts.pop() ?? "";
-      for (const p of parts) if (p.trim()) this.lines.push(p.replace(/\r$/, ""));
+      for (const p of parts) {
+        if (this.cut) this.cut = false;
+        else this.push(p);
+      }
+      if (this.partial.length > this.limits.lineChars) {
+        if (!this.cut) this.push(this.partial);
+        this.partial = "";
+        this.cut = true;
+      }
     });
+  }
+
+  private push(raw: string): void {
+    if (!raw.trim()) return;
+    const max = this.limits.lineChars;
+    const line = raw.length > max ? `${raw.slice(0, max)} … (line cut at ${max} characters)` : raw.replace(/\r$/, "");
+    if (this.head.length < this.limits.headLines) return void this.head.push(line);
+    this.window.push(line);
+    this.windowChars += line.length;
+    if (this.windowChars <= this.limits.windowChars) return;
+    // Drop a quarter of the budget at once, so that trimming costs O(1) per line.
+    let n = 0;
+    while (this.windowChars > (this.limits.windowChars * 3) / 4) this.windowChars -= this.window[n++].length;
+    this.window = this.window.slice(n);
+    this.dropped += n;
+  }
+
+  /** The lines kept: the head, then the window. */
+  get lines(): string[] {
+    return [...this.head, ...this.window];
   }
 
   /** Position to slice from later. */
   mark(): number {
-    return this.lines.length;
+    return this.head.length + this.dropped + this.window.length;
   }
 
+  /** The kept lines since `mark` (lines dropped meanwhile are gone). */
   since(mark: number): string[] {
-    return this.lines.slice(mark);
+    const fromHead = this.head.slice(mark);
+    return [...fromHead, ...this.window.slice(Math.max(0, mark - this.head.length - this.dropped))];
   }
 
+  /** The last `n` kept lines, for a person's terminal: without terminal escapes or control characters. */
   tail(n: number): string[] {
-    return this.lines.slice(-n);
+    const fromWindow = this.window.slice(-n);
+    return [...this.head.slice(Math.max(0, this.head.length - (n - fromWindow.length))), ...fromWindow].map(cleanText);
   }
 }
 

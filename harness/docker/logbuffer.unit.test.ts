@@ -16,6 +16,50 @@ describe("LogBuffer", () => {
   });
 });
 
+describe("LogBuffer bounds", () => {
+  const limits = { headLines: 3, windowChars: 1_000, lineChars: 50 };
+  const attached = () => {
+    const b = new LogBuffer(limits);
+    const s = new PassThrough();
+    b.attach(s);
+    return { b, s };
+  };
+
+  test("a chatty server: the first lines and the latest within the budget are kept, marks still point at the same lines", () => {
+    const { b, s } = attached();
+    const line = (i: number) => `line ${String(i).padStart(6, "0")} ${"x".repeat(20)}`; // 32 characters
+    for (let i = 0; i < 10; i++) s.write(`${line(i)}\n`);
+    const m = b.mark();
+    for (let i = 10; i < 20_000; i++) s.write(`${line(i)}\n`);
+    const chars = b.lines.reduce((n, l) => n + l.length, 0);
+    expect(chars).toBeLessThanOrEqual(3 * 32 + 1_000);
+    expect(b.lines.slice(0, 3)).toEqual([line(0), line(1), line(2)]);
+    expect(b.lines.at(-1)).toBe(line(19_999));
+    expect(b.mark()).toBe(20_000);
+    // Lines 10… that were dropped are gone; what since() gives is still in order and ends at the latest.
+    const since = b.since(m);
+    expect(since.at(-1)).toBe(line(19_999));
+    expect(since.every((l, i) => i === 0 || l > since[i - 1])).toBe(true);
+    const m2 = b.mark();
+    s.write(`${line(20_000)}\n`);
+    expect(b.since(m2)).toEqual([line(20_000)]);
+  });
+
+  test("a line without end is cut, and its rest dropped up to its newline", () => {
+    const { b, s } = attached();
+    s.write("first\n");
+    for (let i = 0; i < 1_000; i++) s.write("y".repeat(100));
+    s.write("z\nnext\n");
+    expect(b.lines).toEqual(["first", `${"y".repeat(50)} … (line cut at 50 characters)`, "next"]);
+  });
+
+  test("tail, which reaches the terminal in error messages, has no escape sequences or control characters", () => {
+    const { b, s } = attached();
+    s.write("plain\n\x1b]0;owned\x07\x1b[2Jcleared \x1b[31mred\x1b[0m\x08\n");
+    expect(b.tail(2)).toEqual(["plain", "cleared red"]);
+  });
+});
+
 describe("linesFor", () => {
   const log = [
     "c1-a.example:saslauth info Initiating SASL EXTERNAL with c1-b.example",

@@ -15,12 +15,12 @@ export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.
 /** Whether this is Debian as root: where s2s-matrix may install system packages (the engine, debootstrap). */
 export const debianAsRoot = (): boolean => process.getuid?.() === 0 && existsSync("/etc/debian_version");
 
-/** Why the engine may not be installed here, or undefined when it may. */
-export function whyNoInstall(env: NodeJS.ProcessEnv = process.env, allowed = true): string | undefined {
+/** Why the engine may not be installed here, or undefined when it may (`debianRoot`: this host's fact, given by tests). */
+export function whyNoInstall(env: NodeJS.ProcessEnv = process.env, allowed = true, debianRoot = debianAsRoot()): string | undefined {
   if (!allowed) return "--no-install-docker";
   if (env.S2S_MATRIX_INSTALL_DOCKER === "0") return "S2S_MATRIX_INSTALL_DOCKER=0";
   if (env.DOCKER_HOST?.trim()) return "DOCKER_HOST is set";
-  if (!debianAsRoot()) return "not Debian as root";
+  if (!debianRoot) return "not Debian as root";
   return undefined;
 }
 

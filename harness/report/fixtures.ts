@@ -1,4 +1,5 @@
 // Sample RunResults for the report tests: one cell of every kind the writers must render.
+import { summarize } from "./summary.ts";
 import type { AuthMethod, CellResult, CellSide, Dialback, Expectation, Outcome, ProfileName, RunResults } from "../../core/types.ts";
 import { cellId } from "../../core/label.ts";
 
@@ -139,7 +140,6 @@ export const CELLS = {
 };
 
 export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunResults {
-  const count = (f: (c: CellResult) => boolean) => cells.filter(f).length;
   return {
     schema: "s2s-matrix/results@1",
     harnessVersion: "0.1.0",
@@ -149,13 +149,6 @@ export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunRe
     startedAt: "2025-11-25T18:00:00.000Z",
     durationMs: 83_200,
     cells,
-    summary: {
-      total: cells.length,
-      asExpected: count((c) => c.asExpected),
-      unexpected: count((c) => !c.asExpected),
-      errors: count((c) => c.outcome === "error"),
-      flaky: count((c) => c.outcome === "flaky"),
-      oneWay: count((c) => c.outcome === "one-way"),
-    },
+    summary: summarize(cells),
   };
 }

@@ -3,6 +3,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { CELLS, sampleResults } from "./fixtures.ts";
 import { renderJson } from "./json.ts";
+import { summarize } from "./summary.ts";
 
 const schema = JSON.parse(readFileSync(new URL("./results.schema.json", import.meta.url), "utf8"));
 const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
@@ -41,5 +42,14 @@ describe("renderJson", () => {
     expect(lines[1]).toBe('  "schema": "s2s-matrix/results@1",');
     expect(lines[2]).toBe('  "cells": [');
     expect(text.endsWith("}\n")).toBe(true);
+  });
+});
+
+describe("summarize", () => {
+  it("counts the sample's cells as counted by hand", () => {
+    // external ✓, failsLong ✓, dialback ✓, unexpected ✗, error ✗, flaky ✗, asymmetric ✓, oneWay ✓, tolerated (an error, tolerated) ✓
+    expect(summarize(Object.values(CELLS))).toEqual({ total: 9, asExpected: 6, unexpected: 3, errors: 2, flaky: 1, oneWay: 1 });
+    expect(summarize([CELLS.oneWay, CELLS.flaky])).toEqual({ total: 2, asExpected: 1, unexpected: 1, errors: 0, flaky: 1, oneWay: 1 });
+    expect(summarize([])).toEqual({ total: 0, asExpected: 0, unexpected: 0, errors: 0, flaky: 0, oneWay: 0 });
   });
 });

@@ -101,7 +101,7 @@ export function renderMarkdown(results: RunResults): string {
   const out: string[] = [`# s2s-matrix: ${headline(results)}`, "", `**${summaryLine(results)}**`, ""];
   out.push(
     `Run ${codeSpan(results.runId)} · scenarios: ${results.scenarios.map(escapeMarkdown).join(", ") || "none"} · ` +
-      `isolation: ${results.isolation} · started ${escapeMarkdown(results.startedAt)} · harness ${escapeMarkdown(results.harnessVersion)}`,
+      `isolation: ${escapeMarkdown(results.isolation)} · started ${escapeMarkdown(results.startedAt)} · harness ${escapeMarkdown(results.harnessVersion)}`,
     "",
   );
   const banner = incompleteBanner(results);

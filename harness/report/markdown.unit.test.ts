@@ -3,6 +3,7 @@ import { diagnosisFields } from "./diagnosis.ts";
 import { CELLS, E23, P12, P13, makeCell, sampleResults } from "./fixtures.ts";
 import { renderHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
+import type { RunResults } from "../../core/types.ts";
 
 /** Tables under each heading, as rows of cells (split on unescaped pipes). */
 function tables(md: string): Map<string, string[][]> {
@@ -106,6 +107,13 @@ describe("renderMarkdown", () => {
     const evil = { ...CELLS.failsLong, reason: "a|b\nc | d" };
     const lines = renderMarkdown(sampleResults([evil])).split("\n").filter((l) => l.startsWith(`| **${E23}`));
     expect(lines).toEqual([`| **${E23}** | ❌ a\\|b c \\| d |`]);
+  });
+
+  it("escapes the isolation mode (from a results.json merge read) like every other header field", () => {
+    const r = { ...sampleResults(), isolation: "vhost\n# forged heading <img src=x onerror=alert(1)>" } as unknown as RunResults;
+    const md = renderMarkdown(r);
+    expect(md.split("\n").filter((l) => l.startsWith("# "))).toHaveLength(1);
+    expect(md).toContain("isolation: vhost # forged heading &lt;img src=x onerror=alert(1)&gt; ·");
   });
 });
 

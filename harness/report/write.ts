@@ -1,6 +1,7 @@
 // Writes every report of a run into one directory.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
 import type { RunResults } from "../../core/types.ts";
@@ -11,6 +12,33 @@ import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
+
+// A report goes to a new file beside its place ("wx": O_CREAT|O_EXCL, so never through
+// a symlink planted in --out) that is then renamed over it: a symlink there is replaced,
+// not followed, and a reader never sees half a report.
+const tempBeside = (file: string) => `${file}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+
+async function replaceFile(file: string, text: string): Promise<void> {
+  const tmp = tempBeside(file);
+  try {
+    await writeFile(tmp, text, { encoding: "utf8", flag: "wx" });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+function replaceFileSync(file: string, text: string): void {
+  const tmp = tempBeside(file);
+  try {
+    writeFileSync(tmp, text, { encoding: "utf8", flag: "wx" });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
 
 /**
  * Makes `dir` ready for the reports before a run starts (creating it), so that a
@@ -27,9 +55,9 @@ export async function prepareOutDir(dir: string): Promise<void> {
     throw refuse(`cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   // Permission bits do not tell (root, read-only mounts, ACLs): write a file and remove it.
-  const probe = join(dir, `.s2s-matrix-write-test-${process.pid}`);
+  const probe = tempBeside(join(dir, ".s2s-matrix-write-test"));
   try {
-    await writeFile(probe, "");
+    await writeFile(probe, "", { flag: "wx" });
   } catch (e) {
     throw refuse(`cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
@@ -54,7 +82,7 @@ export async function writeReports(dir: string, results: RunResults, baseline?: 
   await mkdir(dir, { recursive: true });
   const contents = renderReports(results, baseline);
   const files = REPORT_FILES.map((name) => join(dir, name));
-  await Promise.all(REPORT_FILES.map((name, i) => writeFile(files[i], contents[name], "utf8")));
+  await Promise.all(REPORT_FILES.map((name, i) => replaceFile(files[i], contents[name])));
   return { files };
 }
 
@@ -66,6 +94,6 @@ export function writeReportsSync(dir: string, results: RunResults, baseline?: Ru
   mkdirSync(dir, { recursive: true });
   const contents = renderReports(results, baseline);
   const files = REPORT_FILES.map((name) => join(dir, name));
-  REPORT_FILES.forEach((name, i) => writeFileSync(files[i], contents[name], "utf8"));
+  REPORT_FILES.forEach((name, i) => replaceFileSync(files[i], contents[name]));
   return { files };
 }

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CELLS, sampleResults } from "./fixtures.ts";
 import { renderJson } from "./json.ts";
-import { writeReports } from "./write.ts";
+import { prepareOutDir, REPORT_FILES, writeReports, writeReportsSync } from "./write.ts";
 
 describe("writeReports", () => {
   const dirs: string[] = [];
@@ -42,5 +42,30 @@ describe("writeReports", () => {
     expect(md).toContain("## Compared with baseline run run\\_main\\_41");
     expect(md).toContain(`- \`${CELLS.external.spec.id}\`: federates (external) → fails (expired)`);
     expect(md.indexOf("## Unexpected cells")).toBeLessThan(md.indexOf("## Compared with"));
+  });
+});
+
+describe("an --out directory someone filled with symlinks", () => {
+  it.each([
+    ["writeReports", (dir: string) => writeReports(dir, sampleResults())],
+    ["writeReportsSync", async (dir: string) => writeReportsSync(dir, sampleResults())],
+    ["prepareOutDir (its write test)", (dir: string) => prepareOutDir(dir)],
+  ])("%s replaces the links, never writes through them", async (_, write) => {
+    const base = await mkdtemp(join(tmpdir(), "s2s-report-links-"));
+    try {
+      const out = join(base, "out");
+      const victim = join(base, "victim.txt");
+      await writeFile(victim, "precious");
+      await (await import("node:fs/promises")).mkdir(out);
+      for (const name of [...REPORT_FILES, `.s2s-matrix-write-test-${process.pid}`]) await symlink(victim, join(out, name));
+      await write(out);
+      expect(await readFile(victim, "utf8")).toBe("precious");
+      if (!_.startsWith("prepare")) {
+        for (const name of REPORT_FILES) expect((await lstat(join(out, name))).isFile(), name).toBe(true);
+        expect((await readdir(out)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      }
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

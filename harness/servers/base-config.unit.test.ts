@@ -137,6 +137,12 @@ describe("Prosody: the operator's prosody.cfg.lua", () => {
     expect(x.notices).toContain(`p.cfg.lua:3: pidfile = "/run/ü.pid" overridden: the container has its own`);
   });
 
+  test("a file name with a line break stays inside the rendered file's comment", () => {
+    const x = renderProsody(withBase("deploy/p.cfg.lua\nevil_injected = true --", "admins = {}\n"));
+    expect(effective(x.text).get("*")!.evil_injected).toBeUndefined();
+    expect(x.text).toContain(`above, "deploy/p.cfg.lua\\nevil_injected = true --"`);
+  });
+
   test("a Lua syntax error is bad input naming file, line and column", () => {
     const bad = () => renderProsody(withBase("deploy/prosody.cfg.lua", `admins = { "a@b" }\nmodules_enabled = { "roster" \n`));
     expect(bad).toThrow(UsageError);
@@ -163,6 +169,12 @@ describe("ejabberd: the operator's ejabberd.yml", () => {
     expect(doc.access_rules.s2s).toEqual({ deny: "blocked_servers", allow: "all" });
     expect(doc.acl.blocked_servers).toEqual({ server: ["spam.example"] });
     expect(r.settings).toMatchObject({ s2s_use_starttls: "optional (your config)", s2s_access: "s2s (your config)" });
+  });
+
+  test("a file name with a line break stays inside the rendered file's comment", () => {
+    const x = renderEjabberd(withBase("deploy/e.yml\nevil_injected: true #", "s2s_use_starttls: optional\n"));
+    expect(parse(x.text).evil_injected).toBeUndefined();
+    expect(x.text.split("\n")[0]).toContain(`from "deploy/e.yml\\nevil_injected: true #"`);
   });
 
   test("integer keys stay integers (ejabberd rejects \"5000\")", () => {
@@ -202,6 +214,21 @@ describe("ejabberd: the operator's ejabberd.yml", () => {
 
   test("invalid YAML is bad input naming file and line", () => {
     expect(() => renderEjabberd(withBase("deploy/ejabberd.yml", "hosts:\n  - a\n bad: [\n"))).toThrow(/^deploy\/ejabberd\.yml:3:\d+: not valid YAML/);
+  });
+
+  test("an alias bomb, or an alias without its anchor, is bad input (exit 2) at the alias's line, not a crash", () => {
+    const levels = "abcdefghi".split("");
+    const bomb = levels.map((l, i) => `${l}: &${l} [${Array(9).fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`).join(",")}]`).join("\n");
+    const refusal = (text: string) => {
+      try {
+        renderEjabberd(withBase("deploy/ejabberd.yml", text));
+      } catch (e) {
+        return e;
+      }
+      throw new Error("rendered");
+    };
+    expect(refusal(`loglevel: info\n${bomb}\n`)).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^deploy\/ejabberd\.yml:3:\d+: YAML aliases expand to too many nodes \(more than 100\).*\n  fix: /) });
+    expect(refusal("loglevel: info\nmodules:\n  mod_ping: *nowhere\n")).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^deploy\/ejabberd\.yml:3:13: YAML alias \*nowhere has no anchor/) });
   });
 
   test("the adapter hands settings and notices on", () => {

@@ -81,7 +81,8 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
       hostConfig.set(v.domain, node({ modules: m }));
     }
     doc.set("host_config", hostConfig);
-    text = `# Rendered by s2s-matrix for one test instance from ${config.baseConfig!.file}: your options, with the test's hosts, certificates, listeners and accounts.\n` + doc.toString();
+    // The file name quoted (JSON escapes line breaks): a name with one would end the comment.
+    text = `# Rendered by s2s-matrix for one test instance from ${JSON.stringify(config.baseConfig!.file)}: your options, with the test's hosts, certificates, listeners and accounts.\n` + doc.toString();
   }
   const settings = base ? ejabberdPolicySettings(base.options) : { s2s_use_starttls: `${policy.s2s_use_starttls} (s2s-matrix)` };
   return { text, settings, hostSettings, notices: base?.notices ?? [] };

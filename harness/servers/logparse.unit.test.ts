@@ -1,6 +1,6 @@
 // Log reading on lines saved from real runs (harness/servers/fixtures/*.log):
 // the auth method per direction and the reason must come out of them.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
@@ -9,16 +9,16 @@ import type { AuthEvent } from "../../core/types.ts";
 
 const lines = (name: string): string[] =>
   readFileSync(new URL(`./fixtures/${name}.log`, import.meta.url), "utf8").split("\n").filter(Boolean);
+/** The auth events of a cell's fixture logs, one per family it has; a cell without any is a mistyped name. */
+const PARSERS = { ejabberd: parseEjabberdAuthEvents, prosody: parseProsodyAuthEvents } as const;
 const events = (cell: string): AuthEvent[] => {
-  const out: AuthEvent[] = [];
-  for (const [fam, parse] of [["ejabberd", parseEjabberdAuthEvents], ["prosody", parseProsodyAuthEvents]] as const) {
-    try {
-      out.push(...parse(lines(`${cell}.${fam}`)));
-    } catch {
-      // this cell has no server of that family
-    }
-  }
-  return out;
+  const files = readdirSync(new URL("./fixtures/", import.meta.url)).filter((f) => f.startsWith(`${cell}.`) && f.endsWith(".log"));
+  if (!files.length) throw new Error(`no fixture log for cell ${cell} in harness/servers/fixtures/`);
+  return files.sort().flatMap((f) => {
+    const family = f.slice(cell.length + 1, -".log".length) as keyof typeof PARSERS;
+    if (!PARSERS[family]) throw new Error(`fixture ${f}: no parser for family ${family}`);
+    return PARSERS[family](lines(`${cell}.${family}`));
+  });
 };
 
 describe("Prosody log lines", () => {

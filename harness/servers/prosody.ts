@@ -73,9 +73,10 @@ ${hosts}
     .map((v) => renderVirtualHost(v, CERTS, v.dialback === "on" ? { enabled: ["dialback"] } : { disabled: ["dialback"] }, base.sslFields))
     .join("\n");
   // Their text comes first and keeps its line numbers: Prosody's own error lines point into their file.
+  // Their file name quoted (JSON escapes line breaks): a name with one would end the comment.
   const text = `${base.global.trimEnd()}
 
--- ==== Rendered by s2s-matrix for one test instance: above, ${config.baseConfig!.file} ("--[s2s-matrix]":
+-- ==== Rendered by s2s-matrix for one test instance: above, ${JSON.stringify(config.baseConfig!.file)} ("--[s2s-matrix]":
 -- left out or set below); below, what the test instance needs. ====
 ${process}
 modules_enabled = ${luaList(base.modulesEnabled)}
