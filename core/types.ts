@@ -227,6 +227,8 @@ export interface RunResults {
   incomplete?: IncompleteRun;
   /** `run --resume`: the earlier, incomplete run whose finished cells this run kept. */
   resumed?: ResumedFrom;
+  /** What the cells say in a few statements, per scenario (harness/report/findings/). */
+  findings?: ScenarioFindings[];
 }
 
 /** What an incomplete run measured and what it did not. `cells` holds the finished ones only. */
@@ -247,4 +249,51 @@ export interface ResumedFrom {
   startedAt: string;
   /** Cells kept from it. */
   cells: number;
+}
+
+/**
+ * Which cells a finding speaks of: the selectors of a scenario's `expect` rule
+ * (scenarios/model.ts ExpectRule), so that a finding can be written as one.
+ */
+export interface FindingWhen {
+  initiator?: string;
+  receiver?: string;
+  initiatorCertificate?: ProfileName;
+  receiverCertificate?: ProfileName;
+  /** on: both sides on; off: at least one side off. */
+  dialback?: Dialback;
+  initiatorDialback?: Dialback;
+  receiverDialback?: Dialback;
+}
+
+/** What the cells of a finding do: their outcome, how the initiator authenticated, the judging server's words. */
+export interface FindingVerdict {
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  /** The reason class: a server's own verdict on a certificate or an authentication, as it logged it. */
+  reason?: string;
+}
+
+/** One statement: the cells `when` selects do `verdict`, unless a later statement says otherwise. */
+export interface Finding extends FindingVerdict {
+  when: FindingWhen;
+  /** The statement in words. */
+  text: string;
+  /** Cells it decides (no later statement matches them). */
+  cells: number;
+  /** It decides one cell only: an exception no short statement covers. */
+  exception?: boolean;
+}
+
+/** What one scenario's cells say, as a default and ordered statements (a later one overrides an earlier one). */
+export interface ScenarioFindings {
+  scenario: string;
+  /** Cells with a verdict (federates, one-way, fails) that the statements reproduce. */
+  cells: number;
+  default: FindingVerdict & { text: string; cells: number };
+  statements: Finding[];
+  /** Cells without a verdict (error, flaky): no statement speaks of them. */
+  undecided: { id: string; outcome: Outcome }[];
+  /** Cells no statement can tell apart from others that did something else (same servers and settings). */
+  unexplained: { id: string; text: string }[];
 }
