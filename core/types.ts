@@ -274,9 +274,12 @@ export interface FindingVerdict {
   reason?: string;
 }
 
-/** One statement: the cells `when` selects do `verdict`, unless a later statement says otherwise. */
-export interface Finding extends FindingVerdict {
+/** One statement: the cells `when` selects do this, unless a later statement says otherwise. */
+export interface Finding {
   when: FindingWhen;
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  reason?: string;
   /** The statement in words. */
   text: string;
   /** Cells it decides (no later statement matches them). */
@@ -285,15 +288,34 @@ export interface Finding extends FindingVerdict {
   exception?: boolean;
 }
 
+/** What the cells no statement matches do. */
+export interface FindingDefault {
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  reason?: string;
+  text: string;
+  cells: number;
+}
+
+/** A cell findings leave out (error, flaky: no verdict). */
+export interface UndecidedCell {
+  id: string;
+  outcome: Outcome;
+}
+
+/** A cell no statement can tell apart from another that did otherwise (same servers and settings), with what it did. */
+export interface UnexplainedCell {
+  id: string;
+  text: string;
+}
+
 /** What one scenario's cells say, as a default and ordered statements (a later one overrides an earlier one). */
 export interface ScenarioFindings {
   scenario: string;
   /** Cells with a verdict (federates, one-way, fails) that the statements reproduce. */
   cells: number;
-  default: FindingVerdict & { text: string; cells: number };
+  default: FindingDefault;
   statements: Finding[];
-  /** Cells without a verdict (error, flaky): no statement speaks of them. */
-  undecided: { id: string; outcome: Outcome }[];
-  /** Cells no statement can tell apart from others that did something else (same servers and settings). */
-  unexplained: { id: string; text: string }[];
+  undecided: UndecidedCell[];
+  unexplained: UnexplainedCell[];
 }

@@ -53,7 +53,7 @@ export function scenarioFindings(scenario: string, cells: CellResult[]): Scenari
     cells: labels.filter((l) => l >= 0).length,
     default: { ...dflt, cells: defaultCells, text: defaultText(dflt, defaultCells) },
     statements,
-    undecided: cells.filter((c, i) => labels[i] < 0).map((c) => ({ id: c.spec.id, outcome: c.outcome })),
+    undecided: cells.filter((_, i) => labels[i] < 0).map((c) => ({ id: c.spec.id, outcome: c.outcome })),
     unexplained: list.unexplained.map((i) => ({ id: cells[i].spec.id, text: verdictText(verdicts[i]!) })),
   };
 }

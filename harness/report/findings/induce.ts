@@ -340,8 +340,11 @@ function simplify(p: Problem, list: DecisionList, skip: Set<number>): DecisionLi
   return { ...list, rules };
 }
 
-/** The shortest decision list found for `p`: defaults tried from the most common label down (at most `tries`). */
-export function induce(p: Problem, tries = 3): DecisionList {
+/**
+ * The shortest decision list found for `p`: defaults tried from the most common label
+ * down (at most `tries`; by default 3 for a small matrix, the most common alone for a large one).
+ */
+export function induce(p: Problem, tries = p.n <= 600 ? 3 : 1): DecisionList {
   const skip = conflicts(p);
   const counts = new Array<number>(p.labelCount).fill(0);
   for (let i = 0; i < p.n; i++) if (p.labels[i] >= 0 && !skip.has(i)) counts[p.labels[i]]++;
