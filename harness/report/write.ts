@@ -10,6 +10,7 @@ import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { deriveFindings } from "./findings/derive.ts";
+import { compareFindings, compareFindingsMarkdown } from "./findings/compare.ts";
 
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
 
@@ -43,6 +44,7 @@ function renderReports(run: RunResults, baseline?: RunResults): Record<(typeof R
   // Derived once, from the cells as they stand (a merged or resumed run's too), for every report.
   const results: RunResults = { ...run, findings: deriveFindings(run) };
   let markdown = renderMarkdown(results);
+  if (baseline) markdown += `\n${compareFindingsMarkdown(compareFindings(results, baseline), results.scenarios.length > 1).join("\n")}`;
   if (baseline) markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), `baseline run ${baseline.runId}`)}`;
   return {
     "results.json": renderJson(results),

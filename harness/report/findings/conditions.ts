@@ -77,8 +77,8 @@ const DIALBACK: FindingWhen[] = [
   { initiatorDialback: "off", receiverDialback: "off" },
 ];
 
-function serverConditions(side: "initiator" | "receiver", versions: Map<string, string[]>): Omit<FindingCondition, "bits">[] {
-  const out: Omit<FindingCondition, "bits">[] = [{ when: {} }];
+function serverConditions(side: "initiator" | "receiver", versions: Map<string, string[]>, names: string[]): Omit<FindingCondition, "bits">[] {
+  const out: Omit<FindingCondition, "bits">[] = [{ when: {} }, ...names.map((n) => ({ when: { [side]: n } }))];
   for (const [family, list] of versions) {
     out.push({ when: { [side]: family } });
     for (let lo = 0; lo < list.length; lo++) {
@@ -99,14 +99,16 @@ export const selectsCell = (when: FindingWhen, cell: Cells[number]): boolean => 
 
 /**
  * The dimensions: initiator server, receiver server, initiator certificate, receiver
- * certificate, dialback. Condition 0 of each selects every cell; a condition selecting
+ * certificate, dialback (`names`: a named server by its name before its family and
+ * versions, as a comparison across its version bump needs). Condition 0 of each selects every cell; a condition selecting
  * nothing, or the same cells as one before it (in any dimension), is left out.
  */
-export function dimensions(cells: Cells): FindingCondition[][] {
+export function dimensions(cells: Cells, opts: { names?: boolean } = {}): FindingCondition[][] {
   const versions = familyVersions(cells);
+  const names = opts.names ? [...new Set(cells.flatMap((c) => [c.initiator, c.receiver]).filter((s) => s.runs !== undefined).map((s) => s.server))] : [];
   const raw: Omit<FindingCondition, "bits">[][] = [
-    serverConditions("initiator", versions),
-    serverConditions("receiver", versions),
+    serverConditions("initiator", versions, names),
+    serverConditions("receiver", versions, names),
     [{ when: {} }, ...profiles(cells, "initiator").map((p) => ({ when: { initiatorCertificate: p } }))],
     [{ when: {} }, ...profiles(cells, "receiver").map((p) => ({ when: { receiverCertificate: p } }))],
     DIALBACK.map((when) => ({ when })),
