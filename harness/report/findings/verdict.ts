@@ -7,11 +7,17 @@ import type { CellResult, FindingVerdict } from "../../../core/types.ts";
 /** Words that name one cell, not a class of them: domains, addresses, long numbers. */
 const CELL_SPECIFIC = /[\w.-]+\.example\b|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{3,}\b|\b[0-9a-f]{8,}\b/gi;
 
-/** The longest part of `reason` free of cell-specific words, still a substring of it (so `reason:` rules match it). */
+/**
+ * The last part of `reason` free of cell-specific words (a server's verdict follows the
+ * names it is about: "… to/from x.example because its certificate is not trusted"),
+ * still a substring of it, so that `reason:` rules match it.
+ */
 export function reasonClassOf(reason: string): string | undefined {
+  const whole = reason.trim();
+  CELL_SPECIFIC.lastIndex = 0;
+  if (!CELL_SPECIFIC.test(whole)) return whole.length ? whole : undefined;
   const parts = reason.split(CELL_SPECIFIC).map((s) => s.replace(/^[\s:;,.()[\]'"-]+|[\s:;,([\]'"-]+$/g, ""));
-  const best = parts.reduce((a, b) => (b.length > a.length ? b : a), "");
-  return best.length >= 3 ? best : undefined;
+  return parts.filter((p) => p.length >= 3).pop();
 }
 
 /**
