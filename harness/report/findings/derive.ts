@@ -7,12 +7,13 @@ import type { CellResult, Finding, FindingVerdict, FindingWhen, RunResults, Scen
 import { scenarioOrder } from "../cells.ts";
 import { dimensions, type VersionRange } from "./conditions.ts";
 import { hasBit, induce, ruleBits, type Problem } from "./induce.ts";
-import { verdictKey, verdictOf } from "./verdict.ts";
+import { reasonClasses, verdictKey, verdictOf } from "./verdict.ts";
 import { defaultText, statementText, verdictText, type Shape } from "./words.ts";
 
 /** One scenario's findings from its cells. */
 export function scenarioFindings(scenario: string, cells: CellResult[]): ScenarioFindings {
-  const verdicts = cells.map(verdictOf);
+  const classes = reasonClasses(cells);
+  const verdicts = cells.map((c) => verdictOf(c, classes));
   const keys: string[] = [];
   const byKey = new Map<string, FindingVerdict>();
   const labels = new Int32Array(cells.length).fill(-1);

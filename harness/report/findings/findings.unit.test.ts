@@ -2,6 +2,7 @@
 // matrices: the statements, written as an expect: block and read back through the real
 // scenario loader and judge, must meet every decided cell.
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { CellResult, FindingVerdict, RunResults, ScenarioFindings } from "../../../core/types.ts";
 import { judge } from "../../../core/judge.ts";
@@ -13,7 +14,10 @@ import { reasonClassOf } from "./verdict.ts";
 import { rangeText } from "./words.ts";
 import { syntheticCell } from "./test-cells.ts";
 
-const fixture = (name: string): RunResults => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+const fixture = (name: string): RunResults => {
+  const raw = readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  return JSON.parse((name.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8"));
+};
 const scenarioText = (name: string): string => readFileSync(new URL(`../../../scenarios/${name}`, import.meta.url), "utf8");
 
 /** The cells of `cells` the block written from `f`, put into `text` and loaded as a scenario, does not expect. */
@@ -43,6 +47,31 @@ describe("findings of the recorded Let's Encrypt run (256 cells, 2026-12-04)", (
     expect(refused?.text).toContain("receiver ejabberd ≤ 24.12 (changes between 24.12 and 26.07)");
     const oneWay = f.statements.find((s) => s.outcome === "one-way");
     expect(oneWay).toMatchObject({ when: { initiator: "ejabberd@<=24.12", initiatorCertificate: "server-only", dialback: "off" }, reason: "unsupported certificate purpose", cells: 10 });
+  });
+});
+
+describe("findings of the recorded certificate-profiles run (1680 cells, 57 of them error, 2026-12-04)", () => {
+  const results = fixture("certificate-profiles.results.json.gz");
+  const [f] = deriveFindings(results);
+  const text = scenarioText("certificate-profiles.yaml");
+  const handWritten = parseScenario(text, "certificate-profiles.yaml").expect.rules.length;
+
+  it("reproduce every decided cell with no more rules than the scenario's hand-written block", () => {
+    expect(handWritten).toBe(54);
+    expect(f.undecided).toHaveLength(57);
+    expect(f.cells).toBe(1680 - 57);
+    // The block holds the statements and, for a default with an auth, one rule without selectors.
+    const block = parseScenario(replaceExpectBlock(text, expectBlock(f))!, "certificate-profiles.yaml");
+    expect(block.expect.rules.length).toBeLessThanOrEqual(handWritten);
+    const decided = results.cells.filter((c) => c.outcome !== "error" && c.outcome !== "flaky");
+    expect(unmetThroughScenario(text, "certificate-profiles.yaml", f, decided)).toEqual([]);
+  });
+
+  it("say what Prosody and ejabberd refuse, in their words", () => {
+    const says = (when: object, reason: string) => f.statements.some((s) => s.outcome === "fails" && s.reason === reason && JSON.stringify(s.when) === JSON.stringify(when));
+    expect(says({ receiver: "prosody", initiatorCertificate: "client-only" }, "certificate is not trusted")).toBe(true);
+    expect(says({ initiator: "ejabberd", receiverCertificate: "untrusted", dialback: "off" }, "unable to verify the first certificate")).toBe(true);
+    expect(says({ receiver: "ejabberd@<=24.12", initiatorCertificate: "server-only", dialback: "off" }, "unsupported certificate purpose")).toBe(true);
   });
 });
 

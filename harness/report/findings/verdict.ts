@@ -20,29 +20,41 @@ export function reasonClassOf(reason: string): string | undefined {
   return parts.filter((p) => p.length >= 3).pop();
 }
 
+/** The deciding attempt's events in which a server judged the peer's certificate or authentication. */
+const judgedEvents = (cell: CellResult) => (cell.attempts[cell.attempts.length - 1]?.probe?.events ?? []).filter((e) => e.judged && e.reason);
+
 /**
- * The reason class of a cell that did not federate: the deciding attempt's verdict event
- * (a server's judgement of a certificate first, then a refused authentication) whose
- * words the cell's reason carries. Undefined: no server logged a verdict.
+ * The reason classes of a run: every verdict a server logged as its own judgement of a
+ * certificate or an authentication (judged events), in its words. A cell's reason
+ * class is the longest of them its reason carries: "certificate has expired" for
+ * "Authentication failed: Peer responded with error: certificate has expired
+ * (not-authorized)" too, the initiator's echo of the receiver's verdict.
  */
-export function reasonClass(cell: CellResult): string | undefined {
+export function reasonClasses(cells: CellResult[]): string[] {
+  const words = new Map<string, string>();
+  for (const c of cells) {
+    for (const e of judgedEvents(c)) {
+      const w = reasonClassOf(e.reason!);
+      if (w !== undefined && !words.has(w.toLowerCase())) words.set(w.toLowerCase(), w);
+    }
+  }
+  return [...words.values()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+}
+
+/** The reason class of a cell: the longest of `classes` its reason carries; undefined when no server's verdict is in it. */
+export function reasonClass(cell: CellResult, classes: string[]): string | undefined {
   const reason = (cell.reason ?? "").toLowerCase();
-  if (!reason) return undefined;
-  const events = cell.attempts[cell.attempts.length - 1]?.probe?.events ?? [];
-  const verdicts = events.filter((e) => e.reason && (e.judged || e.kind === "external-failed" || e.kind === "dialback-failed"));
-  const carried = verdicts.filter((e) => reason.includes(e.reason!.toLowerCase()));
-  const best = carried.find((e) => e.judged) ?? carried[0];
-  return best ? reasonClassOf(best.reason!) : undefined;
+  return reason ? classes.find((w) => reason.includes(w.toLowerCase())) : undefined;
 }
 
 /** The cell's verdict, or undefined for a cell without one (error, flaky). */
-export function verdictOf(cell: CellResult): FindingVerdict | undefined {
+export function verdictOf(cell: CellResult, classes: string[]): FindingVerdict | undefined {
   if (cell.outcome === "error" || cell.outcome === "flaky") return undefined;
   const v: FindingVerdict = { outcome: cell.outcome };
   const auth = cell.auth.outbound;
   if (cell.outcome !== "fails" && (auth === "external" || auth === "dialback")) v.auth = auth;
   if (cell.outcome !== "federates") {
-    const reason = reasonClass(cell);
+    const reason = reasonClass(cell, classes);
     if (reason !== undefined) v.reason = reason;
   }
   return v;
