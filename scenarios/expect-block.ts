@@ -1,7 +1,7 @@
 // Where a scenario file's `expect:` block is, and the file with another block in its
 // place: every byte outside the block stays as it was (comments above `expect:` and
 // after its last rule at the top level included).
-import { isCollection, isMap, isScalar, parseDocument, type Node } from "yaml";
+import { isCollection, isMap, isPair, isScalar, parseDocument } from "yaml";
 
 /** [start, end) of the `expect:` block: from its key's line to the end of its last line (an indented comment after its last rule included). */
 export function expectBlockRange(text: string): [number, number] | undefined {
@@ -11,13 +11,18 @@ export function expectBlockRange(text: string): [number, number] | undefined {
   if (!pair || !isScalar(pair.key) || !pair.key.range) return undefined;
   const start = text.lastIndexOf("\n", pair.key.range[0] - 1) + 1;
   const column = pair.key.range[0] - start;
-  // The end of the block's content: the furthest node in it (comments after it are not nodes).
+  // The end of the block's content: its furthest scalar or flow collection (a block
+  // collection's own range runs on over the comments after it, which may not be its).
   let contentEnd = pair.key.range[1];
   const visit = (n: unknown): void => {
-    if (!n || typeof n !== "object") return;
-    const range = (n as Node).range;
-    if (range) contentEnd = Math.max(contentEnd, range[1]);
-    if (isCollection(n)) for (const item of n.items) (isScalar(item) || isCollection(item) ? visit(item) : (visit((item as { key?: unknown }).key), visit((item as { value?: unknown }).value)));
+    if (isScalar(n) || (isCollection(n) && n.flow)) {
+      if (n.range) contentEnd = Math.max(contentEnd, n.range[1]);
+    } else if (isCollection(n)) {
+      for (const item of n.items) {
+        if (isPair(item)) (visit(item.key), visit(item.value));
+        else visit(item);
+      }
+    }
   };
   visit(pair.value);
   let end = text.indexOf("\n", Math.max(contentEnd - 1, start));
