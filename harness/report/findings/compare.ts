@@ -17,8 +17,9 @@ const decided = (o: Outcome): o is Decided => o in RANK;
 export interface ChangeStatement {
   scenario: string;
   when: FindingWhen;
-  before: Decided;
-  after: Decided;
+  /** Both absent: the cells are unchanged (an exception to a change statement before it). */
+  before?: Decided;
+  after?: Decided;
   /** Cells this statement decides. */
   cells: number;
   text: string;
@@ -64,13 +65,18 @@ function scenarioChanges(scenario: string, cells: CellResult[], before: Map<stri
   });
   const changes: ChangeStatement[] = [];
   list.rules.forEach((r, k) => {
-    if (keys[r.label] === SAME) return;
-    const [b, a] = keys[r.label].split("\n") as [Decided, Decided];
     const n = cells.filter((_, i) => labels[i] === r.label && decidedBy[i] === k).length;
-    if (n === 0) return;
     const when: FindingWhen = Object.assign({}, ...r.conds.map((c, d) => dims[d][c].when));
+    const cellsText = `${n} ${n === 1 ? "cell" : "cells"}`;
+    if (n === 0) return;
+    if (keys[r.label] === SAME) {
+      // Unchanged cells inside a change statement before it: said, so that the statement is not read wider.
+      if (changes.length) changes.push({ scenario, when, cells: n, text: `${whenText(when, shape, ranges)}: unchanged — ${cellsText}` });
+      return;
+    }
+    const [b, a] = keys[r.label].split("\n") as [Decided, Decided];
     const how = RANK[a] > RANK[b] ? "improved" : "regressed";
-    changes.push({ scenario, when, before: b, after: a, cells: n, text: `${whenText(when, shape, ranges)}: ${b} → ${a} — ${n} ${n === 1 ? "cell" : "cells"} ${how}` });
+    changes.push({ scenario, when, before: b, after: a, cells: n, text: `${whenText(when, shape, ranges)}: ${b} → ${a} — ${cellsText} ${how}` });
   });
   return { changes, compared };
 }
