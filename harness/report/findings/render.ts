@@ -10,7 +10,7 @@ export const findingsOf = (results: Pick<RunResults, "scenarios" | "cells" | "fi
 export function findingsIntro(f: ScenarioFindings): string {
   const n = f.statements.length;
   return (
-    `${n} ${n === 1 ? "statement" : "statements"} after the default reproduce all ${f.cells} decided cells' outcome, authentication and reason. ` +
+    `${n} ${n === 1 ? "statement" : "statements"} after the default ${n === 1 ? "reproduces" : "reproduce"} all ${f.cells} decided cells' outcome, authentication and reason. ` +
     "Read them in order: a later statement overrides an earlier one for the cells both speak of (as a scenario's expect: rules; s2s-matrix expect prints them as such)."
   );
 }
