@@ -158,15 +158,18 @@ program
       if (o.updateExpectations && !run.results.incomplete) {
         const { updateExpectations } = await lazy.expectations();
         const findings = run.results.findings ?? (await import("./report/findings/derive.ts")).deriveFindings(run.results);
+        let undecided = 0;
         for (const scenario of prepared.scenarios) {
           const f = findings.find((x) => x.scenario === scenario.name);
           if (!f) continue;
           const u = await updateExpectations(scenario.file, f);
           (o.json ? err : out)(u.diff || `${scenario.file}: expect: block unchanged`);
+          undecided += f.undecided.length;
           if (f.undecided.length) err(`${scenario.file}: ${f.undecided.length} cells without a verdict (error, flaky) are not covered: run again to decide them`);
         }
-        // The block now expects what ran: unexpected cells were the old block's (a regression against --baseline still counts).
-        if (run.exitCode === 1 && !run.comparison?.regressions.length) run.exitCode = 0;
+        // The block now expects what ran: the unexpected cells were the old block's. A regression
+        // against --baseline, or a cell without a verdict, still fails the run.
+        if (run.exitCode === 1 && !run.comparison?.regressions.length && !undecided) run.exitCode = 0;
       }
       if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, prepared.scenarios, written, run.exitCode, run.comparison), null, 2));
       process.exitCode = run.exitCode;

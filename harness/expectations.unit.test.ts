@@ -100,6 +100,14 @@ describe("the expect: block's place in a file", () => {
   });
 });
 
+describe("run --update-expectations", () => {
+  it("refuses --only, --shard and --servers before anything starts (exit 2): the block would describe part of the scenario", async () => {
+    const r = await runCli(["run", new URL("smoke.yaml", SCENARIOS).pathname, "--update-expectations", "--only", "prosody"], { env: { DOCKER_HOST: "unix:///nonexistent.sock" }, timeoutMs: 60_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--update-expectations writes what the whole scenario did: leave out --only, --shard, --servers and --list");
+  }, 120_000);
+});
+
 describe("s2s-matrix expect", () => {
   it("prints the block a recorded run's cells meet; a file that is no results.json exits 2 naming it", async () => {
     const ok = await runCli(["expect", new URL("letsencrypt-2026.results.json", FIXTURES).pathname], { timeoutMs: 60_000 });
