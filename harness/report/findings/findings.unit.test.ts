@@ -12,6 +12,7 @@ import { deriveFindings } from "./derive.ts";
 import { expectBlock } from "./expect-block.ts";
 import { reasonClassOf } from "./verdict.ts";
 import { rangeText } from "./words.ts";
+import { resultsProblems } from "../validate.ts";
 import { syntheticCell } from "./test-cells.ts";
 
 const fixture = (name: string): RunResults => {
@@ -36,6 +37,8 @@ describe("findings of the recorded Let's Encrypt run (256 cells, 2026-12-04)", (
     expect(f.undecided).toEqual([]);
     expect(f.unexplained).toEqual([]);
     expect(unmetThroughScenario(scenarioText("letsencrypt-2026.yaml"), "letsencrypt-2026.yaml", f, results.cells)).toEqual([]);
+    // As results.json carries them: valid against results.schema.json.
+    expect(resultsProblems({ ...results, findings: [f] })).toEqual([]);
   });
 
   it("say which receivers refuse a server-only initiator, in ejabberd's words, and where the versions change", () => {

@@ -364,8 +364,8 @@ export function induce(p: Problem, tries = p.n <= 600 ? 3 : 1): DecisionList {
   };
   for (const dflt of defaults.length ? defaults : [0]) {
     // Setting a right item wrong costs 1 or 2 (measured on the certificate-profiles run of
-    // 2026-12-04: 55 rules with 1, 51 with 2, 51 with 3).
-    for (const penalty of [1, 2]) consider(dflt, grow(p, dflt, skip, p.n, penalty));
+    // 2026-12-04: 55 rules with 1, 51 with 2, 51 with 3); a large matrix tries 2 alone.
+    for (const penalty of p.n <= 600 ? [1, 2] : [2]) consider(dflt, grow(p, dflt, skip, p.n, penalty));
   }
   // Peeling in first-match order always ends with every label reproduced: the fallback.
   if (!best) consider(defaults[0] ?? 0, peel(p, defaults[0] ?? 0, skip));
