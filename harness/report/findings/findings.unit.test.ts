@@ -90,7 +90,10 @@ describe("reason class and version words", () => {
     const versions = ["23.01", "24.12", "26.07"];
     expect(rangeText({ family: "ejabberd", versions, lo: 0, hi: 1 })).toBe("ejabberd ≤ 24.12 (changes between 24.12 and 26.07)");
     expect(rangeText({ family: "ejabberd", versions, lo: 2, hi: 2 })).toBe("ejabberd 26.07 (changes between 24.12 and 26.07)");
-    expect(rangeText({ family: "ejabberd", versions, lo: 1, hi: 1 })).toBe("ejabberd 24.12 (changes between 23.01 and 24.12 and between 24.12 and 26.07)");
+    expect(rangeText({ family: "ejabberd", versions, lo: 1, hi: 1 })).toBe("ejabberd 24.12");
+    expect(rangeText({ family: "prosody", versions: ["0.12.3", "13.0.1", "13.0.6", "13.0.7"], lo: 1, hi: 2 })).toBe(
+      "prosody 13.0.1–13.0.6 (changes between 0.12.3 and 13.0.1 and between 13.0.6 and 13.0.7)",
+    );
     expect(rangeText({ family: "ejabberd", versions, lo: 0, hi: 2 })).toBe("ejabberd");
   });
 });

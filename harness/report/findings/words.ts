@@ -11,7 +11,10 @@ export interface Shape {
   sameDialback: boolean;
 }
 
-/** `ejabberd ≤ 24.12`, `prosody 13.0.1–13.0.6`, `ejabberd 26.07`, and where the range ends before the last version run, the boundary. */
+/**
+ * `ejabberd ≤ 24.12`, `prosody 13.0.1–13.0.6`, `ejabberd 26.07`, and where a range
+ * ends inside the versions run, the versions run on both sides of that boundary.
+ */
 export function rangeText(r: VersionRange): string {
   const { family, versions, lo, hi } = r;
   const last = versions.length - 1;
@@ -25,6 +28,8 @@ export function rangeText(r: VersionRange): string {
           : hi === last
             ? `${family} ≥ ${versions[lo]}`
             : `${family} ${versions[lo]}–${versions[hi]}`;
+  // One version between others is just that version: its neighbours say nothing more.
+  if (lo === hi && lo > 0 && hi < last) return span;
   const bounds = [...(lo > 0 ? [[versions[lo - 1], versions[lo]]] : []), ...(hi < last ? [[versions[hi], versions[hi + 1]]] : [])];
   if (!bounds.length) return span;
   return `${span} (changes between ${bounds.map(([a, b]) => `${a} and ${b}`).join(" and between ")})`;
