@@ -11,7 +11,7 @@ import { oneLine } from "../text.ts";
 const scalar = (v: string): string => stringify(v, { lineWidth: 0 }).trimEnd();
 
 /** A comment line: log words on one line, nothing that could end the comment. */
-const comment = (indent: string, text: string): string => `${indent}# ${oneLine(cleanText(text))}`;
+const comment = (indent: string, text: string): string => `${indent}# ${text.startsWith("  ") ? "  " : ""}${oneLine(cleanText(text))}`;
 
 const KEYS: [keyof FindingWhen, string][] = [
   ["initiator", "initiator"],
@@ -38,9 +38,10 @@ export function expectBlock(f: ScenarioFindings): string {
   const rules: string[] = [];
   if (f.default.auth || f.default.reason) rules.push(comment("    ", f.default.text), ...ruleLines({}, f.default));
   for (const s of f.statements) rules.push(comment("    ", `${s.exception ? "Exception: " : ""}${s.text}`), ...ruleLines(s.when, s));
+  // One comment line per cell left out, under a line that says why.
   const notes = [
-    ...(f.unexplained.length ? [`${f.unexplained.length} cells no rule can tell apart from others that did otherwise: ${f.unexplained.map((u) => u.id).join("; ")}`] : []),
-    ...(f.undecided.length ? [`${f.undecided.length} cells without a verdict (error, flaky), not covered: ${f.undecided.map((u) => u.id).join("; ")}`] : []),
+    ...(f.unexplained.length ? [`${f.unexplained.length} cells no rule can tell apart from others that did otherwise:`, ...f.unexplained.map((u) => `  ${u.id}: ${u.text}`)] : []),
+    ...(f.undecided.length ? [`${f.undecided.length} cells without a verdict (error, flaky), not covered:`, ...f.undecided.map((u) => `  ${u.id}: ${u.outcome}`)] : []),
   ];
   if (rules.length) out.push("  rules:", ...notes.map((n) => comment("    ", n)), ...rules);
   else out.push(...notes.map((n) => comment("  ", n)));
