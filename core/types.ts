@@ -227,6 +227,8 @@ export interface RunResults {
   incomplete?: IncompleteRun;
   /** `run --resume`: the earlier, incomplete run whose finished cells this run kept. */
   resumed?: ResumedFrom;
+  /** What the cells say in a few statements, per scenario (harness/report/findings/). */
+  findings?: ScenarioFindings[];
 }
 
 /** What an incomplete run measured and what it did not. `cells` holds the finished ones only. */
@@ -247,4 +249,73 @@ export interface ResumedFrom {
   startedAt: string;
   /** Cells kept from it. */
   cells: number;
+}
+
+/**
+ * Which cells a finding speaks of: the selectors of a scenario's `expect` rule
+ * (scenarios/model.ts ExpectRule), so that a finding can be written as one.
+ */
+export interface FindingWhen {
+  initiator?: string;
+  receiver?: string;
+  initiatorCertificate?: ProfileName;
+  receiverCertificate?: ProfileName;
+  /** on: both sides on; off: at least one side off. */
+  dialback?: Dialback;
+  initiatorDialback?: Dialback;
+  receiverDialback?: Dialback;
+}
+
+/** What the cells of a finding do: their outcome, how the initiator authenticated, the judging server's words. */
+export interface FindingVerdict {
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  /** The reason class: a server's own verdict on a certificate or an authentication, as it logged it. */
+  reason?: string;
+}
+
+/** One statement: the cells `when` selects do this, unless a later statement says otherwise. */
+export interface Finding {
+  when: FindingWhen;
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  reason?: string;
+  /** The statement in words. */
+  text: string;
+  /** Cells it decides (no later statement matches them). */
+  cells: number;
+  /** It decides one cell only: an exception no short statement covers. */
+  exception?: boolean;
+}
+
+/** What the cells no statement matches do. */
+export interface FindingDefault {
+  outcome: ExpectedOutcome;
+  auth?: "external" | "dialback";
+  reason?: string;
+  text: string;
+  cells: number;
+}
+
+/** A cell findings leave out (error, flaky: no verdict). */
+export interface UndecidedCell {
+  id: string;
+  outcome: Outcome;
+}
+
+/** A cell no statement can tell apart from another that did otherwise (same servers and settings), with what it did. */
+export interface UnexplainedCell {
+  id: string;
+  text: string;
+}
+
+/** What one scenario's cells say, as a default and ordered statements (a later one overrides an earlier one). */
+export interface ScenarioFindings {
+  scenario: string;
+  /** Cells with a verdict (federates, one-way, fails) that the statements reproduce. */
+  cells: number;
+  default: FindingDefault;
+  statements: Finding[];
+  undecided: UndecidedCell[];
+  unexplained: UnexplainedCell[];
 }

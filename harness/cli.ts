@@ -25,6 +25,7 @@ const lazy = {
   shard: () => import("./shard.ts"),
   merge: () => import("./merge.ts"),
   resume: () => import("./resume.ts"),
+  expectations: () => import("./expectations.ts"),
 };
 
 const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
@@ -69,7 +70,11 @@ program
   .option("--json", "print the run's summary (counts, unexpected cells and regressions with file and line, report paths) as JSON on stdout")
   .option("--timeout <duration>", "stop the whole run after this long (e.g. 90s, 20m, 1h): exit 3, everything removed, reports of the finished cells written (marked incomplete)", duration)
   .option("--resume <results.json>", "run only the cells this earlier, incomplete run (engine lost, Ctrl-C, --timeout, exit 3) did not finish, then write the whole matrix as one run")
+  .option("--update-expectations", "write the expect: block this run's cells meet into each scenario file in place of its own (everything else kept byte for byte) and print the diff")
   .action(async (files: string[], o) => {
+    if (o.updateExpectations && (o.only || o.shard || o.servers || o.list)) {
+      throw new UsageError("--update-expectations writes what the whole scenario did: leave out --only, --shard, --servers and --list");
+    }
     const t0 = Date.now();
     const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit, stopInProgress }, { createProgress }, { prepareOutDir, writeReports, writeReportsSync }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }, { newKeysDir }, { loadResume }] =
       await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard(), lazy.ca(), lazy.resume()]);
@@ -150,6 +155,22 @@ program
       if (run.comparison) err(renderBaselineMarkdown(run.comparison));
       err(`reports: ${written.join(", ")}`);
       if (keepKeysDir) err(`keys kept (--keep) in ${keepKeysDir}: delete it when done`);
+      if (o.updateExpectations && !run.results.incomplete) {
+        const { updateExpectations } = await lazy.expectations();
+        const findings = run.results.findings ?? (await import("./report/findings/derive.ts")).deriveFindings(run.results);
+        let undecided = 0;
+        for (const scenario of prepared.scenarios) {
+          const f = findings.find((x) => x.scenario === scenario.name);
+          if (!f) continue;
+          const u = await updateExpectations(scenario.file, f);
+          (o.json ? err : out)(u.diff || `${scenario.file}: expect: block unchanged`);
+          undecided += f.undecided.length;
+          if (f.undecided.length) err(`${scenario.file}: ${f.undecided.length} cells without a verdict (error, flaky) are not covered: run again to decide them`);
+        }
+        // The block now expects what ran: the unexpected cells were the old block's. A regression
+        // against --baseline, or a cell without a verdict, still fails the run.
+        if (run.exitCode === 1 && !run.comparison?.regressions.length && !undecided) run.exitCode = 0;
+      }
       if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, prepared.scenarios, written, run.exitCode, run.comparison), null, 2));
       process.exitCode = run.exitCode;
     } catch (e) {
@@ -159,6 +180,15 @@ program
     } finally {
       uninstall();
     }
+  });
+
+program
+  .command("expect")
+  .description("print the expect: block (scenario syntax) that the cells of a results.json meet: its findings as rules, each under a comment in words")
+  .argument("<results.json>", "results.json of a run")
+  .action(async (file: string) => {
+    const { expectBlocks, readResults } = await lazy.expectations();
+    out(expectBlocks(await readResults(file)).trimEnd());
   });
 
 program

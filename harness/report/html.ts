@@ -18,6 +18,7 @@ import { diagnosisFields, exchangeText } from "./diagnosis.ts";
 import { CSS, JS } from "./html-assets.ts";
 import { settingsRows } from "./settings.ts";
 import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
+import { findingsHtml, findingsOf } from "./findings/render.ts";
 import { incompleteBanner, resumedLine } from "./incomplete.ts";
 import { escapeHtml as h, formatDuration } from "./text.ts";
 
@@ -206,7 +207,7 @@ export function renderHtml(results: RunResults): string {
 <body>
 <header><h1>${h(title)}</h1><p class="summary">${h(summaryLine(results))}</p><p class="meta">${h(meta)}</p></header>
 <main>
-${incomplete}${resumed ? `<p class="meta">${h(resumed)}</p>\n` : ""}${tables || `<p>${results.incomplete ? "No cell finished." : "No cells were run."}</p>`}
+${incomplete}${resumed ? `<p class="meta">${h(resumed)}</p>\n` : ""}${findingsHtml(findingsOf(results), multi)}${tables || `<p>${results.incomplete ? "No cell finished." : "No cells were run."}</p>`}
 <p class="legend">${h(LEGEND.replace(/\*\*/g, ""))}</p>
 <section id="unexpected"><h2>Unexpected cells</h2>${unexpectedList}</section>
 <section id="diagnoses"><h2>Cell diagnoses</h2><p class="meta">Click a cell in a table to open its diagnosis.</p>

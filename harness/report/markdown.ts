@@ -17,6 +17,7 @@ import { codeSpan, escapeMarkdown, formatDuration } from "./text.ts";
 import { UNDECIDED } from "../../core/judge.ts";
 import { configuredServers } from "./settings.ts";
 import { incompleteBanner, incompleteHeadline, resumedLine } from "./incomplete.ts";
+import { findingsMarkdown, findingsOf } from "./findings/render.ts";
 
 export const ROW_HEADER = "initiator ↓ / receiver →";
 
@@ -114,6 +115,8 @@ export function renderMarkdown(results: RunResults): string {
   const tables = matrixTables(results.scenarios, results.cells);
   // A scenario level only when there is more than one, so the common case stays flat.
   const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
+  // What the cells say, before the cells themselves.
+  out.push(...findingsMarkdown(findingsOf(results), multi));
   const h = multi ? "###" : "##";
   for (const scenario of scenarioOrder(results.scenarios, results.cells)) {
     const own = tables.filter((t) => t.scenario === scenario);

@@ -95,6 +95,9 @@ describe("renderMarkdown", () => {
     const r = { ...sampleResults([CELLS.external, other]), scenarios: ["smoke", "eku"] };
     const headings = renderMarkdown(r).split("\n").filter((l) => /^##+ /.test(l));
     expect(headings).toEqual([
+      "## Findings",
+      "### smoke",
+      "### eku",
       "## Scenario: smoke",
       "### server-only, dialback off",
       "## Scenario: eku",
@@ -143,7 +146,7 @@ describe("renderMarkdown with many certificate and dialback combinations", () =>
     expect(folds[0]).toBe("<details><summary><b>server-only→dual-eku, dialback off</b>: ✅ 1</summary>");
     expect(folds[4]).toBe("<details open><summary><b>expired→dual-eku, dialback off</b>: ✅ 1 · ❗1</summary>");
     // No heading per combination: the overview is the one heading.
-    expect(md.split("\n").filter((l) => /^##+ /.test(l))).toEqual(["## Overview: 8 certificate and dialback combinations", "## Unexpected cells"]);
+    expect(md.split("\n").filter((l) => /^##+ /.test(l))).toEqual(["## Findings", "## Overview: 8 certificate and dialback combinations", "## Unexpected cells"]);
   });
 });
 

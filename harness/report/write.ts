@@ -10,6 +10,8 @@ import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
+import { deriveFindings } from "./findings/derive.ts";
+import { compareFindings, compareFindingsMarkdown } from "./findings/compare.ts";
 
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
 
@@ -66,8 +68,11 @@ export async function prepareOutDir(dir: string): Promise<void> {
 }
 
 /** Every report's text, by file name. A baseline adds a comparison to matrix.md. */
-function renderReports(results: RunResults, baseline?: RunResults): Record<(typeof REPORT_FILES)[number], string> {
+function renderReports(run: RunResults, baseline?: RunResults): Record<(typeof REPORT_FILES)[number], string> {
+  // Derived once, from the cells as they stand (a merged or resumed run's too), for every report.
+  const results: RunResults = { ...run, findings: deriveFindings(run) };
   let markdown = renderMarkdown(results);
+  if (baseline) markdown += `\n${compareFindingsMarkdown(compareFindings(results, baseline), results.scenarios.length > 1).join("\n")}`;
   if (baseline) markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), `baseline run ${baseline.runId}`)}`;
   return {
     "results.json": renderJson(results),

@@ -17,7 +17,10 @@ describe("writeReports", () => {
     const results = sampleResults();
     const { files } = await writeReports(dir, results);
     expect(files).toEqual(["results.json", "matrix.md", "matrix.html", "junit.xml"].map((f) => join(dir, f)));
-    expect(await readFile(files[0], "utf8")).toBe(renderJson(results));
+    // results.json is the run plus its findings (one scenario here: smoke).
+    const { findings, ...run } = JSON.parse(await readFile(files[0], "utf8"));
+    expect(run).toEqual(JSON.parse(renderJson(results)));
+    expect(findings.map((f: { scenario: string }) => f.scenario)).toEqual(["smoke"]);
     expect(await readFile(files[1], "utf8")).toMatch(/^# s2s-matrix: /);
     expect(await readFile(files[2], "utf8")).toMatch(/^<!doctype html>/);
     expect(await readFile(files[3], "utf8")).toContain("<testsuites ");
