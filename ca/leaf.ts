@@ -79,9 +79,9 @@ export async function signLeafUnchecked(
 ): Promise<HostCertificate> {
   const now = (opts.now ?? new Date()).getTime();
   const keyType = opts.keyType ?? profile.keyType ?? ca.keyType;
-  // A profile through an intermediate gets a key of its own: ejabberd's pkix pairs
-  // certificates by key and builds chains across all of a server's files, so a key shared
-  // with root-signed leaves (or with le-tlsserver's full chain) would mix their chains.
+  // A profile through an intermediate gets a key of its own, as each operator has: ejabberd's
+  // pkix pairs keys and certificates by public key across all of a server's files, so one key
+  // under several chains (root-signed, full chain, leaf alone) could mix them (a precaution).
   const key = await pooledKeyMaterial(keyType, opts.keyRole ?? (profile.issuer === "intermediate" ? `leaf/${profile.name}` : undefined));
   const names = leafNames(requested, profile.names);
   // No CN: RFC 5280 4.2.1.6 wants the SAN critical when the subject is empty.
