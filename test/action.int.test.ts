@@ -81,6 +81,7 @@ async function runGate(name: string, version: string, baseline?: string): Promis
   const [leg] = await runWorkflow(file, {
     workspace: () => ws,
     cacheDir: CACHE,
+    runnerTemp: join(dir, "_temp"),
     artifactsDir: artifacts,
     actions: { "<owner>/s2s-matrix": actionPath },
     echo: process.env.S2S_RUNNER_ECHO ? (l) => process.stderr.write(l) : undefined,

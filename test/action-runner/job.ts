@@ -1,6 +1,6 @@
 // One job's runtime: its directories, its environment, its command channel, its log and
 // job summary; what every step of the job shares.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandChannel } from "./commands.ts";
@@ -28,6 +28,11 @@ export interface JobOptions {
   needs?: Record<string, { result: string; outputs: Record<string, string> }>;
   env?: Record<string, string>;
   runAttempt?: number;
+  /**
+   * RUNNER_TEMP, emptied when the job starts; the same path for every job, as on GitHub's
+   * hosted runners (the cache's version hashes the paths, runner.temp included). Default: a new temp dir.
+   */
+  runnerTemp?: string;
   /** Echo the job's log lines here as they come (e.g. process.stderr.write); default: kept only. */
   echo?: (line: string) => void;
 }
@@ -44,7 +49,11 @@ export class Job {
   private seq = 0;
 
   constructor(readonly opts: JobOptions) {
-    this.temp = mkdtempSync(join(tmpdir(), "s2s-runner-temp-"));
+    if (opts.runnerTemp) {
+      rmSync(opts.runnerTemp, { recursive: true, force: true });
+      mkdirSync(opts.runnerTemp, { recursive: true });
+    }
+    this.temp = opts.runnerTemp ?? mkdtempSync(join(tmpdir(), "s2s-runner-temp-"));
     mkdirSync(opts.workspace, { recursive: true });
     this.env = { ...(opts.env ?? {}) };
   }

@@ -36,6 +36,8 @@ export interface StepResult {
   exitCode?: number;
   /** The steps of a composite action this step ran. */
   inner?: StepResult[];
+  /** Wall time of the step (reported, never asserted). */
+  ms?: number;
 }
 
 /** Where a list of steps runs: a workflow job's steps, or a composite action's. */
@@ -80,6 +82,7 @@ export async function runSteps(job: Job, defs: StepDef[], scope: Scope = {}): Pr
       continue;
     }
     job.write(`-- step: ${name}`);
+    const t0 = Date.now();
     try {
       result = def.uses !== undefined ? await runUses(job, def, id, name, ctx()) : await runRun(job, def, id, name, ctx(), scope);
     } catch (e) {
@@ -90,6 +93,8 @@ export async function runSteps(job: Job, defs: StepDef[], scope: Scope = {}): Pr
     const continueOnError = def["continue-on-error"] !== undefined && interpolate(toString(def["continue-on-error"]), ctx()) === "true";
     if (result.outcome === "failure" && continueOnError) result.conclusion = "success";
     if (result.conclusion === "failure") status = "failure";
+    result.ms = Date.now() - t0;
+    job.write(`-- ${result.outcome} in ${(result.ms / 1000).toFixed(1)} s: ${name}`);
     results.push(result);
   }
   return { results, status };
