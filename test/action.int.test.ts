@@ -1,0 +1,150 @@
+// The upgrade gate as a user runs it: README's workflow, copied from the README, executed
+// through the stand-in runner (test/action-runner/) with this repository's action as a
+// fresh clone (no node_modules, no dist: the action builds and installs the package
+// itself), on real servers. A scenario names its server `ours`:
+//   (a) ours = ejabberd 26.07: all as expected; its report becomes the baseline;
+//   (b) the bump to 24.12 regresses: the step fails with exit 1, regressions ≥ 1, an error
+//       annotation at the rule's line of the scenario file; the images come from the
+//       cache (a) saved (docker save → cache → docker load).
+// Untrusted text (the scenario's name and a rule's reason carry `\n::error …`) commands nothing.
+// Slow (two whole jobs: the package built from the clone, docker save/load of the images).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cloneTree, runWorkflow, type LegResult } from "./action-runner/index.ts";
+import { ROOT } from "./reliability/helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "s2s-action-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const CACHE = join(dir, "cache");
+
+/** README's gate workflow, as a user copies it. */
+function readmeWorkflow(): string {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const from = readme.indexOf("```yaml\n", readme.indexOf("does it in one step. A full"));
+  return readme.slice(from + "```yaml\n".length, readme.indexOf("\n```", from + 8) + 1);
+}
+
+const FORGED = "::error title=Fake::forged by untrusted text";
+
+/** The scenario the user commits, with ours at `version`; returns its text. */
+const scenario = (version: string): string => `name: "Our federation\\n${FORGED} (name)"
+servers: [{name: ours, server: ejabberd@${version}}, prosody@13.0.7]
+certificates: [server-only]
+dialback: [off]
+pairs: cross
+expect:
+  default: federates
+  rules:
+    - receiver: ejabberd@<25.07
+      certificate: server-only
+      dialback: off
+      outcome: fails
+      reason: "unsupported certificate purpose\\n${FORGED} (reason)"
+    # The message out of ejabberd < 25.07 arrives, but Prosody's reply is refused by it.
+    - initiator: ejabberd@<25.07
+      receiver: prosody
+      certificate: server-only
+      dialback: off
+      outcome: one-way
+`;
+
+/** 1-based line of `needle` in `text`, read from the file as written (not from the code under test). */
+const lineOf = (text: string, needle: string): number => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+let actionPath: string;
+beforeAll(() => {
+  actionPath = cloneTree(ROOT, join(dir, "action"));
+  expect(existsSync(join(actionPath, "node_modules"))).toBe(false);
+  expect(existsSync(join(actionPath, "dist"))).toBe(false);
+});
+
+interface Gate {
+  leg: LegResult;
+  ws: string;
+  artifacts: string;
+  step(id: string): LegResult["steps"][number];
+}
+
+async function runGate(name: string, version: string, baseline?: string): Promise<Gate> {
+  const ws = join(dir, name, "ws");
+  mkdirSync(join(ws, "xmpp"), { recursive: true });
+  writeFileSync(join(ws, "xmpp", "s2s-scenario.yaml"), scenario(version));
+  let workflow = readmeWorkflow();
+  if (baseline) cpSync(baseline, join(ws, "xmpp", "s2s-baseline.json"));
+  // The baseline input is optional: the first run has none yet.
+  else workflow = workflow.replace(/^ *baseline: .*\n/m, "");
+  const file = join(dir, name, "s2s-gate.yml");
+  writeFileSync(file, workflow);
+  const artifacts = join(dir, name, "artifacts");
+  const [leg] = await runWorkflow(file, {
+    workspace: () => ws,
+    cacheDir: CACHE,
+    runnerTemp: join(dir, "_temp"),
+    artifactsDir: artifacts,
+    actions: { "<owner>/s2s-matrix": actionPath },
+    echo: process.env.S2S_RUNNER_ECHO ? (l) => process.stderr.write(l) : undefined,
+  });
+  const s2s = leg.steps.find((s) => s.id === "s2s")!;
+  const step = (id: string) => {
+    const found = s2s.inner?.find((s) => s.id === id);
+    if (!found) throw new Error(`no step ${id} in the action; steps: ${s2s.inner?.map((s) => s.id).join(", ")}`);
+    return found;
+  };
+  return { leg, ws, artifacts, step };
+}
+
+const files = (d: string): string[] => (existsSync(d) ? readdirSync(d).sort() : []);
+const errors = (leg: LegResult) => leg.annotations.filter((a) => a.level === "error");
+
+describe("the README's upgrade gate, through the stand-in runner, on real servers", () => {
+  let good: Gate;
+  let bump: Gate;
+
+  test("(a) a good run: the job passes, outputs set, summary and the report files uploaded; the images go to the cache", async () => {
+    good = await runGate("good", "26.07");
+    const log = good.leg.log.join("\n");
+    expect(good.leg.status, log.slice(-4000)).toBe("success");
+    const s2s = good.leg.steps.find((s) => s.id === "s2s")!;
+    expect(s2s.outputs).toMatchObject({ "exit-code": "0", unexpected: "0", regressions: "0", "results-json": "s2s-matrix-report/results.json", "matrix-md": "s2s-matrix-report/matrix.md", "report-dir": "s2s-matrix-report", "artifact-name": "s2s-matrix-s2s-gate-0-1" });
+    expect(good.leg.log).toContain("unexpected=0 regressions=0");
+    expect(good.leg.summary).toMatch(/\| \*\*ours \(ejabberd 26\.07\)\*\* \|/);
+    expect(files(join(good.artifacts, "s2s-matrix-s2s-gate-0-1"))).toEqual(["junit.xml", "matrix.html", "matrix.md", "results.json"]);
+    // An empty cache: nothing to load; the images are saved for the next run.
+    expect(good.step("cache").outputs["cache-matched-key"]).toBeUndefined();
+    expect(good.step("save").outputs.saved).toBe("true");
+    expect(errors(good.leg)).toEqual([]);
+  }, 1_800_000);
+
+  test("(b) the bump that regresses: exit 1, regressions ≥ 1, an error annotation at the rule's line; the images loaded from the cache", async () => {
+    const baseline = join(good.artifacts, "s2s-matrix-s2s-gate-0-1", "results.json");
+    bump = await runGate("bump", "24.12", baseline);
+    const log = bump.leg.log.join("\n");
+    expect(bump.leg.status, log.slice(-4000)).toBe("failure");
+    const s2s = bump.leg.steps.find((s) => s.id === "s2s")!;
+    expect(s2s.outcome).toBe("failure");
+    expect(bump.step("run").exitCode).toBe(1);
+    expect(s2s.outputs["exit-code"]).toBe("1");
+    expect(Number(s2s.outputs.regressions)).toBeGreaterThanOrEqual(1);
+    const text = readFileSync(join(bump.ws, "xmpp", "s2s-scenario.yaml"), "utf8");
+    const ruleLine = lineOf(text, "- receiver: ejabberd@<25.07");
+    expect(errors(bump.leg)).toContainEqual(expect.objectContaining({ file: "xmpp/s2s-scenario.yaml", line: ruleLine, title: expect.stringMatching(/^s2s-matrix: 1 regression/) }));
+    expect(errors(bump.leg).length).toBeLessThanOrEqual(10);
+    // The step after the gate still reports (if: always()), with the outputs.
+    expect(bump.leg.log).toContain(`unexpected=${s2s.outputs.unexpected} regressions=${s2s.outputs.regressions}`);
+    expect(bump.leg.summary).toContain("ours: ejabberd 26.07 → 24.12");
+    expect(files(join(bump.artifacts, "s2s-matrix-s2s-gate-0-1"))).toEqual(["junit.xml", "matrix.html", "matrix.md", "results.json"]);
+    // (c) The cache (a) saved is found by the restore key (the scenario changed: another exact key) and loaded.
+    expect(bump.step("cache").outputs).toMatchObject({ "cache-hit": "false", "cache-matched-key": good.step("cache").outputs["cache-primary-key"] });
+    expect(bump.step("load").outcome).toBe("success");
+    expect(log).toMatch(/^Loaded image: s2s-matrix\/ejabberd:24\.12-/m);
+  }, 1_800_000);
+
+  test("untrusted text reached the log as a workflow command line and commanded nothing", () => {
+    // The rule's reason, which ejabberd 24.12's diagnosis does not contain, is printed in the
+    // CLI's list of unexpected cells on stderr: its second line is a forged command.
+    expect(bump.leg.log.some((l) => l.startsWith(FORGED))).toBe(true);
+    for (const gate of [good, bump]) expect(gate.leg.annotations.filter((a) => a.title === "Fake")).toEqual([]);
+  });
+});
