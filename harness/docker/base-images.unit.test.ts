@@ -2,7 +2,7 @@
 // base images asked for at once must install debootstrap once (apt takes a lock and a
 // second apt-get at the same time fails with "Could not get lock"), make each image once,
 // and all succeed. The host (Docker, apt, debootstrap) is simulated; the locks are real.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -136,6 +136,19 @@ describe("withHostLock", () => {
       await expect(waiting).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`waited 10 min for the host lock ${join(lockDir, "held.lock")}, held by pid ${process.pid}\n  fix: .*rm ${join(lockDir, "held.lock")}`)) });
       expect(polls).toBe(10);
     }, () => {}, { dir: lockDir });
+  });
+
+  it("an empty lock file: its writer is between creating and writing it (waited on), or died there (taken over after 10 s)", async () => {
+    lockFile("empty-fresh", "");
+    const clock = fakeClock();
+    await expect(withHostLock("empty-fresh", async () => "ran", () => {}, { dir: lockDir, maxWaitMs: 60_000, ...clock })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/held by a process that has not written its pid\n  fix: rm .*empty-fresh\.lock/),
+    });
+    lockFile("empty-old", "");
+    const minuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(lockDir, "empty-old.lock"), minuteAgo, minuteAgo);
+    expect(await withHostLock("empty-old", async () => "ran", () => {}, { dir: lockDir, ...fakeClock() })).toBe("ran");
   });
 
   it("refuses a lock directory that is a symlink, another's, or open to others", async () => {

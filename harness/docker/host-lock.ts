@@ -90,22 +90,24 @@ function readLock(path: string): string | undefined {
 
 type Attempt = { taken: true } | { taken: false; holder: string };
 
-function tryTake(path: string, now: () => number): Attempt {
+function tryTake(path: string): Attempt {
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     const text = readLock(path);
-    if (text === undefined) return tryTake(path, now); // let go meanwhile
-    if (!text.trim() && now() - lstatSync(path).mtimeMs < UNWRITTEN_GRACE_MS) return { taken: false, holder: "(being written)" };
+    if (text === undefined) return tryTake(path); // let go meanwhile
+    // The file's age is wall-clock time, whatever clock the wait is measured with.
+    const age = Date.now() - (lstatSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    if (!text.trim() && age < UNWRITTEN_GRACE_MS) return { taken: false, holder: "" };
     if (holderAlive(text)) return { taken: false, holder: text.trim() };
     // Its owner died: move it aside (only one taker can) and check it was still the dead one's.
     const aside = `${path}.stale-${process.pid}`;
     try {
       renameSync(path, aside);
     } catch {
-      return tryTake(path, now);
+      return tryTake(path);
     }
     const moved = readLock(aside);
     if (moved !== text) {
@@ -119,7 +121,7 @@ function tryTake(path: string, now: () => number): Attempt {
       return { taken: false, holder: (moved ?? "").trim() };
     }
     rmSync(aside, { force: true });
-    return tryTake(path, now);
+    return tryTake(path);
   }
   try {
     writeSync(fd, SELF);
@@ -143,12 +145,12 @@ export async function withHostLock<T>(name: string, fn: () => Promise<T>, onWait
   const path = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, "_")}.lock`);
   const since = now();
   let announced = false;
-  for (let a = tryTake(path, now); !a.taken; a = tryTake(path, now)) {
+  for (let a = tryTake(path); !a.taken; a = tryTake(path)) {
     if (now() - since >= maxWaitMs) {
       const pid = a.holder.split(" ")[0];
       throw new EnvironmentError(
-        `waited ${formatDuration(maxWaitMs)} for the host lock ${path}, held by pid ${pid}`,
-        `if pid ${pid} is no s2s-matrix (ps -p ${pid}) or is stuck, end it or rm ${path}, then run again`,
+        `waited ${formatDuration(maxWaitMs)} for the host lock ${path}, held by ${pid ? `pid ${pid}` : "a process that has not written its pid"}`,
+        pid ? `if pid ${pid} is no s2s-matrix (ps -p ${pid}) or is stuck, end it or rm ${path}, then run again` : `rm ${path}, then run again`,
       );
     }
     if (!announced) (announced = true), onWait();
