@@ -227,6 +227,17 @@ export interface RunResults {
   incomplete?: IncompleteRun;
   /** `run --resume`: the earlier, incomplete run whose finished cells this run kept. */
   resumed?: ResumedFrom;
+  /** Each scenario's file and its rules' lines: `run --json` and `merge --json` name where a cell's rule is. */
+  sources?: ScenarioSource[];
+}
+
+/** Where a scenario's expectations were written. */
+export interface ScenarioSource {
+  scenario: string;
+  /** The scenario file as given on the command line. */
+  file: string;
+  /** 1-based line of each rule, by the source cells name it with: `expect.rules[3]` → 41. */
+  lines: Record<string, number>;
 }
 
 /** What an incomplete run measured and what it did not. `cells` holds the finished ones only. */

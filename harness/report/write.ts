@@ -4,12 +4,14 @@ import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
 import type { RunResults } from "../../core/types.ts";
-import { compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
+import { asBaseline, compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
+import { BASELINE_FILE, baselineOf, renderBaseline, type Baseline } from "./baseline-file.ts";
 import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 
+/** In this order; the run's baseline (BASELINE_FILE) follows them, unless the run is incomplete. */
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
 
 /**
@@ -37,35 +39,41 @@ export async function prepareOutDir(dir: string): Promise<void> {
   }
 }
 
-/** Every report's text, by file name. A baseline adds a comparison to matrix.md. */
-function renderReports(results: RunResults, baseline?: RunResults): Record<(typeof REPORT_FILES)[number], string> {
+/**
+ * Every report's text, by file name. A baseline adds a comparison to matrix.md. An
+ * incomplete run writes no baseline.jsonl: committed, it would gate against half a run.
+ */
+function renderReports(results: RunResults, given?: Baseline | RunResults): Map<string, string> {
   let markdown = renderMarkdown(results);
-  if (baseline) markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), `baseline run ${baseline.runId}`)}`;
-  return {
-    "results.json": renderJson(results),
-    "matrix.md": markdown,
-    "matrix.html": renderHtml(results),
-    "junit.xml": renderJunit(results),
-  };
+  if (given) {
+    const baseline = asBaseline(given);
+    markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), baseline.label)}`;
+  }
+  const reports = new Map<string, string>([
+    ["results.json", renderJson(results)],
+    ["matrix.md", markdown],
+    ["matrix.html", renderHtml(results)],
+    ["junit.xml", renderJunit(results)],
+  ]);
+  if (!results.incomplete) reports.set(BASELINE_FILE, renderBaseline(baselineOf(results)));
+  return reports;
 }
 
-/** Returns the paths written, in REPORT_FILES order. A baseline adds a comparison to matrix.md. */
-export async function writeReports(dir: string, results: RunResults, baseline?: RunResults): Promise<{ files: string[] }> {
+/** Returns the paths written: REPORT_FILES in order, then BASELINE_FILE. A baseline adds a comparison to matrix.md. */
+export async function writeReports(dir: string, results: RunResults, baseline?: Baseline | RunResults): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
-  const contents = renderReports(results, baseline);
-  const files = REPORT_FILES.map((name) => join(dir, name));
-  await Promise.all(REPORT_FILES.map((name, i) => writeFile(files[i], contents[name], "utf8")));
-  return { files };
+  const contents = [...renderReports(results, baseline)];
+  await Promise.all(contents.map(([name, text]) => writeFile(join(dir, name), text, "utf8")));
+  return { files: contents.map(([name]) => join(dir, name)) };
 }
 
 /**
  * The same, synchronously: for a run that is being stopped (a signal, --timeout, a
  * crash), whose process exits as soon as its handler's clean-up is done.
  */
-export function writeReportsSync(dir: string, results: RunResults, baseline?: RunResults): { files: string[] } {
+export function writeReportsSync(dir: string, results: RunResults, baseline?: Baseline | RunResults): { files: string[] } {
   mkdirSync(dir, { recursive: true });
-  const contents = renderReports(results, baseline);
-  const files = REPORT_FILES.map((name) => join(dir, name));
-  REPORT_FILES.forEach((name, i) => writeFileSync(files[i], contents[name], "utf8"));
-  return { files };
+  const contents = [...renderReports(results, baseline)];
+  for (const [name, text] of contents) writeFileSync(join(dir, name), text, "utf8");
+  return { files: contents.map(([name]) => join(dir, name)) };
 }
