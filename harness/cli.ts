@@ -6,6 +6,7 @@ import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "./docker/deadline.ts";
 import { join } from "node:path";
+import { ciSafeWriter } from "./ci-output.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 import type { StopReason } from "./matrix.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
@@ -28,8 +29,11 @@ const lazy = {
   resume: () => import("./resume.ts"),
 };
 
-const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
-const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
+// The one way out: under GitHub Actions no line the CLI writes can be a workflow command (ci-output.ts).
+const errRaw = ciSafeWriter(process.stderr);
+const outRaw = ciSafeWriter(process.stdout);
+const err = (s: string): void => errRaw(s.endsWith("\n") ? s : s + "\n");
+const out = (s: string): void => outRaw(s.endsWith("\n") ? s : s + "\n");
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -48,6 +52,7 @@ const program = new Command()
   .description("Which XMPP server-to-server federation pairs work, on real servers with real TLS.")
   .version(HARNESS_VERSION)
   .showHelpAfterError()
+  .configureOutput({ writeOut: outRaw, writeErr: errRaw })
   .exitOverride();
 
 program
@@ -95,7 +100,7 @@ program
     const runId = newRunId();
     const keepKeysDir = o.keep ? await newKeysDir(runId) : undefined;
     const tty = !!process.stderr.isTTY && !process.env.CI;
-    const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
+    const progress = createProgress({ total: prepared.cells.length, tty, write: errRaw, columns: process.stderr.columns });
     const finished: CellResult[] = [];
     // --timeout counts from the command's start; what finished before it expires is named.
     const deadline = o.timeout
@@ -194,7 +199,7 @@ program
     const [{ baselineOfFile }, { renderBaseline }] = await Promise.all([lazy.matrix(), lazy.baselineFile()]);
     const baseline = await baselineOfFile(file);
     const text = renderBaseline(baseline);
-    if (!o.out) return void process.stdout.write(text);
+    if (!o.out) return outRaw(text);
     await (await import("node:fs/promises")).writeFile(o.out, text, "utf8").catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(`baseline -o ${o.out}: cannot be written (${e.code ?? e.message}); give a file path in a directory you can write`);
     });
