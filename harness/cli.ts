@@ -62,7 +62,7 @@ program
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
   .option("--baseline <file>", "fail (exit 1) on a cell that federated in this earlier run and no longer does (its baseline.jsonl, or its results.json)")
-  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 or ours=ejabberd@26.07 to name one (comma-separated)", list)
+  .option("--servers <list>", "extra servers added to every scenario (comma-separated): ejabberd@26.07; ours=ejabberd@26.07 to name one; ours=prosody@image:registry.example/prosody:pr-42 for an image of your own", list)
   .option("--pull", "pull images that are not present locally (upstream, published releases, your own image:) instead of stopping with exit 3")
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", "cells probed at once (default 8 × CPUs, at most 32)", positiveInt)
