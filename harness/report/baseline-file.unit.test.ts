@@ -1,53 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { CellResult, Dialback, Outcome, ProfileName } from "../../core/types.ts";
+import type { Outcome } from "../../core/types.ts";
 import { compareBaseline } from "./baseline.ts";
 import { BASELINE_FORMAT, baselineOf, cutMiddle, isBaselineText, MAX_LINE_BYTES, parseBaseline, reasonClass, renderBaseline } from "./baseline-file.ts";
-import { LONG_REASON, makeCell, sampleResults } from "./fixtures.ts";
-
-// A run the size of certificate-profiles (1 680 cells): 8 servers, 56 ordered pairs, 30 combinations.
-const SERVERS = ["prosody@0.12.3", "prosody@13.0.1", "prosody@13.0.6", "prosody@13.0.7", "ejabberd@23.01", "ejabberd@24.12", "ejabberd@26.07", "jabberd2@2.7.0"];
-const PROFILES: ProfileName[] = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"];
-const COMBOS: [ProfileName, ProfileName][] = [
-  ...PROFILES.map((p) => [p, "dual-eku"] as [ProfileName, ProfileName]),
-  ...PROFILES.filter((p) => p !== "dual-eku").map((p) => ["dual-eku", p] as [ProfileName, ProfileName]),
-];
-const OUTCOMES: Outcome[] = ["federates", "fails", "one-way", "fails", "error"];
-
-function bigRun(): CellResult[] {
-  const cells: CellResult[] = [];
-  let n = 0;
-  for (const i of SERVERS)
-    for (const r of SERVERS) {
-      if (i === r) continue;
-      for (const [ci, cr] of COMBOS)
-        for (const d of ["off", "on"] as Dialback[]) {
-          const outcome = OUTCOMES[n++ % OUTCOMES.length];
-          // The longest reasons a real run logs, with the words that name one cell in them.
-          const reason = outcome === "fails" || outcome === "one-way" ? `${LONG_REASON} for r${n}-b.example after ${n} ms` : undefined;
-          cells.push(
-            makeCell({
-              i: { server: i, certificate: ci, dialback: d },
-              r: { server: r, certificate: cr, dialback: d },
-              outcome,
-              auth: outcome === "federates" || outcome === "one-way" ? "external" : undefined,
-              reason: outcome === "one-way" ? `one-way: ${reason}` : reason,
-              error: outcome === "error" ? `c2s login to r${n}-b.example failed: timed out after ${n} ms` : undefined,
-              expected: { outcome: "federates" },
-            }),
-          );
-        }
-    }
-  return cells;
-}
+import { makeCell, profilesSizedRun, sampleResults, SIZED_SERVERS } from "./fixtures.ts";
 
 describe("baseline.jsonl", () => {
-  const run = sampleResults(bigRun());
+  const run = sampleResults(profilesSizedRun());
   const text = renderBaseline(baselineOf(run));
   const lines = text.trimEnd().split("\n");
 
   it("a certificate-profiles-sized run (1 680 cells) gives one line per cell, each ≤ 200 bytes, ≤ 400 KB in all", () => {
     expect(run.cells).toHaveLength(1680);
-    expect(lines).toHaveLength(1 + SERVERS.length + 1680);
+    expect(lines).toHaveLength(1 + SIZED_SERVERS.length + 1680);
     for (const l of lines.slice(1)) expect(Buffer.byteLength(l), l).toBeLessThanOrEqual(MAX_LINE_BYTES);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(400 * 1024);
     expect(JSON.parse(lines[0])).toMatchObject({ format: BASELINE_FORMAT, scenarios: ["smoke"] });
