@@ -155,7 +155,9 @@ function diagnosis(c: CellResult, i: number): string {
   // A cell that met its expectation shows its verdict and the last log lines; its settings,
   // attempts and events are in results.json. Unexpected cells show everything.
   if (brief) {
-    return `${head}<h4>Last log lines</h4>${pageLog(c.logs, `cells[${i}]`, EXPECTED_LOG_LINES)}</details>`;
+    // An operator's own config deciding a setting is shown on every cell (it is rare, and why a cell ends as it does).
+    const configured = settingsRows(c).some((row) => row.slice(1).some((v) => v.includes("(your config)")));
+    return `${head}${configured ? settingsTable(c) : ""}<h4>Last log lines</h4>${pageLog(c.logs, `cells[${i}]`, EXPECTED_LOG_LINES)}</details>`;
   }
   return (
     head +
