@@ -235,6 +235,17 @@ export interface RunResults {
   resumed?: ResumedFrom;
   /** What the cells say in a few statements, per scenario (harness/report/findings/). */
   findings?: ScenarioFindings[];
+  /** Each scenario's file and its rules' lines: `run --json` and `merge --json` name where a cell's rule is. */
+  sources?: ScenarioSource[];
+}
+
+/** Where a scenario's expectations were written. */
+export interface ScenarioSource {
+  scenario: string;
+  /** The scenario file as given on the command line. */
+  file: string;
+  /** 1-based line of each rule, by the source cells name it with: `expect.rules[3]` → 41. */
+  lines: Record<string, number>;
 }
 
 /** What an incomplete run measured and what it did not. `cells` holds the finished ones only. */

@@ -6,6 +6,7 @@ import { HARNESS_VERSION, newRunId } from "./docker/labels.ts";
 import { EXIT, UsageError } from "../core/errors.ts";
 import { formatDuration, parseDuration } from "./docker/deadline.ts";
 import { join } from "node:path";
+import { ciSafeWriter } from "./ci-output.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 import type { StopReason } from "./matrix.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
@@ -21,6 +22,7 @@ const lazy = {
   progress: () => import("./report/progress.ts"),
   write: () => import("./report/write.ts"),
   baseline: () => import("./report/baseline.ts"),
+  baselineFile: () => import("./report/baseline-file.ts"),
   summary: () => import("./report/summary.ts"),
   shard: () => import("./shard.ts"),
   merge: () => import("./merge.ts"),
@@ -28,8 +30,11 @@ const lazy = {
   expectations: () => import("./expectations.ts"),
 };
 
-const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
-const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
+// The one way out: under GitHub Actions no line the CLI writes can be a workflow command (ci-output.ts).
+const errRaw = ciSafeWriter(process.stderr);
+const outRaw = ciSafeWriter(process.stdout);
+const err = (s: string): void => errRaw(s.endsWith("\n") ? s : s + "\n");
+const out = (s: string): void => outRaw(s.endsWith("\n") ? s : s + "\n");
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -48,6 +53,7 @@ const program = new Command()
   .description("Which XMPP server-to-server federation pairs work, on real servers with real TLS.")
   .version(HARNESS_VERSION)
   .showHelpAfterError()
+  .configureOutput({ writeOut: outRaw, writeErr: errRaw })
   .exitOverride();
 
 program
@@ -56,8 +62,8 @@ program
   .argument("<scenario...>", "scenario YAML files (see scenarios/)")
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
   .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
-  .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
-  .option("--servers <list>", "extra servers added to every scenario, e.g. ejabberd@26.07 or ours=ejabberd@26.07 to name one (comma-separated)", list)
+  .option("--baseline <file>", "fail (exit 1) on a cell that federated in this earlier run and no longer does (its baseline.jsonl, or its results.json)")
+  .option("--servers <list>", "extra servers added to every scenario (comma-separated): ejabberd@26.07; ours=ejabberd@26.07 to name one; ours=prosody@image:registry.example/prosody:pr-42 for an image of your own", list)
   .option("--pull", "pull images that are not present locally (upstream, published releases, your own image:) instead of stopping with exit 3")
   .option("--isolation <mode>", "vhost: one container per server version, fresh virtual hosts per cell; container: fresh containers per cell", "vhost")
   .option("--concurrency <n>", "cells probed at once (default 8 × CPUs, at most 32)", positiveInt)
@@ -92,14 +98,14 @@ program
     if (baseline && shard) {
       // A shard answers for its own cells only: the others are not "missing" from it.
       const mine = new Set(prepared.cells.map((c) => c.id));
-      baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.spec.id)) };
+      baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.key)) };
     }
     await dockerOrInstall(err, o.installDocker); // or exit 3 with the fix before anything else happens
     await prepareOutDir(o.out);
     const runId = newRunId();
     const keepKeysDir = o.keep ? await newKeysDir(runId) : undefined;
     const tty = !!process.stderr.isTTY && !process.env.CI;
-    const progress = createProgress({ total: prepared.cells.length, tty, write: (s) => process.stderr.write(s), columns: process.stderr.columns });
+    const progress = createProgress({ total: prepared.cells.length, tty, write: errRaw, columns: process.stderr.columns });
     const finished: CellResult[] = [];
     // --timeout counts from the command's start; what finished before it expires is named.
     const deadline = o.timeout
@@ -171,7 +177,7 @@ program
         // against --baseline, or a cell without a verdict, still fails the run.
         if (run.exitCode === 1 && !run.comparison?.regressions.length && !undecided) run.exitCode = 0;
       }
-      if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, prepared.scenarios, written, run.exitCode, run.comparison), null, 2));
+      if (o.json) out(JSON.stringify((await lazy.summary()).runSummary(run.results, written, run.exitCode, run.comparison), null, 2));
       process.exitCode = run.exitCode;
     } catch (e) {
       // A signal's handler writes the reports itself, with the signal as the reason.
@@ -196,9 +202,10 @@ program
   .description("merge the results.json of every shard of a run (run --shard i/n) into the reports of one run")
   .argument("<results...>", "results.json of each shard, e.g. shard-*/results.json")
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
-  .option("--baseline <results.json>", "fail (exit 1) on a cell that federated in this earlier run and no longer does")
+  .option("--baseline <file>", "fail (exit 1) on a cell that federated in this earlier run and no longer does (its baseline.jsonl or results.json)")
+  .option("--json", "print the merged run's summary as JSON on stdout, the same object as run --json")
   .action(async (files: string[], o) => {
-    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }, { resultsExitCode }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write(), lazy.summary()]);
+    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }, { resultsExitCode, runSummary }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write(), lazy.summary()]);
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
     const baseline = o.baseline ? await loadBaseline(o.baseline, { cells: results.cells.map((c) => c.spec) }) : undefined;
@@ -210,6 +217,23 @@ program
     if (comparison) err(renderBaselineMarkdown(comparison));
     err(`reports: ${written.join(", ")}`);
     process.exitCode = resultsExitCode(s, comparison);
+    if (o.json) out(JSON.stringify(runSummary(results, written, process.exitCode, comparison), null, 2));
+  });
+
+program
+  .command("baseline")
+  .description("write the baseline to commit for the upgrade gate: one sorted line per cell (outcome, auth, reason), for --baseline")
+  .argument("<results.json>", "results.json of a complete run (or a baseline.jsonl, checked and sorted again)")
+  .option("-o, --out <file>", "file to write, e.g. baseline.jsonl (default: standard output)")
+  .action(async (file: string, o) => {
+    const [{ baselineOfFile }, { renderBaseline }] = await Promise.all([lazy.matrix(), lazy.baselineFile()]);
+    const baseline = await baselineOfFile(file);
+    const text = renderBaseline(baseline);
+    if (!o.out) return outRaw(text);
+    await (await import("node:fs/promises")).writeFile(o.out, text, "utf8").catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`baseline -o ${o.out}: cannot be written (${e.code ?? e.message}); give a file path in a directory you can write`);
+    });
+    err(`baseline: ${baseline.cells.length} cells, ${Buffer.byteLength(text)} bytes, written to ${o.out}`);
   });
 
 program

@@ -11,10 +11,11 @@ import { collectServers, entryOf, extraServer, type RunServers } from "./named-s
 import { baselineMismatch, compareBaseline, type BaselineComparison } from "./report/baseline.ts";
 import { resultsExitCode, summarize } from "./report/summary.ts";
 import { resultsProblems } from "./report/validate.ts";
+import { BASELINE_FILE, BASELINE_FORMAT, baselineOf, isBaselineText, parseBaseline, type Baseline } from "./report/baseline-file.ts";
 import { runCells, type RunOptions, type RunStats } from "./run.ts";
 import { cellsDigest } from "./shard.ts";
 import { resumeSelection } from "./resume.ts";
-import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
+import type { CellResult, CellSpec, RunResults, ScenarioSource } from "../core/types.ts";
 
 export interface MatrixOptions extends Omit<RunOptions, "runId" | "cells" | "runServers"> {
   scenarioFiles: string[];
@@ -71,20 +72,56 @@ export async function prepare(opts: Pick<MatrixOptions, "scenarioFiles" | "only"
 }
 
 /**
- * Reads a results.json to compare with. Given this run's cells (and its --only texts), a
- * baseline whose cells mostly find no partner here, or whose server looks bumped under
- * another name, is a UsageError (exit 2) saying how to name servers: never a silent pass.
+ * Reads a baseline to compare with: a baseline.jsonl (`s2s-matrix baseline`) or the
+ * results.json of an earlier run, told apart by the first line. Given this run's cells
+ * (and its --only texts), a baseline whose cells mostly find no partner here, or whose
+ * server looks bumped under another name, is a UsageError (exit 2) saying how to name
+ * servers: never a silent pass.
  */
-export async function loadBaseline(file: string, run?: { cells: CellSpec[]; only?: string[] }): Promise<RunResults> {
+export async function loadBaseline(file: string, run?: { cells: CellSpec[]; only?: string[] }): Promise<Baseline> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`--baseline ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give the ${BASELINE_FILE} or results.json of an earlier run`);
+  }
+  const baseline = isBaselineText(text) ? parseBaseline(text, file) : baselineOf(resultsBaseline(text, file));
+  if (!run) return baseline;
+  const problem = baselineMismatch(run.cells, baseline, run.only);
+  if (problem) throw new UsageError(`--baseline ${file}: ${problem}`);
+  return baseline;
+}
+
+/**
+ * `s2s-matrix baseline <file>`: the baseline of a results.json (or a baseline.jsonl, checked
+ * and sorted again). An incomplete run has none: committed, it would gate against half a run.
+ */
+export async function baselineOfFile(file: string): Promise<Baseline> {
+  const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`baseline ${file}: cannot read it (${e.code ?? e.message}); give the results.json of a run`);
+  });
+  if (isBaselineText(text)) return parseBaseline(text, file, "baseline");
+  const results = resultsBaseline(text, file, "baseline");
+  if (results.incomplete) {
+    throw new UsageError(
+      `baseline ${file}: the run is incomplete (${results.incomplete.finished} of ${results.incomplete.finished + results.incomplete.notRun.length} cells finished: ${results.incomplete.reason}); ` +
+        `finish it with s2s-matrix run … --resume ${file} and make the baseline from that run's results.json`,
+    );
+  }
+  return baselineOf(results);
+}
+
+/** A results.json given as a baseline, checked against its schema. */
+function resultsBaseline(text: string, file: string, flag = "--baseline"): RunResults {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, "utf8"));
+    data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--baseline ${file}: cannot read it as JSON (${(e as Error).message}); give the results.json of an earlier run`);
+    throw new UsageError(`${flag} ${file}: cannot read it as JSON (${(e as Error).message}); give the ${BASELINE_FILE} or results.json of an earlier run`);
   }
   const r = data as RunResults;
   if (r?.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells)) {
-    throw new UsageError(`--baseline ${file}: not an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
+    throw new UsageError(`${flag} ${file}: neither a ${BASELINE_FILE} (first line {"format":"${BASELINE_FORMAT}",…}) nor an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
   }
   // The comparison runs after the whole run: a baseline it could not read would cost every report.
   const problems = resultsProblems(data);
@@ -92,11 +129,9 @@ export async function loadBaseline(file: string, run?: { cells: CellSpec[]; only
     const shown = problems.slice(0, 5).map((p) => `  ${p}`);
     if (problems.length > 5) shown.push(`  … and ${problems.length - 5} more`);
     throw new UsageError(
-      `--baseline ${file}: does not match results.schema.json (harness/report/results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`,
+      `${flag} ${file}: does not match results.schema.json (harness/report/results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`,
     );
   }
-  const problem = run && baselineMismatch(run.cells, r, run.only);
-  if (problem) throw new UsageError(`--baseline ${file}: ${problem}`);
   return r;
 }
 
@@ -215,7 +250,7 @@ export interface MatrixDeps {
   runCells: typeof runCells;
 }
 
-export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: RunResults }, deps: MatrixDeps = { imagePresent, runCells }): Promise<MatrixRun> {
+export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?: Baseline }, deps: MatrixDeps = { imagePresent, runCells }): Promise<MatrixRun> {
   const runId = opts.runId ?? newRunId();
   const log = opts.log ?? (() => {});
   // Before anything starts: every image must be present, pulled (--pull), or its server optional.
@@ -228,7 +263,7 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
   const { kept, toRun } = opts.resume ? resumeSelection(prepared.cells, opts.resume) : { kept: [], toRun: prepared.cells };
   if (opts.resume) log(`resuming run ${opts.resume.runId}: ${kept.length} finished cell(s) kept, ${toRun.length} to run`);
   const resumed = opts.resume ? { runId: opts.resume.runId, startedAt: opts.resume.startedAt, cells: kept.length } : undefined;
-  const header = { runId, scenarios: prepared.scenarios.map((s) => s.name), isolation, started, resumed };
+  const header = { runId, scenarios: prepared.scenarios.map((s) => s.name), isolation, started, resumed, sources: prepared.scenarios.map(scenarioSource) };
 
   // Each cell's latest result, for a report of a run that ends early.
   const measured = new Map<CellSpec, CellResult>();
@@ -255,7 +290,15 @@ interface RunHeader {
   isolation: RunResults["isolation"];
   started: Date;
   resumed?: RunResults["resumed"];
+  sources?: ScenarioSource[];
 }
+
+/** Where a scenario's rules are, for the summaries that point at them. */
+export const scenarioSource = (sc: Scenario): ScenarioSource => ({
+  scenario: sc.name,
+  file: sc.file,
+  lines: Object.fromEntries(sc.expect.rules.flatMap((r) => (r.line !== undefined ? [[`expect.rules[${r.index}]`, r.line]] : []))),
+});
 
 /** The results in the run's order: kept ones (from --resume) matched by cell key, the others by spec. */
 function keptAndMeasured(cells: CellSpec[], kept: CellResult[], measured: Map<CellSpec, CellResult>): CellResult[] {
@@ -283,6 +326,7 @@ function completeResults(h: RunHeader, cells: CellResult[]): RunResults {
     cells,
     summary: summarize(cells),
     ...(h.resumed ? { resumed: h.resumed } : {}),
+    ...(h.sources ? { sources: h.sources } : {}),
   };
 }
 

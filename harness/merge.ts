@@ -111,6 +111,7 @@ export function mergeShards(inputs: ShardResults[], runId: string): RunResults {
     durationMs: end - start,
     cells,
     summary: summarize(cells),
+    ...(first.sources ? { sources: first.sources } : {}),
     merged: {
       count,
       digest,

@@ -1,7 +1,7 @@
 // The servers of a run by name: what runs under each name a cell uses (`ours`, or
 // `family@version` for an unnamed server), from which image, with which config.
 // Names are per scenario; a run of several scenarios gives each name one meaning.
-import { findEntry, resolveServer, serverKey } from "./servers/catalog.ts";
+import { FAMILIES, findEntry, isFamily, resolveServer, serverKey } from "./servers/catalog.ts";
 import { UsageError } from "../core/errors.ts";
 import type { CatalogEntry } from "./servers/adapter.ts";
 import type { Scenario, ScenarioServer } from "../scenarios/model.ts";
@@ -56,18 +56,46 @@ export function collectServers(scenarios: Scenario[]): RunServers {
   return servers;
 }
 
+/** `--servers` names: as a scenario's `name:` (scenario.schema.json serverName). */
+const NAME = /^[a-z][a-z0-9_-]*$/;
+/** `family@image:reference`: a user's own image, e.g. a pull request's build. */
+const IMAGE = /^([^@\s]*)@image:(.*)$/;
+
 /**
- * An extra server from `--servers`: `family@version`, or `name=family@version` to name it
- * (so that its cells keep matching a baseline across a bump). UsageError when unknown.
+ * An extra server from `--servers`: `family@version`, `name=family@version` to name it
+ * (so that its cells keep matching a baseline across a bump), or
+ * `name=family@image:reference` for an image of your own (a CI build), the same as the
+ * scenario entry {name, family, image}. UsageError (exit 2) naming the fix otherwise.
  */
 export function extraServer(text: string): ScenarioServer {
   const eq = text.indexOf("=");
   const name = eq >= 0 ? text.slice(0, eq).trim() : undefined;
   const id = (eq >= 0 ? text.slice(eq + 1) : text).trim();
-  const entry = resolveServer(id);
-  if (name !== undefined && !/^[a-z][a-z0-9_-]*$/.test(name)) {
-    throw new UsageError(`--servers ${text}: invalid name "${name}"; a name is lowercase letters, digits, - and _ (e.g. ours=${id})`);
+  const bad = (why: string) => new UsageError(`--servers ${JSON.stringify(text)}: ${why}`);
+  const checkName = (example: string) => {
+    if (name === undefined) return;
+    if (!NAME.test(name)) throw bad(`invalid name "${name}"; a name is lowercase letters, digits, - and _ (e.g. ours=${example})`);
+    if (isFamily(name)) throw bad(`name "${name}" is a server family, which rule selectors could not tell from it; pick another, e.g. our-${name}=${example}`);
+  };
+  const misspelt = /^([a-z0-9]+):image:(.+)$/.exec(id);
+  if (misspelt) throw bad(`an image of your own is written name=family@image:reference, e.g. ${name ?? "ours"}=${misspelt[1]}@image:${misspelt[2]}`);
+  const image = IMAGE.exec(id);
+  if (image) {
+    const [, family, reference] = image;
+    const example = `${isFamily(family) ? family : FAMILIES[0]}@image:${reference || "registry.example/xmpp/server:pr-42"}`;
+    if (!isFamily(family)) throw bad(`unknown server family "${family}" (families: ${FAMILIES.join(", ")}), e.g. ours=${example}`);
+    if (!reference || /\s/.test(reference)) throw bad(`the image reference after "@image:" must be non-empty without spaces, e.g. ours=${example}`);
+    if (name === undefined) throw bad(`an image needs a name, since its version is known only once it runs: ours=${id}`);
+    checkName(example);
+    return { id: name, named: true, family, image: reference, optional: false };
   }
+  let entry: CatalogEntry;
+  try {
+    entry = resolveServer(id);
+  } catch (e) {
+    throw e instanceof UsageError ? bad(`${e.message}; or name=family@image:reference for an image of your own`) : e;
+  }
+  checkName(id);
   return { id: name ?? serverKey(entry), named: name !== undefined, family: entry.family, version: entry.version, optional: false };
 }
 

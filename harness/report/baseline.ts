@@ -2,8 +2,9 @@
 // Cells match by their servers' names and their certificate/dialback combination, so a
 // named server (`ours`) is compared with its own earlier result across a version bump.
 import { cellId } from "../../core/label.ts";
-import type { CellResult, CellSide, CellSpec, Outcome, RunResults } from "../../core/types.ts";
-import { actualText, familyOf, runningVersion } from "./cells.ts";
+import type { CellResult, CellSpec, Outcome, RunResults } from "../../core/types.ts";
+import { actualText, familyOf } from "./cells.ts";
+import { baselineOf, baselineText, type Baseline, type BaselineCell } from "./baseline-file.ts";
 import { codeSpan, escapeMarkdown } from "./text.ts";
 
 export interface Change {
@@ -44,17 +45,6 @@ export interface BaselineComparison {
  */
 export const cellKey = (spec: Pick<CellSpec, "initiator" | "receiver">): string => cellId(spec.initiator, spec.receiver);
 
-/** Each server name of the cells with the version it ran: `ejabberd 24.12`. */
-function versionsByName(cells: CellResult[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const c of cells) {
-    for (const [side, installed] of [[c.spec.initiator, c.installed?.initiator], [c.spec.receiver, c.installed?.receiver]] as const) {
-      if (!out.has(side.server)) out.set(side.server, runningVersion(side, installed));
-    }
-  }
-  return out;
-}
-
 /** `ours: ejabberd 24.12 → 26.07`: the family is said once when it stays the same. */
 export function versionChangeText(v: VersionChange): string {
   const [familyBefore] = v.before.split(" ");
@@ -74,25 +64,26 @@ const RANK: Partial<Record<Outcome, number>> = { federates: 2, "one-way": 1, fai
  * one-way → fails, and federates or one-way → error. One that does more now is an
  * improvement: fails → one-way → federates.
  */
-export function compareBaseline(current: RunResults, baseline: RunResults): BaselineComparison {
-  const before = new Map(baseline.cells.map((c) => [cellKey(c.spec), c]));
+export function compareBaseline(current: RunResults, given: Baseline | RunResults): BaselineComparison {
+  const baseline = asBaseline(given);
+  const before = new Map(baseline.cells.map((c) => [c.key, c]));
   const now = new Set(current.cells.map((c) => cellKey(c.spec)));
-  const thenVersions = versionsByName(baseline.cells);
-  const nowVersions = versionsByName(current.cells);
+  const thenVersions = new Map(baseline.servers.map((s) => [s.name, s.ran]));
+  const nowVersions = new Map(baselineOf(current).servers.map((s) => [s.name, s.ran]));
   const versions: VersionChange[] = [];
   for (const [server, after] of nowVersions) {
     const then = thenVersions.get(server);
     if (then !== undefined && then !== after) versions.push({ server, before: then, after });
   }
   const changed = new Map(versions.map((v) => [v.server, versionChangeText(v)]));
-  const change = (c: CellResult, then: CellResult): Change => {
+  const change = (c: CellResult, then: BaselineCell): Change => {
     const sides = [...new Set([c.spec.initiator.server, c.spec.receiver.server])].flatMap((s) => changed.get(s) ?? []);
     return {
       id: c.spec.id,
       scenario: c.spec.scenario,
       before: then.outcome,
       after: c.outcome,
-      beforeText: actualText(then),
+      beforeText: baselineText(then),
       afterText: actualText(c),
       ...(sides.length ? { versions: sides.join("; ") } : {}),
     };
@@ -108,12 +99,15 @@ export function compareBaseline(current: RunResults, baseline: RunResults): Base
       else if (is > was && c.outcome !== "error") out.improvements.push(change(c, then));
     }
   }
-  out.missing = baseline.cells.filter((c) => !now.has(cellKey(c.spec))).map((c) => c.spec.id);
+  out.missing = baseline.cells.filter((c) => !now.has(c.key)).map((c) => c.key);
   return out;
 }
 
-/** Server names of cells, with their family and what runs under a name (`runs`, or the name itself). */
-function namesOf(sides: CellSide[]): Map<string, { family: string; runs: string; named: boolean }> {
+/** A results.json's run as a baseline; a baseline as it is. */
+export const asBaseline = (b: Baseline | RunResults): Baseline => ("schema" in b ? baselineOf(b) : b);
+
+/** Server names with their family and what runs under a name (`runs`, or the name itself). */
+function namesOf(sides: { server: string; runs?: string }[]): Map<string, { family: string; runs: string; named: boolean }> {
   return new Map(sides.map((s) => [s.server, { family: familyOf(s), runs: s.runs ?? s.server, named: s.runs !== undefined }]));
 }
 
@@ -123,12 +117,14 @@ function namesOf(sides: CellSide[]): Map<string, { family: string; runs: string;
  * pass with "N missing": it is what a server bumped without a name looks like, and so
  * is a baseline server gone while a server of the same family is new.
  */
-export function baselineMismatch(cells: CellSpec[], baseline: RunResults, only?: string[]): string | undefined {
+export function baselineMismatch(cells: CellSpec[], given: Baseline | RunResults, only?: string[]): string | undefined {
+  const baseline = asBaseline(given);
   const keys = new Set(cells.map(cellKey));
-  const relevant = only?.length ? baseline.cells.filter((c) => only.some((o) => c.spec.id.includes(o))) : baseline.cells;
+  const relevant = only?.length ? baseline.cells.filter((c) => only.some((o) => c.key.includes(o))) : baseline.cells;
   if (!relevant.length) return undefined;
-  const unmatched = relevant.filter((c) => !keys.has(cellKey(c.spec)));
-  const then = namesOf(relevant.flatMap((c) => [c.spec.initiator, c.spec.receiver]));
+  const unmatched = relevant.filter((c) => !keys.has(c.key));
+  const server = new Map(baseline.servers.map((s) => [s.name, s]));
+  const then = namesOf(relevant.flatMap((c) => [c.initiator, c.receiver]).map((name) => ({ server: name, ...(server.get(name)?.runs !== undefined ? { runs: server.get(name)!.runs } : {}) })));
   const now = namesOf(cells.flatMap((c) => [c.initiator, c.receiver]));
   const gone = [...then].filter(([n]) => !now.has(n));
   const fresh = [...now].filter(([n]) => !then.has(n));
@@ -146,7 +142,7 @@ export function baselineMismatch(cells: CellSpec[], baseline: RunResults, only?:
   if (unmatched.length * 2 > relevant.length) {
     return (
       `${unmatched.length} of its ${relevant.length} cells find no partner in this run (cells match by their servers' names and their certificate and dialback combination; ` +
-      `e.g. "${unmatched[0]!.spec.id}" is not among this run's cells).${swaps.length ? ` It has ${has} where this run has ${instead}.` : ""} ${howTo}`
+      `e.g. "${unmatched[0]!.key}" is not among this run's cells).${swaps.length ? ` It has ${has} where this run has ${instead}.` : ""} ${howTo}`
     );
   }
   if (swaps.length) return `its ${has} ${swaps.length === 1 ? "is" : "are"} not in this run, which has ${instead} instead: the same server bumped? ${howTo}`;

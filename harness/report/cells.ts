@@ -28,7 +28,7 @@ export function oneWayReason(cell: CellResult): string {
 }
 
 /** Why a cell ended as it did, before any cut: the auth method, the lost replies' or the failure's reason, the error, the attempts. */
-function outcomeDetail(cell: CellResult): string {
+export function outcomeDetail(cell: CellResult): string {
   switch (cell.outcome) {
     case "federates":
       return cell.auth.outbound;

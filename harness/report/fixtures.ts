@@ -152,3 +152,42 @@ export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunRe
     summary: summarize(cells),
   };
 }
+
+// A run the size of certificate-profiles (1 680 cells): 8 servers, 56 ordered pairs, 30 combinations.
+export const SIZED_SERVERS = ["prosody@0.12.3", "prosody@13.0.1", "prosody@13.0.6", "prosody@13.0.7", "ejabberd@23.01", "ejabberd@24.12", "ejabberd@26.07", "jabberd2@2.7.0"];
+const PROFILES: ProfileName[] = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"];
+const COMBOS: [ProfileName, ProfileName][] = [
+  ...PROFILES.map((p) => [p, "dual-eku"] as [ProfileName, ProfileName]),
+  ...PROFILES.filter((p) => p !== "dual-eku").map((p) => ["dual-eku", p] as [ProfileName, ProfileName]),
+];
+const OUTCOMES: Outcome[] = ["federates", "fails", "one-way", "fails", "error"];
+
+/** A run the size of certificate-profiles (1 680 cells), each cell with a real run's share of log lines. */
+export function profilesSizedRun(): CellResult[] {
+  const cells: CellResult[] = [];
+  let n = 0;
+  for (const i of SIZED_SERVERS)
+    for (const r of SIZED_SERVERS) {
+      if (i === r) continue;
+      for (const [ci, cr] of COMBOS)
+        for (const d of ["off", "on"] as Dialback[]) {
+          const outcome = OUTCOMES[n++ % OUTCOMES.length];
+          // The longest reasons a real run logs, with the words that name one cell in them.
+          const reason = outcome === "fails" || outcome === "one-way" ? `${LONG_REASON} for r${n}-b.example after ${n} ms` : undefined;
+          cells.push(
+            makeCell({
+              i: { server: i, certificate: ci, dialback: d },
+              r: { server: r, certificate: cr, dialback: d },
+              outcome,
+              auth: outcome === "federates" || outcome === "one-way" ? "external" : undefined,
+              reason: outcome === "one-way" ? `one-way: ${reason}` : reason,
+              error: outcome === "error" ? `c2s login to r${n}-b.example failed: timed out after ${n} ms` : undefined,
+              expected: { outcome: "federates" },
+              // Ten lines of ~110 characters, as a Prosody/ejabberd pair logs per cell.
+              logs: Array.from({ length: 10 }, (_, k) => `[${r}#1] s2sin55aeb602eee${k} info Incoming s2s connection c${n}-a.example->c${n}-b.example complete (${k})`),
+            }),
+          );
+        }
+    }
+  return cells;
+}

@@ -20,7 +20,7 @@ import { settingsRows } from "./settings.ts";
 import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
 import { findingsHtml, findingsOf } from "./findings/render.ts";
 import { incompleteBanner, resumedLine } from "./incomplete.ts";
-import { escapeHtml as h, formatDuration } from "./text.ts";
+import { escapeHtml as h, formatDuration, truncate } from "./text.ts";
 
 const cellAnchor = (index: number): string => `cell-${index}`;
 
@@ -101,7 +101,8 @@ function attemptsTable(attempts: Attempt[]): string {
 function eventsList(attempts: Attempt[]): string {
   const items = attempts.flatMap((a, i) =>
     (a.probe?.events ?? []).map(
-      (e) => `<li title="${h(e.line)}">attempt ${i + 1}: ${h(e.kind)} ${h(e.from)} → ${h(e.to)}${e.reason ? `: ${h(e.reason)}` : ""}</li>`,
+      // The event's log line is in the raw log below (or in results.json): not repeated here.
+      (e) => `<li>attempt ${i + 1}: ${h(e.kind)} ${h(e.from)} → ${h(e.to)}${e.reason ? `: ${h(e.reason)}` : ""}</li>`,
     ),
   );
   return items.length ? `<h4>Auth events</h4><ul class="events">${items.join("")}</ul>` : "";
@@ -115,23 +116,52 @@ function settingsTable(c: CellResult): string {
   return `<h4>Settings in force</h4><table class="attempts settings"><tr><th></th><th>initiator</th><th>receiver</th></tr>${body}</table>`;
 }
 
+/**
+ * A page of 1 680 cells stays small (≤ 3 MB) when each shows the last lines of its log;
+ * every line is in results.json beside the page.
+ */
+export const PAGE_LOG_LINES = 8;
+/** A cell that met its expectation: fewer. */
+const EXPECTED_LOG_LINES = 3;
+const PAGE_LOG_LINE_CHARS = 400;
+
+/** The last PAGE_LOG_LINES lines of a log, each cut, with where the rest is. */
+function pageLog(lines: string[], where: string, max = PAGE_LOG_LINES): string {
+  const shown = lines.slice(-max).map((l) => truncate(l, PAGE_LOG_LINE_CHARS));
+  const cut = lines.length - shown.length;
+  const note = cut > 0 || shown.some((l, n) => l !== lines[cut + n]) ? `<p class="meta">${cut > 0 ? `${cut} earlier lines, ` : ""}all of it: <a href="results.json">results.json</a> ${h(where)}</p>` : "";
+  return `${note}<pre class="log">${h(shown.join("\n")) || "(no log lines mention this cell's domains)"}</pre>`;
+}
+
+/** What a cell that met its expectation leaves out of its fields: the summary and results.json say it. */
+const BRIEF_LEAVES_OUT = new Set(["Cell", "Scenario", "Auth outbound", "Auth inbound", "Attempts", "Duration"]);
+
 function diagnosis(c: CellResult, i: number): string {
+  const capture = captureText((c as CellResult & { capture?: unknown }).capture);
+  const brief = c.asExpected && capture === undefined;
   const fields = diagnosisFields(c)
+    .filter((f) => !brief || !BRIEF_LEAVES_OUT.has(f.label))
     .map((f) => `<dt>${h(f.label)}</dt><dd>${h(f.value)}</dd>`)
     .join("");
-  const logs = `<h4>Raw log lines (${c.logs.length})</h4><pre class="log">${h(c.logs.join("\n")) || "(no log lines mention this cell's domains)"}</pre>`;
+  const logs = `<h4>Raw log lines (${c.logs.length})</h4>${pageLog(c.logs, `cells[${i}].logs`)}`;
   // Earlier attempts' logs only when they differ from the deciding attempt's.
   const decided = c.logs.join("\n");
   const otherLogs = c.attempts
-    .map((a, n) => ({ n, text: a.probe?.logs.join("\n") ?? "" }))
-    .filter((a) => a.text && a.text !== decided)
-    .map((a) => `<details><summary>Log lines of attempt ${a.n + 1}</summary><pre class="log">${h(a.text)}</pre></details>`)
+    .map((a, n) => ({ n, lines: a.probe?.logs ?? [] }))
+    .filter((a) => a.lines.length && a.lines.join("\n") !== decided)
+    .map((a) => `<details><summary>Log lines of attempt ${a.n + 1}</summary>${pageLog(a.lines, `cells[${i}].attempts[${a.n}].probe.logs`)}</details>`)
     .join("");
-  const capture = captureText((c as CellResult & { capture?: unknown }).capture);
   const cls = `diag d-${c.outcome}`;
+  const head = `<details class="${cls}" id="${cellAnchor(i)}" data-outcome="${c.outcome}"><summary>${h(`${c.spec.id} · ${cellLine(c)}`)}</summary><dl class="fields">${fields}</dl>`;
+  // A cell that met its expectation shows its verdict and the last log lines; its settings,
+  // attempts and events are in results.json. Unexpected cells show everything.
+  if (brief) {
+    // An operator's own config deciding a setting is shown on every cell (it is rare, and why a cell ends as it does).
+    const configured = settingsRows(c).some((row) => row.slice(1).some((v) => v.includes("(your config)")));
+    return `${head}${configured ? settingsTable(c) : ""}<h4>Last log lines</h4>${pageLog(c.logs, `cells[${i}]`, EXPECTED_LOG_LINES)}</details>`;
+  }
   return (
-    `<details class="${cls}" id="${cellAnchor(i)}" data-outcome="${c.outcome}"><summary>${h(`${c.spec.id} · ${cellLine(c)}`)}</summary>` +
-    `<dl class="fields">${fields}</dl>` +
+    head +
     settingsTable(c) +
     `<h4>Attempts</h4>${attemptsTable(c.attempts)}${eventsList(c.attempts)}${logs}${otherLogs}` +
     (capture !== undefined ? `<h4>Stanza capture</h4><pre class="capture">${h(capture)}</pre>` : "") +

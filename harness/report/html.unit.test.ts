@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CELLS, sampleResults, XSS_LOG } from "./fixtures.ts";
+import { CELLS, profilesSizedRun, sampleResults, XSS_LOG } from "./fixtures.ts";
 import { captureText, renderHtml } from "./html.ts";
 
 describe("renderHtml", () => {
@@ -33,9 +33,11 @@ describe("renderHtml", () => {
     expect(links.filter((l) => l[2]).map((l) => l[1]).sort()).toEqual(["error", "federates", "flaky"]);
   });
 
-  it("gives each diagnosis the facts: expected vs actual, auth per direction, message/ping, attempts, logs", () => {
-    const i = sampleResults().cells.indexOf(CELLS.failsLong);
-    const diag = html.slice(html.indexOf(`id="cell-${i}"`), html.indexOf("</details>", html.indexOf(`id="cell-${i}"`)));
+  const diagOf = (page: string, i: number) => page.slice(page.indexOf(`id="cell-${i}"`), page.indexOf("</details>", page.indexOf(`id="cell-${i}"`)));
+
+  it("gives an unexpected cell's diagnosis every fact: expected vs actual, auth per direction, message/ping, attempts, logs", () => {
+    const unexpected = { ...CELLS.failsLong, asExpected: false, mismatch: "expected federates" };
+    const diag = diagOf(renderHtml(sampleResults([CELLS.external, unexpected])), 1);
     expect(diag).toContain(`<dt>Cell</dt><dd>${CELLS.failsLong.spec.id}</dd>`);
     expect(diag).toContain("<dt>Expected</dt><dd>fails (rule: default)</dd>");
     expect(diag).toContain("<dt>Actual</dt><dd>fails (TLS alert | handshake failure");
@@ -47,6 +49,23 @@ describe("renderHtml", () => {
     expect(diag).toContain("<table class=\"attempts\">");
     expect(diag).toContain('<pre class="log">ejabberd: TLS handshake with a1.example failed\nprosody: s2sin: peer certificate lacks serverAuth</pre>');
     expect(diag).not.toContain("Stanza capture");
+  });
+
+  it("a certificate-profiles-sized run (1 680 cells, each with 10 log lines) gives a page of at most 3 MB", () => {
+    const page = renderHtml(sampleResults(profilesSizedRun()));
+    expect(page.match(/<details class="diag /g)).toHaveLength(1680);
+    expect(Buffer.byteLength(page)).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+
+  it("a cell that met its expectation shows its verdict and last log lines, and says where the rest is", () => {
+    const logs = Array.from({ length: 12 }, (_, n) => `line ${n + 1}`);
+    const page = renderHtml(sampleResults([CELLS.external, { ...CELLS.failsLong, logs }]));
+    const diag = diagOf(page, 1);
+    expect(diag).toContain("<dt>Expected</dt><dd>fails (rule: default)</dd>");
+    expect(diag).toContain("<dt>Reason</dt><dd>TLS alert | handshake failure");
+    expect(diag).not.toContain('<table class="attempts">');
+    expect(diag).not.toContain("<dt>Auth outbound</dt>");
+    expect(diag).toContain('9 earlier lines, all of it: <a href="results.json">results.json</a> cells[1]</p><pre class="log">line 10\nline 11\nline 12</pre>');
   });
 
   it("shows a capture transcript when a cell has one", () => {

@@ -80,7 +80,7 @@ function checkMembers(members: ts.NodeArray<ts.TypeElement>, s: Schema, where: s
 describe("results.schema.json matches core/types.ts", () => {
   it("starts at RunResults", () => expect(schema.$ref).toBe("#/$defs/RunResults"));
 
-  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard", "CellSettings", "IncompleteRun", "ResumedFrom", "ScenarioFindings", "FindingDefault", "Finding", "FindingWhen", "UndecidedCell", "UnexplainedCell"];
+  const interfaces = ["RunResults", "CellResult", "CellSpec", "CellSide", "Expectation", "Attempt", "ProbeResult", "MessageResult", "PingResult", "AuthEvent", "CellShard", "ShardInfo", "MergedFrom", "MergedShard", "CellSettings", "IncompleteRun", "ResumedFrom", "ScenarioFindings", "FindingDefault", "Finding", "FindingWhen", "UndecidedCell", "UnexplainedCell", "ScenarioSource"];
   for (const name of interfaces) {
     it(name, () => {
       const d = decls.get(name);

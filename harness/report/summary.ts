@@ -1,7 +1,6 @@
 // `s2s-matrix run --json`: the run's summary on stdout for scripts and the GitHub
 // action: counts, which cells were unexpected or regressed (each with the scenario
 // file and the line of the rule that decided its expectation), and the report paths.
-import type { Scenario } from "../../scenarios/model.ts";
 import { EXIT } from "../../core/errors.ts";
 import type { CellResult, RunResults } from "../../core/types.ts";
 import type { BaselineComparison } from "./baseline.ts";
@@ -40,18 +39,21 @@ export interface RunSummary {
   counts: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; regressions: number };
   unexpected: (Located & { outcome: string; mismatch?: string })[];
   regressions: (Located & { before: string; after: string })[];
-  reports: { resultsJson: string; matrixMd: string; matrixHtml: string; junitXml: string };
+  /** baselineJsonl: absent for an incomplete run, which writes no baseline. */
+  reports: { resultsJson: string; matrixMd: string; matrixHtml: string; junitXml: string; baselineJsonl?: string };
 }
 
-/** `files` in REPORT_FILES order (results.json, matrix.md, matrix.html, junit.xml). */
-export function runSummary(results: RunResults, scenarios: Scenario[], files: string[], exitCode: number, comparison?: BaselineComparison): RunSummary {
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
-  const spec = new Map(results.cells.map((c) => [c.spec.id, c.spec]));
+/**
+ * The summary of a run or of merged shards: the same object for both, the rules located
+ * through results.sources. `files` as writeReports returns them (REPORT_FILES order, then baseline.jsonl).
+ */
+export function runSummary(results: RunResults, files: string[], exitCode: number, comparison?: BaselineComparison): RunSummary {
+  const byName = new Map((results.sources ?? []).map((s) => [s.scenario, s]));
+  const spec = new Map(results.cells.map((c) => [`${c.spec.scenario}\u0000${c.spec.id}`, c.spec]));
   const locate = (id: string, scenario: string): Located => {
     const sc = byName.get(scenario);
-    const source = spec.get(id)?.expected.source;
-    const index = /^expect\.rules\[(\d+)\]$/.exec(source ?? "")?.[1];
-    const line = index !== undefined ? sc?.expect.rules.find((r) => r.index === Number(index))?.line : undefined;
+    const source = spec.get(`${scenario}\u0000${id}`)?.expected.source;
+    const line = source !== undefined ? sc?.lines[source] : undefined;
     return { id, scenario, ...(sc ? { file: sc.file } : {}), ...(line !== undefined ? { line } : {}), ...(source ? { rule: source } : {}) };
   };
   const regressions = comparison?.regressions ?? [];
@@ -64,6 +66,6 @@ export function runSummary(results: RunResults, scenarios: Scenario[], files: st
       .filter((c) => !c.asExpected)
       .map((c) => ({ ...locate(c.spec.id, c.spec.scenario), outcome: c.outcome, ...(c.mismatch ? { mismatch: c.mismatch } : {}) })),
     regressions: regressions.map((r) => ({ ...locate(r.id, r.scenario), before: r.beforeText, after: r.afterText })),
-    reports: { resultsJson: files[0], matrixMd: files[1], matrixHtml: files[2], junitXml: files[3] },
+    reports: { resultsJson: files[0], matrixMd: files[1], matrixHtml: files[2], junitXml: files[3], ...(files[4] ? { baselineJsonl: files[4] } : {}) },
   };
 }

@@ -5,7 +5,8 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
 import type { RunResults } from "../../core/types.ts";
-import { compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
+import { asBaseline, compareBaseline, renderBaselineMarkdown } from "./baseline.ts";
+import { BASELINE_FILE, baselineOf, renderBaseline, type Baseline } from "./baseline-file.ts";
 import { renderHtml } from "./html.ts";
 import { renderJson } from "./json.ts";
 import { renderJunit } from "./junit.ts";
@@ -13,6 +14,7 @@ import { renderMarkdown } from "./markdown.ts";
 import { deriveFindings } from "./findings/derive.ts";
 import { compareFindings, compareFindingsMarkdown } from "./findings/compare.ts";
 
+/** In this order; the run's baseline (BASELINE_FILE) follows them, unless the run is incomplete. */
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
 
 // A report goes to a new file beside its place ("wx": O_CREAT|O_EXCL, so never through
@@ -67,38 +69,44 @@ export async function prepareOutDir(dir: string): Promise<void> {
   }
 }
 
-/** Every report's text, by file name. A baseline adds a comparison to matrix.md. */
-function renderReports(run: RunResults, baseline?: RunResults): Record<(typeof REPORT_FILES)[number], string> {
+/**
+ * Every report's text, by file name. A baseline adds a comparison to matrix.md. An
+ * incomplete run writes no baseline.jsonl: committed, it would gate against half a run.
+ */
+function renderReports(run: RunResults, given?: Baseline | RunResults): Map<string, string> {
   // Derived once, from the cells as they stand (a merged or resumed run's too), for every report.
   const results: RunResults = { ...run, findings: deriveFindings(run) };
   let markdown = renderMarkdown(results);
-  if (baseline) markdown += `\n${compareFindingsMarkdown(compareFindings(results, baseline), results.scenarios.length > 1).join("\n")}`;
-  if (baseline) markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), `baseline run ${baseline.runId}`)}`;
-  return {
-    "results.json": renderJson(results),
-    "matrix.md": markdown,
-    "matrix.html": renderHtml(results),
-    "junit.xml": renderJunit(results),
-  };
+  if (given) {
+    const baseline = asBaseline(given);
+    markdown += `\n${compareFindingsMarkdown(compareFindings(results, baseline), results.scenarios.length > 1).join("\n")}`;
+    markdown += `\n${renderBaselineMarkdown(compareBaseline(results, baseline), baseline.label)}`;
+  }
+  const reports = new Map<string, string>([
+    ["results.json", renderJson(results)],
+    ["matrix.md", markdown],
+    ["matrix.html", renderHtml(results)],
+    ["junit.xml", renderJunit(results)],
+  ]);
+  if (!results.incomplete) reports.set(BASELINE_FILE, renderBaseline(baselineOf(results)));
+  return reports;
 }
 
-/** Returns the paths written, in REPORT_FILES order. A baseline adds a comparison to matrix.md. */
-export async function writeReports(dir: string, results: RunResults, baseline?: RunResults): Promise<{ files: string[] }> {
+/** Returns the paths written: REPORT_FILES in order, then BASELINE_FILE. A baseline adds a comparison to matrix.md. */
+export async function writeReports(dir: string, results: RunResults, baseline?: Baseline | RunResults): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
-  const contents = renderReports(results, baseline);
-  const files = REPORT_FILES.map((name) => join(dir, name));
-  await Promise.all(REPORT_FILES.map((name, i) => replaceFile(files[i], contents[name])));
-  return { files };
+  const contents = [...renderReports(results, baseline)];
+  await Promise.all(contents.map(([name, text]) => replaceFile(join(dir, name), text)));
+  return { files: contents.map(([name]) => join(dir, name)) };
 }
 
 /**
  * The same, synchronously: for a run that is being stopped (a signal, --timeout, a
  * crash), whose process exits as soon as its handler's clean-up is done.
  */
-export function writeReportsSync(dir: string, results: RunResults, baseline?: RunResults): { files: string[] } {
+export function writeReportsSync(dir: string, results: RunResults, baseline?: Baseline | RunResults): { files: string[] } {
   mkdirSync(dir, { recursive: true });
-  const contents = renderReports(results, baseline);
-  const files = REPORT_FILES.map((name) => join(dir, name));
-  REPORT_FILES.forEach((name, i) => replaceFileSync(files[i], contents[name]));
-  return { files };
+  const contents = [...renderReports(results, baseline)];
+  for (const [name, text] of contents) replaceFileSync(join(dir, name), text);
+  return { files: contents.map(([name]) => join(dir, name)) };
 }

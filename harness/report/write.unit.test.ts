@@ -10,13 +10,13 @@ describe("writeReports", () => {
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-  it("creates the directory and writes the four reports", async () => {
+  it("creates the directory and writes the four reports and the run's baseline.jsonl", async () => {
     const base = await mkdtemp(join(tmpdir(), "s2s-report-"));
     dirs.push(base);
     const dir = join(base, "nested", "report");
     const results = sampleResults();
     const { files } = await writeReports(dir, results);
-    expect(files).toEqual(["results.json", "matrix.md", "matrix.html", "junit.xml"].map((f) => join(dir, f)));
+    expect(files).toEqual(["results.json", "matrix.md", "matrix.html", "junit.xml", "baseline.jsonl"].map((f) => join(dir, f)));
     // results.json is the run plus its findings (one scenario here: smoke).
     const { findings, ...run } = JSON.parse(await readFile(files[0], "utf8"));
     expect(run).toEqual(JSON.parse(renderJson(results)));
@@ -24,7 +24,16 @@ describe("writeReports", () => {
     expect(await readFile(files[1], "utf8")).toMatch(/^# s2s-matrix: /);
     expect(await readFile(files[2], "utf8")).toMatch(/^<!doctype html>/);
     expect(await readFile(files[3], "utf8")).toContain("<testsuites ");
+    expect(await readFile(files[4], "utf8")).toMatch(/^\{"format":"s2s-matrix\/baseline@1"/);
     expect(await readFile(files[1], "utf8")).not.toContain("Compared with");
+  });
+
+  it("an incomplete run writes no baseline.jsonl (committed, it would gate against half a run)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s2s-report-"));
+    dirs.push(dir);
+    const results = { ...sampleResults([CELLS.external]), incomplete: { reason: "Ctrl-C", exitCode: 130, finished: 1, notRun: [CELLS.dialback.spec], digest: "sha256:x" } };
+    const { files } = await writeReports(dir, results);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["results.json", "matrix.md", "matrix.html", "junit.xml"]);
   });
 
   it("copes with a run that has no cells", async () => {

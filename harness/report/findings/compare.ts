@@ -3,7 +3,8 @@
 // run's findings ("since the baseline, ours (ejabberd 24.12 → 26.07): receiver ours,
 // certificates server-only, dialback off: fails → federates — 48 cells improved").
 import type { CellResult, FindingWhen, Outcome, RunResults } from "../../../core/types.ts";
-import { cellKey, compareBaseline, versionChangeText } from "../baseline.ts";
+import { asBaseline, cellKey, compareBaseline, versionChangeText } from "../baseline.ts";
+import type { Baseline } from "../baseline-file.ts";
 import { scenarioOrder } from "../cells.ts";
 import { escapeMarkdown } from "../text.ts";
 import { dimensions, type VersionRange } from "./conditions.ts";
@@ -36,7 +37,7 @@ export interface FindingsComparison {
 
 const SAME = "same";
 
-function scenarioChanges(scenario: string, cells: CellResult[], before: Map<string, CellResult>): { changes: ChangeStatement[]; compared: number } {
+function scenarioChanges(scenario: string, cells: CellResult[], before: Map<string, { outcome: Outcome }>): { changes: ChangeStatement[]; compared: number } {
   const keys: string[] = [SAME];
   const labels = new Int32Array(cells.length).fill(-1);
   cells.forEach((c, i) => {
@@ -82,8 +83,9 @@ function scenarioChanges(scenario: string, cells: CellResult[], before: Map<stri
 }
 
 /** The changed cells of `current` since `baseline`, as statements. */
-export function compareFindings(current: RunResults, baseline: RunResults): FindingsComparison {
-  const before = new Map(baseline.cells.map((c) => [cellKey(c.spec), c]));
+export function compareFindings(current: RunResults, given: Baseline | RunResults): FindingsComparison {
+  const baseline = asBaseline(given);
+  const before = new Map(baseline.cells.map((c) => [c.key, c]));
   const out: FindingsComparison = { versions: compareBaseline(current, baseline).versions.map(versionChangeText), changes: [], compared: 0 };
   for (const s of scenarioOrder(current.scenarios, current.cells)) {
     const r = scenarioChanges(s, current.cells.filter((c) => c.spec.scenario === s), before);
