@@ -25,6 +25,7 @@ const lazy = {
   shard: () => import("./shard.ts"),
   merge: () => import("./merge.ts"),
   resume: () => import("./resume.ts"),
+  site: () => import("./site/build.ts"),
 };
 
 const err = (s: string): void => void process.stderr.write(s.endsWith("\n") ? s : s + "\n");
@@ -180,6 +181,16 @@ program
     if (comparison) err(renderBaselineMarkdown(comparison));
     err(`reports: ${written.join(", ")}`);
     process.exitCode = s.unexpected > 0 || (comparison?.regressions.length ?? 0) > 0 ? 1 : 0;
+  });
+
+program
+  .command("site")
+  .description("build a static compatibility site (overview, a page per server version, history, badges, JSON) from results.json of one or more runs")
+  .argument("<results...>", "results.json of each run; older runs of the same scenarios become the history")
+  .option("-o, --out <dir>", "site directory", "site")
+  .action(async (files: string[], o) => {
+    const { files: n, bytes } = await (await lazy.site()).buildSite(files, o.out);
+    err(`site: ${n} files (${(bytes / 1e6).toFixed(2)} MB) in ${o.out}; open ${join(o.out, "index.html")}`);
   });
 
 program
