@@ -4,11 +4,13 @@ import type { CellResult, CellSide, Dialback, ProfileName } from "../../core/typ
 import { captureText } from "../report/html.ts";
 import { cellText } from "../report/cells.ts";
 import { bucketCells, cellsOf, DIALBACK, own, ownLines, peer, ROLES, slug, versionName, versionOf, type Role, type SiteData } from "./model.ts";
-import { badgeLabel, badgeProfiles, badgeVerdict, groupVerdict, type BadgeVerdict, type Verdict } from "./verdict.ts";
+import { badgeLabel, badgeVerdict, groupVerdict, type BadgeVerdict, type Verdict } from "./verdict.ts";
 
 export interface Group {
   verdict: Verdict;
   federates: number;
+  /** Cells with a verdict (federates, one-way, fails). */
+  decided: number;
   cells: number;
 }
 
@@ -51,13 +53,13 @@ export interface Evidence {
   result: string;
   reason?: string;
   logs: string[];
-  /** Lines left out (at most EVIDENCE_LINES are kept). */
+  /** Lines left out: the probe's c2s lines, and any beyond EVIDENCE_LINES (all are in results.json). */
   omitted: number;
   transcript?: string[];
 }
 
-const EVIDENCE_LINES = 40;
-const LINE_CHARS = 600;
+const EVIDENCE_LINES = 20;
+const LINE_CHARS = 400;
 const cut = (l: string) => ([...l].length > LINE_CHARS ? `${[...l].slice(0, LINE_CHARS - 1).join("")}…` : l);
 
 export const pagePath = (v: string) => `v/${slug(v)}.html`;
@@ -73,7 +75,8 @@ function grid(d: SiteData, version: string): Grid {
       g[role][p] = {} as Record<Dialback, Group>;
       for (const db of DIALBACK) {
         const cells = bucketCells(d.cells, version, role, p, db);
-        g[role][p][db] = { verdict: groupVerdict(cells), federates: cells.filter((c) => c.outcome === "federates").length, cells: cells.length };
+        const n = (...o: CellResult["outcome"][]) => cells.filter((c) => o.includes(c.outcome)).length;
+        g[role][p][db] = { verdict: groupVerdict(cells), federates: n("federates"), decided: n("federates", "one-way", "fails"), cells: cells.length };
       }
     }
   }
@@ -81,8 +84,11 @@ function grid(d: SiteData, version: string): Grid {
 }
 
 export function versionSummary(d: SiteData, version: string): VersionSummary {
-  const badges = badgeProfiles(d.cells, version, d.profiles).map((p) => ({ profile: p, label: badgeLabel(p), verdict: badgeVerdict(d.cells, version, p), svg: badgePath(version, p) }));
-  return { version, name: versionName(version), page: pagePath(version), json: jsonPath(version), badges, grid: grid(d, version) };
+  const g = grid(d, version);
+  const badges = d.profiles
+    .filter((p) => g.receiver[p]!.off.cells + g.receiver[p]!.on.cells > 0)
+    .map((p) => ({ profile: p, label: badgeLabel(p), verdict: badgeVerdict(g.receiver[p]!.off, g.receiver[p]!.on), svg: badgePath(version, p) }));
+  return { version, name: versionName(version), page: pagePath(version), json: jsonPath(version), badges, grid: g };
 }
 
 /** The line of `side`'s own log the harness read the verdict from, without the harness's prefix. */
@@ -108,13 +114,25 @@ export interface VersionPage {
 /** The version's cells that did not federate, in run order. */
 const notFederating = (d: SiteData, version: string): CellResult[] => cellsOf(d.cells, version).filter((c) => c.outcome !== "federates");
 
+/**
+ * Where a cell's evidence is: once per cell (the size budget), on its receiver's evidence
+ * page, which mostly judged it; the initiator's page links there too.
+ */
+const received = (d: SiteData, version: string): CellResult[] =>
+  d.cells.filter((c) => c.outcome !== "federates" && versionOf(c.spec.receiver) === version);
+
+export function evidenceLink(d: SiteData, c: CellResult): string {
+  const receiver = versionOf(c.spec.receiver);
+  return `${evidencePath(receiver)}#e-${received(d, receiver).indexOf(c) + 1}`;
+}
+
 export function versionPage(d: SiteData, version: string): VersionPage {
   const mine = cellsOf(d.cells, version);
   const n = (o: CellResult["outcome"]) => mine.filter((c) => c.outcome === o).length;
-  const refusals = notFederating(d, version).map((c, i): Refusal => {
+  const refusals = notFederating(d, version).map((c): Refusal => {
     const role = roleOf(c, version);
     const words = ownWords(c, own(c, role)) ?? ownWords(c, peer(c, role)) ?? c.reason ?? c.error ?? "";
-    return { role, peer: versionName(versionOf(peer(c, role))), cell: c.spec.id, outcome: c.outcome, result: cellText(c), words, evidence: `${evidencePath(version)}#e-${i + 1}` };
+    return { role, peer: versionName(versionOf(peer(c, role))), cell: c.spec.id, outcome: c.outcome, result: cellText(c), words, evidence: evidenceLink(d, c) };
   });
   return {
     schema: "s2s-matrix/site-version@1",
@@ -125,17 +143,22 @@ export function versionPage(d: SiteData, version: string): VersionPage {
   };
 }
 
+/** The probe's own client sessions (c2s) say nothing about federation: left out of the evidence. */
+const C2S = /\bc2s\b/i;
+
+/** The evidence of the cells `version` received and did not federate in. */
 export function evidence(d: SiteData, version: string): Evidence[] {
-  return notFederating(d, version).map((c, i) => {
+  return received(d, version).map((c, i) => {
     const transcript = captureText(c.capture)?.split("\n");
+    const lines = c.logs.filter((l) => !C2S.test(l));
     return {
       anchor: `e-${i + 1}`,
       cell: c.spec.id,
       result: cellText(c),
       ...(c.reason ? { reason: c.reason } : {}),
-      logs: c.logs.slice(0, EVIDENCE_LINES).map(cut),
-      omitted: Math.max(0, c.logs.length - EVIDENCE_LINES),
-      ...(transcript ? { transcript: transcript.slice(0, EVIDENCE_LINES * 2).map(cut) } : {}),
+      logs: lines.slice(0, EVIDENCE_LINES).map(cut),
+      omitted: c.logs.length - Math.min(lines.length, EVIDENCE_LINES),
+      ...(transcript ? { transcript: transcript.slice(0, EVIDENCE_LINES * 3).map(cut) } : {}),
     };
   });
 }

@@ -32,8 +32,8 @@ function roleTable(o: OverviewPage, role: Role): string {
 const LEGEND =
   "Each cell groups the runs' cells in which the row's version played the role, the peer presented the column's certificate and the version's own dialback was on or off: " +
   "accepted — every cell federated; refused — every cell failed; partly — some federated or only one way; undecided — errors or flaky only; n/m — cells that federated of those run. " +
-  "A badge (Let's Encrypt 2026 = both sides present server-only certificates) reads: accepted — two servers of the version federate with dialback off; " +
-  "dialback only — they federate only with dialback on; refused — they do not federate.";
+  "A badge is the version as receiver of a certificate profile (Let's Encrypt 2026: the initiator presents a server-only certificate): accepted — it federated with at least one peer with its own dialback off, so by the certificate; " +
+  "dialback only — only with its dialback on; refused — with no peer.";
 
 export function overviewHtml(o: OverviewPage): string {
   const runs = o.runs.map((r) => `<li>${h(r.scenarios.join(", "))}: run ${h(r.runId)}, started ${h(r.startedAt)}, ${r.cells} cells</li>`).join("");
@@ -82,7 +82,7 @@ export function evidenceHtml(name: string, items: Evidence[], back: string): str
     .map(
       (e) =>
         `<section class="evidence" id="${e.anchor}"><h3>${h(e.cell)}</h3><p>${h(e.result)}</p>${e.reason ? `<p class="meta">Reason: ${h(e.reason)}</p>` : ""}` +
-        `<pre>${h(e.logs.join("\n")) || "(no log line mentions this cell's domains)"}</pre>${e.omitted ? `<p class="meta">${e.omitted} more lines in the run's results.json</p>` : ""}` +
+        `<pre>${h(e.logs.join("\n")) || "(no log line mentions this cell's domains)"}</pre>${e.omitted ? `<p class="meta">${e.omitted} lines left out (the probe's own c2s sessions, and beyond the first 20); all are in the run's results.json</p>` : ""}` +
         (e.transcript ? `<h4>Stanza capture</h4><pre>${h(e.transcript.join("\n"))}</pre>` : "") +
         `</section>`,
     )

@@ -1,7 +1,6 @@
 // What the site says about a group of cells, and the badge's verdict: each a word plus a
 // mark every ordinary font has (DejaVu/Liberation), never an emoji alone.
-import type { CellResult, Dialback, ProfileName } from "../../core/types.ts";
-import { versionOf } from "./model.ts";
+import type { CellResult, ProfileName } from "../../core/types.ts";
 
 /** A group of cells (one version, role, peer certificate and dialback). */
 export type Verdict = "accepted" | "partly" | "refused" | "undecided" | "untested";
@@ -35,31 +34,24 @@ export const BADGE_MARK: Record<BadgeVerdict, string> = { accepted: "✓", "dial
 /** The badge's name for a profile: server-only is what Let's Encrypt issues from 2026. */
 export const badgeLabel = (profile: ProfileName): string => (profile === "server-only" ? "Let's Encrypt 2026" : `certificate ${profile}`);
 
-/** The cell `version` → `version` where both sides present `profile` with dialback `dialback` on both. */
-export function selfCell(cells: CellResult[], version: string, profile: ProfileName, dialback: Dialback): CellResult | undefined {
-  return cells.find((c) => {
-    const { initiator: i, receiver: r } = c.spec;
-    return versionOf(i) === version && versionOf(r) === version && i.certificate === profile && r.certificate === profile && i.dialback === dialback && r.dialback === dialback;
-  });
+/** What the badge needs of a group of cells: how many federated, how many have a verdict. */
+export interface Counted {
+  federates: number;
+  decided: number;
 }
 
 /**
- * From the two self cells (version → version, both sides `profile`):
- * accepted — federates with dialback off on both sides (the certificates alone suffice);
- * dialback only — fails (or one-way) with dialback off, federates with dialback on;
- * refused — neither federates (at least one of them decided: fails or one-way);
- * not tested — no such cell, or only error/flaky ones.
+ * The badge for a profile, from the version's cells as receiver where the initiator presented
+ * the profile (server-only: what Let's Encrypt issues from 2026):
+ * accepted — at least one such cell federated with the version's own dialback off (so by
+ * the certificate: with dialback off nothing else can authenticate the peer);
+ * dialback only — none did, but at least one federated with its dialback on;
+ * refused — none federated, and at least one has a verdict (fails or one-way);
+ * not tested — no such cell with a verdict.
+ * "At least one" so that a peer that fails everywhere (its own fault) does not decide.
  */
-export function badgeVerdict(cells: CellResult[], version: string, profile: ProfileName): BadgeVerdict {
-  const off = selfCell(cells, version, profile, "off");
-  const on = selfCell(cells, version, profile, "on");
-  if (off?.outcome === "federates") return "accepted";
-  if (on?.outcome === "federates") return off ? "dialback only" : on.auth.outbound === "external" ? "accepted" : "dialback only";
-  const decided = [off, on].some((c) => c && (c.outcome === "fails" || c.outcome === "one-way"));
-  return decided ? "refused" : "not tested";
-}
-
-/** Profiles with at least one self cell for `version`: the badges it gets. */
-export function badgeProfiles(cells: CellResult[], version: string, profiles: ProfileName[]): ProfileName[] {
-  return profiles.filter((p) => selfCell(cells, version, p, "off") || selfCell(cells, version, p, "on"));
+export function badgeVerdict(off: Counted, on: Counted): BadgeVerdict {
+  if (off.federates > 0) return "accepted";
+  if (on.federates > 0) return "dialback only";
+  return off.decided + on.decided > 0 ? "refused" : "not tested";
 }
