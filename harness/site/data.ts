@@ -58,7 +58,7 @@ export interface Evidence {
   transcript?: string[];
 }
 
-const EVIDENCE_LINES = 20;
+const EVIDENCE_LINES = 12;
 const LINE_CHARS = 400;
 const cut = (l: string) => ([...l].length > LINE_CHARS ? `${[...l].slice(0, LINE_CHARS - 1).join("")}…` : l);
 

@@ -82,7 +82,7 @@ export function evidenceHtml(name: string, items: Evidence[], back: string): str
     .map(
       (e) =>
         `<section class="evidence" id="${e.anchor}"><h3>${h(e.cell)}</h3><p>${h(e.result)}</p>${e.reason ? `<p class="meta">Reason: ${h(e.reason)}</p>` : ""}` +
-        `<pre>${h(e.logs.join("\n")) || "(no log line mentions this cell's domains)"}</pre>${e.omitted ? `<p class="meta">${e.omitted} lines left out (the probe's own c2s sessions, and beyond the first 20); all are in the run's results.json</p>` : ""}` +
+        `<pre>${h(e.logs.join("\n")) || "(no log line mentions this cell's domains)"}</pre>${e.omitted ? `<p class="meta">${e.omitted} lines left out (the probe's own c2s sessions, and beyond the first 12); all are in the run's results.json</p>` : ""}` +
         (e.transcript ? `<h4>Stanza capture</h4><pre>${h(e.transcript.join("\n"))}</pre>` : "") +
         `</section>`,
     )
