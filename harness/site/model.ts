@@ -64,9 +64,19 @@ export function siteData(runs: SiteRun[]): SiteData {
   return { series, current, cells, versions, profiles };
 }
 
-/** The cells where `version` plays `role`, the peer presents `profile` and `version`'s own dialback is `dialback`. */
+/** Certificates a peer has no reason to refuse: a group counts only cells where the version itself presents one. */
+export const SOUND: ProfileName[] = ["server-only", "dual-eku", "no-eku"];
+
+/**
+ * The cells where `version` plays `role` with a sound certificate of its own, the peer
+ * presents `profile` and `version`'s own dialback is `dialback`. (A cell where the version
+ * presents, say, an expired certificate says what the peer refuses, not what it accepts.)
+ */
 export function bucketCells(cells: CellResult[], version: string, role: Role, profile: ProfileName, dialback: Dialback): CellResult[] {
-  return cells.filter((c) => versionOf(own(c, role)) === version && peer(c, role).certificate === profile && own(c, role).dialback === dialback);
+  return cells.filter((c) => {
+    const me = own(c, role);
+    return versionOf(me) === version && SOUND.includes(me.certificate) && peer(c, role).certificate === profile && me.dialback === dialback;
+  });
 }
 
 /** The cells `version` took part in, in either role. */

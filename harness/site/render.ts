@@ -19,10 +19,6 @@ function groupCell(g: Grid, role: Role, profile: string): string {
   return `<td class="g">${lines.join("")}</td>`;
 }
 
-function badgeLine(v: VersionSummary, root: string): string {
-  return v.badges.map((b) => `<a href="${root}${h(b.svg)}">${h(b.label)}: <span aria-hidden="true">${BADGE_MARK[b.verdict]}</span> ${h(b.verdict)}</a>`).join("<br>");
-}
-
 function roleTable(o: OverviewPage, role: Role): string {
   const head = `<tr><th scope="col">server version</th>${o.profiles.map((p) => `<th scope="col">peer presents ${h(p)}</th>`).join("")}</tr>`;
   const rows = o.versions.map((v) => `<tr><th scope="row"><a href="${h(v.page)}">${h(v.name)}</a></th>${o.profiles.map((p) => groupCell(v.grid, role, p)).join("")}</tr>`);
@@ -30,24 +26,30 @@ function roleTable(o: OverviewPage, role: Role): string {
 }
 
 const LEGEND =
-  "Each cell groups the runs' cells in which the row's version played the role, the peer presented the column's certificate and the version's own dialback was on or off: " +
+  "Each cell groups the runs' cells in which the row's version played the role with a sound certificate of its own (server-only, dual-eku or no-eku), the peer presented the column's certificate and the version's own dialback was on or off: " +
   "accepted — every cell federated; refused — every cell failed; partly — some federated or only one way; undecided — errors or flaky only; n/m — cells that federated of those run. " +
   "A badge is the version as receiver of a certificate profile (Let's Encrypt 2026: the initiator presents a server-only certificate): accepted — it federated with at least one peer with its own dialback off, so by the certificate; " +
   "dialback only — only with its dialback on; refused — with no peer.";
+
+/** Without findings: per version, how often it federated in each role, and its Let's Encrypt 2026 badge. */
+function summaryTable(o: OverviewPage): string {
+  const count = (v: VersionSummary, role: Role) => {
+    const gs = o.profiles.flatMap((p) => DIALBACK.map((db) => v.grid[role][p]![db]));
+    return `${gs.reduce((n, g) => n + g.federates, 0)} of ${gs.reduce((n, g) => n + g.cells, 0)}`;
+  };
+  const le = (v: VersionSummary) => {
+    const b = v.badges.find((x) => x.profile === "server-only");
+    return b ? `<a href="${h(b.svg)}"><span aria-hidden="true">${BADGE_MARK[b.verdict]}</span> ${h(b.verdict)}</a>` : `<span aria-hidden="true">${BADGE_MARK["not tested"]}</span> not tested`;
+  };
+  const rows = o.versions.map((v) => `<tr><th scope="row"><a href="${h(v.page)}">${h(v.name)}</a></th><td>${count(v, "receiver")}</td><td>${count(v, "initiator")}</td><td>${le(v)}</td></tr>`);
+  return `<h2 id="summary">Per version</h2><div class="scroll" tabindex="0" role="region" aria-label="Per version"><table><thead><tr><th scope="col">server version</th><th scope="col">federated as receiver</th><th scope="col">as initiator</th><th scope="col">Let's Encrypt 2026</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+}
 
 export function overviewHtml(o: OverviewPage): string {
   const runs = o.runs.map((r) => `<li>${h(r.scenarios.join(", "))}: run ${h(r.runId)}, started ${h(r.startedAt)}, ${r.cells} cells</li>`).join("");
   const findings = o.findings.length
     ? `<h2 id="findings">Findings</h2>${o.findings.map((f) => `<h3>${h(f.scenario)}</h3><ul>${f.statements.map((s) => `<li>${h(s.text)}${s.cells !== undefined ? ` <span class="meta">(${s.cells} cells)</span>` : ""}</li>`).join("")}</ul>`).join("")}`
-    : `<h2 id="summary">Per version</h2><ul>${o.versions
-        .map((v) => {
-          const count = (role: Role) => {
-            const gs = o.profiles.flatMap((p) => DIALBACK.map((db) => v.grid[role][p]![db]));
-            return `${gs.reduce((n, g) => n + g.federates, 0)} of ${gs.reduce((n, g) => n + g.cells, 0)}`;
-          };
-          return `<li><a href="${h(v.page)}">${h(v.name)}</a>: federates as receiver in ${count("receiver")} cells, as initiator in ${count("initiator")}${v.badges.length ? `; ${badgeLine(v, "").replace(/<br>/g, "; ")}` : ""}</li>`;
-        })
-        .join("")}</ul>`;
+    : summaryTable(o);
   return page({
     title: "XMPP server-to-server federation: which versions accept which certificates",
     root: "",
