@@ -89,6 +89,21 @@ describe("siteFiles", () => {
   });
 });
 
+describe("findings", () => {
+  it("the overview leads with results.json's findings where a run has them, else a line per version", () => {
+    const plain = siteFiles([run(sampleResults())]);
+    expect(plain.get("index.html")).toContain('<h2 id="summary">Per version</h2>');
+    const findings = [{ scenario: "smoke", cells: 9, default: { outcome: "federates", text: "Every pair federates <by default>", cells: 5 }, statements: [{ when: {}, outcome: "fails", text: "ejabberd 23.01 refuses a server-only initiator", cells: 4 }], undecided: [], unexplained: [] }];
+    const files = siteFiles([run({ ...sampleResults(), findings } as RunResults)]);
+    const html = files.get("index.html")!;
+    expect(html).toContain('<h2 id="findings">Findings</h2>');
+    expect(html).toContain("<li>Every pair federates &lt;by default&gt; <span class=\"meta\">(5 cells)</span></li>");
+    expect(html).toContain("<li>ejabberd 23.01 refuses a server-only initiator <span class=\"meta\">(4 cells)</span></li>");
+    expect(html).not.toContain('id="summary"');
+    expect(JSON.parse(files.get("index.json")!).findings[0].statements).toHaveLength(2);
+  });
+});
+
 describe("s2s-matrix site", () => {
   it("builds the site from a results.json, and refuses a file that is not one (exit 2, naming it)", async () => {
     const good = join(dir, "results.json");
