@@ -68,10 +68,10 @@ export function versionHtml(p: VersionPage): string {
   const grid = ROLES.map((role) => {
     const profiles = Object.keys(v.grid[role]).filter((pr) => DIALBACK.some((db) => v.grid[role][pr]![db].cells > 0));
     const rows = profiles.map((pr) => `<tr><th scope="row">${h(pr)}</th>${DIALBACK.map((db) => { const g = v.grid[role][pr]![db]; return `<td class="b-${g.verdict}">${verdictHtml(g.verdict, g.cells ? `${g.federates}/${g.cells}` : "")}</td>`; }).join("")}</tr>`);
-    return `<h2>${h(ROLE_TITLE[role])}</h2><div class="scroll"><table><thead><tr><th scope="col">peer presents</th>${DIALBACK.map((db) => `<th scope="col">own dialback ${db}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+    return `<h2>${h(ROLE_TITLE[role])}</h2><div class="scroll" tabindex="0" role="region" aria-label="${h(ROLE_TITLE[role])}"><table><thead><tr><th scope="col">peer presents</th>${DIALBACK.map((db) => `<th scope="col">own dialback ${db}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
   }).join("");
   const refusals = p.refusals.length
-    ? `<h2 id="refusals">Where it did not federate (${p.refusals.length})</h2><div class="scroll"><table><thead><tr><th scope="col">role</th><th scope="col">peer</th><th scope="col">cell</th><th scope="col">result</th><th scope="col">in the servers' own words</th><th scope="col">evidence</th></tr></thead><tbody>${p.refusals
+    ? `<h2 id="refusals">Where it did not federate (${p.refusals.length})</h2><div class="scroll" tabindex="0" role="region" aria-label="Where it did not federate"><table><thead><tr><th scope="col">role</th><th scope="col">peer</th><th scope="col">cell</th><th scope="col">result</th><th scope="col">in the servers' own words</th><th scope="col">evidence</th></tr></thead><tbody>${p.refusals
         .map((r) => `<tr><td>${r.role}</td><td>${h(r.peer)}</td><td>${h(r.cell)}</td><td>${verdictHtml(r.outcome === "fails" ? "refused" : r.outcome === "one-way" ? "partly" : "undecided", r.outcome === "one-way" ? "(one-way)" : "")}<br>${h(r.result)}</td><td><code>${h(r.words)}</code></td><td><a href="../${h(r.evidence)}">log lines</a></td></tr>`)
         .join("")}</tbody></table></div>`
     : `<p>It federated in every cell.</p>`;
