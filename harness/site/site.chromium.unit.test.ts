@@ -70,7 +70,7 @@ describe.skipIf(!haveChromium)(title, () => {
     // Overview, history, 8 versions with their evidence.
     expect(seen.size).toBe(2 + 8 * 2);
     expect(anchors).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
     it(`the overview is usable at ${viewport.width}×${viewport.height}: no sideways scrolling of the page, navigation and versions in view`, async () => {
