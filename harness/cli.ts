@@ -28,6 +28,7 @@ const lazy = {
   merge: () => import("./merge.ts"),
   resume: () => import("./resume.ts"),
   expectations: () => import("./expectations.ts"),
+  site: () => import("./site/build.ts"),
 };
 
 // The one way out: under GitHub Actions no line the CLI writes can be a workflow command (ci-output.ts).
@@ -234,6 +235,16 @@ program
       throw new UsageError(`baseline -o ${o.out}: cannot be written (${e.code ?? e.message}); give a file path in a directory you can write`);
     });
     err(`baseline: ${baseline.cells.length} cells, ${Buffer.byteLength(text)} bytes, written to ${o.out}`);
+  });
+
+program
+  .command("site")
+  .description("build a static compatibility site (overview, a page per server version, history, badges, JSON) from results.json of one or more runs")
+  .argument("<results...>", "results.json of each run; older runs of the same scenarios become the history")
+  .option("-o, --out <dir>", "site directory", "site")
+  .action(async (files: string[], o) => {
+    const { files: n, bytes } = await (await lazy.site()).buildSite(files, o.out);
+    err(`site: ${n} files (${(bytes / 1e6).toFixed(2)} MB) in ${o.out}; open ${join(o.out, "index.html")}`);
   });
 
 program

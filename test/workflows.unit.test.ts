@@ -125,6 +125,39 @@ describe("GitHub workflows", () => {
     expect(unpinned(readFileSync(join(WORKFLOWS, file), "utf8"))).toEqual([]);
   });
 
+  it("site.yml runs the shipped scenarios weekly in shards, builds the site with the history and deploys it with SHA-pinned Pages actions", () => {
+    const text = readFileSync(join(WORKFLOWS, "site.yml"), "utf8");
+    const wf = parseYaml(text);
+    expect(wf.on.schedule).toHaveLength(1);
+    expect(wf.on).toHaveProperty("workflow_dispatch");
+    type Step = { run?: string; uses?: string; if?: string; with?: Record<string, string> };
+    const shard = wf.jobs.shard;
+    expect(shard.strategy.matrix.shard.length).toBeGreaterThan(1);
+    const run = (shard.steps as Step[]).find((s) => s.run?.startsWith("npx s2s-matrix run "))!.run!;
+    for (const f of ["scenarios/letsencrypt-2026.yaml", "scenarios/certificate-profiles.yaml", "--shard ${{ matrix.shard }}/${{ strategy.job-total }}"]) expect(run).toContain(f);
+
+    const site = wf.jobs.site;
+    expect(site.needs).toBe("shard");
+    expect(site.if).toMatch(/!cancelled\(\)/);
+    const steps = site.steps as Step[];
+    const runs = steps.map((s) => s.run ?? "");
+    // Unexpected cells (exit 1) still publish; shards that do not fit (exit 2) do not.
+    expect(runs).toContain("npx s2s-matrix merge shards/*/results.json --out merged || test $? -eq 1");
+    const build = runs.find((r) => r.startsWith("npx s2s-matrix site "))!;
+    expect(build).toBe("npx s2s-matrix site history/*.json --out _site");
+    expect(runs.join("\n")).toContain('cp merged/results.json "history/');
+    const pages = steps.find((s) => s.uses?.startsWith("actions/upload-pages-artifact@"))!;
+    expect(pages.with?.path).toBe("_site/");
+    const deploy = wf.jobs.deploy;
+    expect(deploy.needs).toBe("site");
+    expect(deploy.permissions).toEqual({ pages: "write", "id-token": "write" });
+    expect(deploy.environment.name).toBe("github-pages");
+    // Pinned by full commit SHA, the tag in a comment.
+    for (const action of ["actions/upload-pages-artifact", "actions/deploy-pages"]) {
+      expect(text).toMatch(new RegExp(`uses: ${action}@[0-9a-f]{40} # v\\d+(\\.\\d+)*\\n`));
+    }
+  });
+
   // The parser must be able to fail, or the checks above prove nothing.
   it("reports a job without runs-on", async () => {
     const broken = "on: push\njobs:\n  build:\n    steps:\n      - run: echo hi\n";

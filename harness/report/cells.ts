@@ -103,10 +103,22 @@ export function expectationMarker(cell: CellResult): string | undefined {
   }
 }
 
-/** `✅ EXTERNAL`, `❌ reason ❗expected federates` ... */
+/**
+ * The cell's text led by its outcome in words: `federates (EXTERNAL)`, `fails: reason`,
+ * `one-way: why`, `error: …`, `flaky`. The icon alone is a blank box where no emoji
+ * font is installed (Debian's Chromium), so the word always comes with it.
+ */
+export function verdictText(cell: CellResult): string {
+  const text = cellText(cell);
+  if (cell.outcome === "federates") return text === "federates" ? text : `federates (${text})`;
+  if (cell.outcome === "fails") return `fails: ${text}`;
+  return text;
+}
+
+/** `✅ federates (EXTERNAL)`, `❌ fails: reason ❗expected federates` ... */
 export function cellLine(cell: CellResult): string {
   const marker = expectationMarker(cell);
-  return `${ICON[cell.outcome]} ${cellText(cell)}${marker ? ` ❗${marker}` : ""}`;
+  return `${ICON[cell.outcome]} ${verdictText(cell)}${marker ? ` ❗${marker}` : ""}`;
 }
 
 
@@ -141,12 +153,12 @@ export function serverLabels(cells: CellResult[]): Map<string, string> {
   return labels;
 }
 
-/** How many cells of each outcome, in legend order: `✅ 36 · ↦ 3 · ❌ 6`, then `❗2` unexpected. */
+/** How many cells of each outcome, in legend order, each with its word: `✅ federates 36 · ↦ one-way 3 · ❌ fails 6`, then `❗ unexpected 2`. */
 export function outcomeCounts(cells: CellResult[]): string {
   const order: Outcome[] = ["federates", "one-way", "fails", "error", "flaky"];
-  const parts = order.map((o) => [o, cells.filter((c) => c.outcome === o).length] as const).filter(([, n]) => n > 0).map(([o, n]) => `${ICON[o]} ${n}`);
+  const parts = order.map((o) => [o, cells.filter((c) => c.outcome === o).length] as const).filter(([, n]) => n > 0).map(([o, n]) => `${ICON[o]} ${o} ${n}`);
   const unexpected = cells.filter((c) => !c.asExpected).length;
-  return [...parts, ...(unexpected ? [`❗${unexpected}`] : [])].join(" · ");
+  return [...parts, ...(unexpected ? [`❗ unexpected ${unexpected}`] : [])].join(" · ");
 }
 
 /** Above this many (certificate, dialback) combinations in a scenario, reports lead with an overview of them. */

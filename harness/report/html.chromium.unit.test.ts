@@ -1,22 +1,21 @@
-// matrix.html in a real headless Chromium: clicking opens diagnoses, colours differ, logs cannot run code.
-// CI must `apt-get install -y chromium`; without /usr/bin/chromium these tests are skipped.
-import { existsSync } from "node:fs";
+// matrix.html in Debian's headless Chromium (test/chromium.ts, which the site's tests share):
+// clicking opens diagnoses, colours differ, logs cannot run code, every verdict has a word.
+// npm test's pretest installs Chromium on Debian as root; without /usr/bin/chromium these tests are skipped.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveChromium, launch, skipReason, VERDICT_WORDS, watchedPage } from "../../test/chromium.ts";
+import { certificateProfilesRun } from "../site/fixtures.ts";
 import { CELLS, sampleResults } from "./fixtures.ts";
 import { writeReports } from "./write.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const have = existsSync(CHROMIUM);
-if (!have) console.warn(`html.chromium.unit.test.ts: skipping the browser tests, ${CHROMIUM} is absent (apt-get install -y chromium)`);
-const title = have ? "matrix.html in headless Chromium" : `matrix.html in headless Chromium — SKIPPED: ${CHROMIUM} absent (apt-get install -y chromium)`;
+if (!haveChromium) console.warn(`html.chromium.unit.test.ts: skipping the browser tests, ${skipReason}`);
+const title = haveChromium ? "matrix.html in headless Chromium" : `matrix.html in headless Chromium — ${skipReason}`;
 
-describe.skipIf(!have)(title, () => {
+describe.skipIf(!haveChromium)(title, () => {
   let browser: Browser;
   let page: Page;
   let dir: string;
@@ -28,11 +27,8 @@ describe.skipIf(!have)(title, () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "s2s-html-"));
     await writeReports(dir, results);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    page = await browser.newPage();
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-    page.on("request", (r) => !r.url().startsWith("file:") && problems.push(`request: ${r.url()}`));
+    browser = await launch();
+    page = await watchedPage(browser, problems);
     await page.goto(pathToFileURL(join(dir, "matrix.html")).href);
   }, 60_000);
 
@@ -95,5 +91,25 @@ describe.skipIf(!have)(title, () => {
       return err ? err.textContent : doc.querySelectorAll("testcase").length;
     }, xml);
     expect(verdict).toBe(9);
+  });
+
+  it("every verdict carries a word, not an emoji alone (Debian's Chromium has no emoji font)", async () => {
+    // Many combinations: the overview's counts and the folded tables' summaries too.
+    const many = await certificateProfilesRun("2026-12-04T15:00:00.000Z", "many");
+    const two = many.cells.filter((c) => [c.spec.initiator.server, c.spec.receiver.server].every((s) => s === "prosody@13.0.7" || s === "ejabberd@26.07"));
+    const manyDir = await mkdtemp(join(tmpdir(), "s2s-html-many-"));
+    try {
+      for (const [run, where] of [[results, dir], [sampleResults(two), manyDir]] as const) {
+        if (where === manyDir) await writeReports(manyDir, run);
+        await page.goto(pathToFileURL(join(where, "matrix.html")).href);
+        const verdicts = page.locator("h1, td.cell a, table.overview td, details.combo > summary, details.diag > summary");
+        // textContent: the cells of a folded combination are hidden until it opens.
+        const texts = await verdicts.evaluateAll((els) => els.map((e) => e.textContent ?? ""));
+        expect(texts.length).toBeGreaterThan(0);
+        expect(texts.filter((t) => !VERDICT_WORDS.test(t))).toEqual([]);
+      }
+    } finally {
+      await rm(manyDir, { recursive: true, force: true });
+    }
   });
 });

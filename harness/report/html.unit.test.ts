@@ -95,7 +95,7 @@ describe("renderHtml with many certificate and dialback combinations", () => {
     expect(html).toContain("<h2>Overview of 8 certificate and dialback combinations</h2>");
     const links = [...html.matchAll(/<td><a href="#(combo-\d+)">([^<]*)<\/a><\/td>/g)].map((m) => [m[1], m[2]]);
     expect(links).toHaveLength(8);
-    expect(links[3]).toEqual(["combo-3", "↦ 1"]);
+    expect(links[3]).toEqual(["combo-3", "↦ one-way 1"]);
     const folds = [...html.matchAll(/<details class="combo" id="(combo-\d+)"( open)?>/g)].map((m) => `${m[1]}${m[2] ?? ""}`);
     expect(folds).toEqual(["combo-0", "combo-1", "combo-2", "combo-3", "combo-4 open", "combo-5", "combo-6", "combo-7"]);
     expect(html.match(/<table class="matrix">/g)).toHaveLength(8);

@@ -45,23 +45,23 @@ describe("renderMarkdown", () => {
   it("writes each cell as icon and short text, with a marker where it differs from expectation", () => {
     const off = t.get("server-only, dialback off")!;
     expect(off[0]).toEqual(["initiator ↓ / receiver →", P12, E23, P13]);
-    expect(off[2]).toEqual([`**${P12}**`, "—", "✅ EXTERNAL", "—"]);
-    expect(off[3][1]).toBe("❌ TLS alert \\| handshake failure: peer certificate lacks the s…");
+    expect(off[2]).toEqual([`**${P12}**`, "—", "✅ federates (EXTERNAL)", "—"]);
+    expect(off[3][1]).toBe("❌ fails: TLS alert \\| handshake failure: peer certificate lacks the s…");
     // One-way is its own mark with the reply path's reason, never ✅.
     expect(off[3][3]).toBe("↦ one-way: replies refused: unsupported certificate purpose");
     const on = t.get("server-only, dialback on")!;
-    expect(on[2][3]).toBe("✅ dialback");
+    expect(on[2][3]).toBe("✅ federates (dialback)");
     expect(on[3][3]).toBe("⚠️ error: container ejabberd-23.01 exited with code 137 ❗expected federates");
-    expect(on[4][1]).toBe("✅ dialback ❗expected fails");
+    expect(on[4][1]).toBe("✅ federates (dialback) ❗expected fails");
     expect(on[4][2]).toBe("🔀 flaky ❗expected federates");
     const asym = t.get("server-only→dual-eku, dialback on→off")!;
-    expect(asym[2][2]).toBe("❌ dialback disabled on receiver &lt;b&gt;");
+    expect(asym[2][2]).toBe("❌ fails: dialback disabled on receiver &lt;b&gt;");
     // A tolerated error is as expected: no marker.
     expect(asym[3][1]).toBe("⚠️ error: timeout waiting for stream");
   });
 
   it("keeps the short reason within 60 characters", () => {
-    const text = t.get("server-only, dialback off")![3][1].replace(/^❌ /, "").replace(/\\\|/g, "|");
+    const text = t.get("server-only, dialback off")![3][1].replace(/^❌ fails: /, "").replace(/\\\|/g, "|");
     expect([...text].length).toBeLessThanOrEqual(60);
   });
 
@@ -109,7 +109,7 @@ describe("renderMarkdown", () => {
   it("escapes pipes and newlines in reasons so a table row stays one row", () => {
     const evil = { ...CELLS.failsLong, reason: "a|b\nc | d" };
     const lines = renderMarkdown(sampleResults([evil])).split("\n").filter((l) => l.startsWith(`| **${E23}`));
-    expect(lines).toEqual([`| **${E23}** | ❌ a\\|b c \\| d |`]);
+    expect(lines).toEqual([`| **${E23}** | ❌ fails: a\\|b c \\| d |`]);
   });
 
   it("escapes the isolation mode (from a results.json merge read) like every other header field", () => {
@@ -135,16 +135,16 @@ describe("renderMarkdown with many certificate and dialback combinations", () =>
     const t = tables(md).get("Overview: 8 certificate and dialback combinations")!;
     expect(t[0]).toEqual(["certificates (initiator→receiver)", "dialback off"]);
     expect(t.slice(2, 2 + profiles.length).map((r) => r[0])).toEqual(profiles.map((p) => `**${p === "dual-eku" ? p : `${p}→dual-eku`}**`));
-    expect(t[2][1]).toBe("✅ 1");
-    expect(t[5][1]).toBe("↦ 1");
-    expect(t[6][1]).toBe("✅ 1 · ❗1");
+    expect(t[2][1]).toBe("✅ federates 1");
+    expect(t[5][1]).toBe("↦ one-way 1");
+    expect(t[6][1]).toBe("✅ federates 1 · ❗ unexpected 1");
   });
 
   it("folds each combination's matrix under its counts, unfolded where a cell is unexpected", () => {
     const folds = md.split("\n").filter((l) => l.startsWith("<details"));
     expect(folds).toHaveLength(8);
-    expect(folds[0]).toBe("<details><summary><b>server-only→dual-eku, dialback off</b>: ✅ 1</summary>");
-    expect(folds[4]).toBe("<details open><summary><b>expired→dual-eku, dialback off</b>: ✅ 1 · ❗1</summary>");
+    expect(folds[0]).toBe("<details><summary><b>server-only→dual-eku, dialback off</b>: ✅ federates 1</summary>");
+    expect(folds[4]).toBe("<details open><summary><b>expired→dual-eku, dialback off</b>: ✅ federates 1 · ❗ unexpected 1</summary>");
     // No heading per combination: the overview is the one heading.
     expect(md.split("\n").filter((l) => /^##+ /.test(l))).toEqual(["## Findings", "## Overview: 8 certificate and dialback combinations", "## Unexpected cells"]);
   });
