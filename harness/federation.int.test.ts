@@ -1,7 +1,6 @@
 // The public facts of the Let's Encrypt change, reproduced on real servers.
 import { beforeAll, describe, expect, test } from "vitest";
 import { probePairs } from "./index.ts";
-import { DEFAULT_TIMEOUTS } from "./probe/probe.ts";
 import type { CellResult, CellSide } from "../core/types.ts";
 
 const side = (server: string, certificate: CellSide["certificate"], dialback: CellSide["dialback"]): CellSide => ({ server, certificate, dialback });
@@ -70,7 +69,6 @@ describe("directed federation probe on real servers", () => {
     expect(r.oneWay.outcome).toBe("one-way");
     expect(r.oneWay.ping?.status).toBe("timeout");
     expect(r.oneWay.ping?.text).toMatch(/^no reply: c\d+-b\.example logged that its connection to c\d+-a\.example failed$/);
-    expect(r.oneWay.ping!.ms).toBeLessThan(DEFAULT_TIMEOUTS.pingMs);
     expect(r.oneWay.reason).toBe("one-way: replies refused: unsupported certificate purpose");
   });
 });

@@ -6,11 +6,21 @@ import { ensureServerImage } from "../harness/docker/images.ts";
 
 /** Builds `tag` FROM the harness's prosody@13.0.7 image, announcing `version`. */
 export async function buildProsodyImage(tag: string, version: string): Promise<void> {
+  await buildFromProsody(tag, `RUN echo ${version} > /usr/lib/prosody/prosody.version`);
+}
+
+/**
+ * Builds `tag` FROM the harness's prosody@13.0.7 image with a command that never starts
+ * Prosody: a server that never answers, so a run that needs it cannot finish however fast
+ * the machine is.
+ */
+export async function buildSilentProsodyImage(tag: string): Promise<void> {
+  await buildFromProsody(tag, 'CMD ["sleep", "infinity"]');
+}
+
+async function buildFromProsody(tag: string, line: string): Promise<void> {
   const base = await ensureServerImage(resolveServer("prosody@13.0.7"), adapterFor("prosody"));
-  execFileSync("docker", ["build", "-q", "-t", tag, "-"], {
-    input: `FROM ${base}\nRUN echo ${version} > /usr/lib/prosody/prosody.version\n`,
-    stdio: ["pipe", "ignore", "pipe"],
-  });
+  execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${base}\n${line}\n`, stdio: ["pipe", "ignore", "pipe"] });
 }
 
 /** Removes an image a test built. */

@@ -1,11 +1,12 @@
 // Shared by the reliability tests: the real CLI as a child process, and the Docker
 // objects a run leaves (or must not leave) behind, found by their labels.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
 import { LABEL_RUN } from "../../harness/docker/labels.ts";
+import { buildSilentProsodyImage, removeImage } from "../user-image.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI = join(ROOT, "bin", "s2s-matrix.js");
@@ -73,6 +74,21 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     if (Date.now() > deadline) return undefined;
     await sleep(every);
   }
+}
+
+/**
+ * A scenario whose run cannot finish, whatever the machine's speed: 4 cells, one
+ * server (prosody@13.0.7) that works and one ("silent") whose container never starts
+ * Prosody, far within its 120 s readiness bound. For tests that need a run still
+ * going when they act (a signal, --timeout); 1 cell may finish, 3 never do.
+ */
+export async function neverFinishingScenario(dir: string): Promise<{ file: string; remove: () => void }> {
+  const image = `s2s-matrix-test/silent-prosody:${process.pid}`;
+  await buildSilentProsodyImage(image);
+  const file = join(dir, "never-finishes.yaml");
+  const yaml = ["name: A run with a server that never answers", "servers:", "  - prosody@13.0.7", `  - {name: silent, family: prosody, image: "${image}"}`];
+  writeFileSync(file, [...yaml, "certificates: [dual-eku]", "dialback: [on]", "expect: {default: federates}", ""].join("\n"));
+  return { file, remove: () => removeImage(image) };
 }
 
 export interface Labelled {

