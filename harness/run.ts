@@ -14,7 +14,7 @@ import type { Attempt, CellResult, CellSpec } from "../core/types.ts";
 import { settle, toResult } from "./runner/cell.ts";
 import { ensureImages, openEnvironment, type Environment } from "./runner/environment.ts";
 import { RunFaults } from "./runner/faults.ts";
-import { Stages, type RunStats } from "./runner/stages.ts";
+import { STAGE_DEPS, Stages, type RunStats, type StageDeps } from "./runner/stages.ts";
 
 export interface RunOptions {
   runId: string;
@@ -41,6 +41,8 @@ export interface RunOptions {
   baseConfigs?: Record<string, { file: string; text: string }>;
   log?: (s: string) => void;
   onCellStart?: (spec: CellSpec) => void;
+  /** Replaces parts a stage works through: a test's seam (e.g. a server killed at a chosen point of a cell). */
+  stageDeps?: Partial<StageDeps>;
   onCellDone?: (result: CellResult) => void;
   /**
    * Each cell's first measurement, before a re-run of an unexpected one decides it:
@@ -101,7 +103,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       // An operator's config: given to runCells directly (API), else the scenario's `config:` of the server's name.
       baseConfigOf: (server) => opts.baseConfigs?.[server] ?? opts.runServers?.get(server)?.config,
       log,
-    });
+    }, { ...STAGE_DEPS, ...opts.stageDeps });
     const round = roundRunner(opts, env, stages, isolation, concurrency, log);
 
     const first = new Map<CellSpec, Attempt>();

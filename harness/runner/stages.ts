@@ -48,6 +48,9 @@ export interface StageDeps {
   runCell: typeof runCell;
 }
 
+/** The real parts a stage reaches Docker, the CA, the relay and the probe through. */
+export const STAGE_DEPS: StageDeps = { issueCertificates, startPlanned, removeInstanceContainers, startRelay, runCell };
+
 /** With --capture a server answers to `upstream.<domain>`; the domain itself is the relay's. */
 export const upstreamAlias = (domain: string) => `upstream.${domain}`;
 
@@ -67,7 +70,7 @@ export class Stages {
     private env: Environment,
     private faults: RunFaults,
     private opts: StageOptions,
-    private deps: StageDeps = { issueCertificates, startPlanned, removeInstanceContainers, startRelay, runCell },
+    private deps: StageDeps = STAGE_DEPS,
   ) {}
 
   private notice = (s: string) => this.noticed.has(s) || (this.noticed.add(s), this.opts.log(s));
