@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), "s2s-action-unit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function gate(inputs: Record<string, string>) {
-  const job = new Job({ name: "gate", workspace: join(dir, "ws"), cacheDir: join(dir, "cache"), artifactsDir: join(dir, "artifacts"), actions: { "me/s2s-matrix": ROOT } });
+  const job = new Job({ name: "gate", workspace: join(dir, "ws"), cacheDir: join(dir, "cache"), artifactsDir: join(dir, "artifacts"), runnerTemp: join(dir, "temp"), actions: { "me/s2s-matrix": ROOT } });
   const { results } = await runSteps(job, [{ id: "s2s", uses: "me/s2s-matrix@v1", with: { scenario: "xmpp/s.yaml", ...inputs } }]);
   return { job, step: results[0] };
 }
