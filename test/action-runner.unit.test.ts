@@ -11,7 +11,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 let n = 0;
 function job(extra: Partial<ConstructorParameters<typeof Job>[0]> = {}): Job {
   const dir = join(base, String(++n));
-  return new Job({ name: "gate", workspace: join(dir, "ws"), cacheDir: join(dir, "cache"), artifactsDir: join(dir, "artifacts"), ...extra });
+  return new Job({ name: "gate", workspace: join(dir, "ws"), cacheDir: join(dir, "cache"), artifactsDir: join(dir, "artifacts"), runnerTemp: join(dir, "temp"), ...extra });
 }
 const scope = (contexts: Record<string, unknown>, status: "success" | "failure" = "success") => ({ contexts, status });
 

@@ -122,7 +122,7 @@ describe("gh-annotate", () => {
 describe("gh-no-commands.sh", () => {
   it("the runner takes no workflow command from the wrapped command's stdout or stderr, and does again after it; its exit code is kept", async () => {
     const { Job, runSteps } = await import("./action-runner/index.ts");
-    const job = new Job({ name: "t", workspace: join(dir, "ws"), cacheDir: join(dir, "c"), artifactsDir: join(dir, "a") });
+    const job = new Job({ name: "t", workspace: join(dir, "ws"), cacheDir: join(dir, "c"), artifactsDir: join(dir, "a"), runnerTemp: join(dir, "t") });
     const forge = `echo "::error title=Fake::out"; echo "::add-mask::secret" >&2; echo "##[error]legacy"; exit 3`;
     const { results } = await runSteps(job, [
       { id: "w", shell: "bash", run: `set +e; bash "${join(ROOT, "scripts/gh-no-commands.sh")}" bash -c '${forge}'; echo "code=$?" >> "$GITHUB_OUTPUT"; echo "::warning::after"` },
