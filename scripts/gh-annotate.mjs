@@ -132,12 +132,12 @@ async function main(argv) {
     // s2s-matrix stopped before printing a summary; its own message is in the log
   }
   // The report files' names live in one place, the package's harness/report/write.ts.
-  const { REPORT_FILES } = pkgDir ? await import(pathToFileURL(join(pkgDir, "dist/harness/report/write.js")).href) : { REPORT_FILES: [] };
+  const { OUT_FILES } = pkgDir ? await import(pathToFileURL(join(pkgDir, "dist/harness/report/write.js")).href) : { OUT_FILES: [] };
   const { lines, rest } = annotations(summary);
   for (const line of lines) process.stdout.write(`${line}\n`);
   const restText = restMarkdown(rest);
   if (restText) emit(process.env.GITHUB_STEP_SUMMARY, cutSummary(restText));
-  emit(process.env.GITHUB_OUTPUT, outputText(outputs(summary, outDir, REPORT_FILES)));
+  emit(process.env.GITHUB_OUTPUT, outputText(outputs(summary, outDir, OUT_FILES)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main(process.argv.slice(2));

@@ -17,6 +17,9 @@ import { compareFindings, compareFindingsMarkdown } from "./findings/compare.ts"
 /** In this order; the run's baseline (BASELINE_FILE) follows them, unless the run is incomplete. */
 export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html", "junit.xml"] as const;
 
+/** Every file a complete run writes into --out: what the action uploads. */
+export const OUT_FILES: readonly string[] = [...REPORT_FILES, BASELINE_FILE];
+
 // A report goes to a new file beside its place ("wx": O_CREAT|O_EXCL, so never through
 // a symlink planted in --out) that is then renamed over it: a symlink there is replaced,
 // not followed, and a reader never sees half a report.
