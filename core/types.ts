@@ -10,13 +10,7 @@ export type ProfileName =
   | "expired"
   | "wrong-name"
   | "untrusted"
-  | "self-signed"
-  | "le-tlsserver"
-  | "le-shortlived"
-  | "missing-intermediate"
-  | "wildcard"
-  | "wildcard-mismatch"
-  | "rsa-classic";
+  | "self-signed";
 
 export type Dialback = "on" | "off";
 
@@ -26,7 +20,7 @@ export interface HostCertificate {
   cert: string;
   /** Private key PEM (PKCS#8). */
   key: string;
-  /** What the server sends: the leaf followed by any intermediate (the leaf alone for `missing-intermediate`). */
+  /** Leaf followed by any intermediate. */
   fullchain: string;
 }
 
