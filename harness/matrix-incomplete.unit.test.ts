@@ -17,7 +17,7 @@ const spec = (a: string, b: string): CellSpec => ({
 const P = "prosody@0.12.3";
 const E = "ejabberd@23.01";
 const cells = [spec(P, P), spec(P, E), spec(E, P), spec(E, E)];
-const prepared: Prepared = { scenarios: [{ name: "s", file: "s.yaml", servers: [] } as unknown as Scenario], cells };
+const prepared: Prepared = { scenarios: [{ name: "s", file: "s.yaml", servers: [], expect: { rules: [] } } as unknown as Scenario], cells };
 const result = (s: CellSpec, outcome: CellResult["outcome"] = "federates"): CellResult =>
   ({ spec: s, outcome, asExpected: outcome === "federates", attempts: [{ outcome, domains: { initiator: "a.example", receiver: "b.example" }, durationMs: 5 }], durationMs: 5 }) as CellResult;
 

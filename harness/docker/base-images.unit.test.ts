@@ -133,7 +133,7 @@ describe("withHostLock", () => {
         await clock.sleep();
       };
       const waiting = withHostLock("held", async () => "ran", () => {}, { dir: lockDir, maxWaitMs: 10 * 60_000, now: clock.now, sleep });
-      await expect(waiting).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`waited 10 min for the host lock ${join(lockDir, "held.lock")}, held by pid ${process.pid}\n  fix: .*rm ${join(lockDir, "held.lock")}`)) });
+      await expect(waiting).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(new RegExp(`waited 10m for the host lock ${join(lockDir, "held.lock")}, held by pid ${process.pid}\n  fix: .*rm ${join(lockDir, "held.lock")}`)) });
       expect(polls).toBe(10);
     }, () => {}, { dir: lockDir });
   });

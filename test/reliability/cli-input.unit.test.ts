@@ -268,7 +268,7 @@ describe.concurrent("bad flags: exit 2 before Docker", () => {
     [["--servers", "bogus@1"], new RegExp(`unknown server "bogus@1"; known servers: ${KNOWN_SERVERS.replace(/\./g, "\\.")}`)],
     [["--isolation", "pods"], /--isolation "pods": allowed values are vhost, container/],
     [["--concurrency", "0"], /option '--concurrency <n>' argument '0' is invalid\. expected a whole number ≥ 1/],
-    [["--baseline", "/nonexistent/results.json"], /--baseline \/nonexistent\/results\.json: cannot read it as JSON .*ENOENT.*give the results\.json of an earlier run/],
+    [["--baseline", "/nonexistent/results.json"], /--baseline \/nonexistent\/results\.json: cannot read it \(ENOENT\); give the baseline\.jsonl or results\.json of an earlier run/],
   ])("run smoke.yaml %j", async (flags, message) => {
     const r = await rejected(["scenarios/smoke.yaml", ...flags]);
     expect(r.stderr).toMatch(message);
