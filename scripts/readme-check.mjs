@@ -2,7 +2,7 @@
 // Proves README.md's opening: copies this working tree (tracked and untracked files,
 // without what .gitignore names: no node_modules, no dist) into a temporary directory
 // and runs the two commands of README.md's first ```sh block exactly as printed. The
-// first must write the matrix's four reports and exit 0; the second must exit 0.
+// first must write the matrix's five reports and exit 0; the second must exit 0.
 // Exit 0 when both hold; otherwise 1, naming the command. CI (.ci/run) runs this.
 //   node scripts/readme-check.mjs [--readme <file>] [--keep]
 // --readme: take the commands from another file (the copy still gets it as README.md).
@@ -13,7 +13,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const REPORTS = ["matrix.md", "matrix.html", "results.json", "junit.xml"];
+const REPORTS = ["matrix.md", "matrix.html", "results.json", "junit.xml", "baseline.jsonl"];
 const say = (s) => process.stderr.write(`readme-check: ${s}\n`);
 const fail = (s) => (say(`FAIL: ${s}`), process.exit(1));
 

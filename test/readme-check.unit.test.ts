@@ -39,14 +39,14 @@ describe("scripts/readme-check.mjs", () => {
     expect(r.stderr).not.toContain(`$ ${second}`);
   });
 
-  it("fails when the first command succeeds without writing the four reports", () => {
+  it("fails when the first command succeeds without writing the five reports", () => {
     const r = check(README.replace(first, "npx --version"));
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain("FAIL: the first command wrote no matrix.md, matrix.html, results.json, junit.xml in s2s-matrix-report/: npx --version");
+    expect(r.stderr).toContain("FAIL: the first command wrote no matrix.md, matrix.html, results.json, junit.xml, baseline.jsonl in s2s-matrix-report/: npx --version");
   });
 
   it("fails when the second command fails", () => {
-    const r = check(README.replace(first, "mkdir s2s-matrix-report && touch s2s-matrix-report/matrix.md s2s-matrix-report/matrix.html s2s-matrix-report/results.json s2s-matrix-report/junit.xml").replace(second, "npm run no-such-test-script"));
+    const r = check(README.replace(first, "mkdir s2s-matrix-report && touch s2s-matrix-report/matrix.md s2s-matrix-report/matrix.html s2s-matrix-report/results.json s2s-matrix-report/junit.xml s2s-matrix-report/baseline.jsonl").replace(second, "npm run no-such-test-script"));
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain("FAIL: the second command exited 1: npm run no-such-test-script");
   });
