@@ -1,5 +1,5 @@
 // The shape of a scenario once loaded and validated (see scenario.schema.json for the file format).
-import type { Dialback, ExpectedOutcome, ProfileName } from "../core/types.ts";
+import type { Dialback, ExpectedOutcome, FindingWhen, ProfileName } from "../core/types.ts";
 import type { Family } from "../harness/servers/catalog.ts";
 
 export interface ScenarioServer {
@@ -43,20 +43,15 @@ export interface CertificatePair {
 
 export type PairsMode = "all" | "cross";
 
-/** One entry of `expect.rules`, keys normalised (snake_case → camelCase, `certificate` → `initiatorCertificate`, booleans → on/off). */
-export interface ExpectRule {
+/**
+ * One entry of `expect.rules`, keys normalised (snake_case → camelCase, `certificate` → `initiatorCertificate`, booleans → on/off).
+ * Its selectors are core's FindingWhen, so that a finding can be written as a rule.
+ */
+export interface ExpectRule extends FindingWhen {
   /** Position in `expect.rules`. */
   index: number;
   /** 1-based line of the rule in the file, for messages. */
   line?: number;
-  initiator?: string;
-  receiver?: string;
-  initiatorCertificate?: ProfileName;
-  receiverCertificate?: ProfileName;
-  /** on: both sides on; off: at least one side off. */
-  dialback?: Dialback;
-  initiatorDialback?: Dialback;
-  receiverDialback?: Dialback;
   outcome: ExpectedOutcome;
   /** `outcome: [a, b]`: every outcome listed, `outcome` being the first. */
   anyOf?: ExpectedOutcome[];

@@ -7,9 +7,10 @@ import { asBaseline, cellKey, compareBaseline, versionChangeText } from "../base
 import type { Baseline } from "../baseline-file.ts";
 import { scenarioOrder } from "../cells.ts";
 import { escapeMarkdown } from "../text.ts";
-import { dimensions, type VersionRange } from "./conditions.ts";
-import { hasBit, induce, ruleBits, type Problem } from "./induce.ts";
-import { whenText, type Shape } from "./words.ts";
+import { dimensions } from "./conditions.ts";
+import { induce, type Problem } from "./induce.ts";
+import { readList } from "./derive.ts";
+import { whenText } from "./words.ts";
 
 type Decided = "federates" | "one-way" | "fails";
 const RANK: Record<Decided, number> = { federates: 2, "one-way": 1, fails: 0 };
@@ -53,17 +54,7 @@ function scenarioChanges(scenario: string, cells: CellResult[], before: Map<stri
   const dims = dimensions(specs, { names: true });
   const problem: Problem = { n: cells.length, dims, labels, labelCount: keys.length };
   const list = induce(problem);
-  const ranges = new Map<string, VersionRange>();
-  for (const dim of dims) for (const c of dim) if (c.range) ranges.set(c.when[c.range.side] as string, c.range.range);
-  const shape: Shape = {
-    sameCertificates: specs.every((s) => s.initiator.certificate === s.receiver.certificate),
-    sameDialback: specs.every((s) => s.initiator.dialback === s.receiver.dialback),
-  };
-  const decidedBy = new Int32Array(cells.length).fill(-1);
-  list.rules.forEach((r, k) => {
-    const b = ruleBits(problem, r.conds);
-    for (let i = 0; i < cells.length; i++) if (hasBit(b, i)) decidedBy[i] = k;
-  });
+  const { ranges, shape, decidedBy } = readList(problem, dims, list, specs);
   const changes: ChangeStatement[] = [];
   list.rules.forEach((r, k) => {
     const n = cells.filter((_, i) => labels[i] === r.label && decidedBy[i] === k).length;

@@ -3,12 +3,28 @@
 // class), read like a scenario's `expect:` block (a later statement overrides an earlier
 // one). Cells without a verdict (error, flaky) and cells no statement can tell apart are
 // listed, never hidden.
-import type { CellResult, Finding, FindingVerdict, FindingWhen, RunResults, ScenarioFindings } from "../../../core/types.ts";
+import type { CellResult, CellSpec, Finding, FindingVerdict, FindingWhen, RunResults, ScenarioFindings } from "../../../core/types.ts";
 import { scenarioOrder } from "../cells.ts";
 import { dimensions, type VersionRange } from "./conditions.ts";
-import { hasBit, induce, ruleBits, type Problem } from "./induce.ts";
+import { hasBit, induce, ruleBits, type DecisionList, type Problem } from "./induce.ts";
 import { reasonClasses, verdictKey, verdictOf } from "./verdict.ts";
 import { defaultText, statementText, verdictText, type Shape } from "./words.ts";
+
+/** What a list's statements are worded with, and which statement decides each cell (-1: the default, else the last that selects it). */
+export function readList(problem: Problem, dims: ReturnType<typeof dimensions>, list: DecisionList, specs: CellSpec[]): { ranges: Map<string, VersionRange>; shape: Shape; decidedBy: Int32Array } {
+  const ranges = new Map<string, VersionRange>();
+  for (const dim of dims) for (const c of dim) if (c.range) ranges.set(c.when[c.range.side] as string, c.range.range);
+  const shape: Shape = {
+    sameCertificates: specs.every((s) => s.initiator.certificate === s.receiver.certificate),
+    sameDialback: specs.every((s) => s.initiator.dialback === s.receiver.dialback),
+  };
+  const decidedBy = new Int32Array(problem.n).fill(-1);
+  list.rules.forEach((r, k) => {
+    const b = ruleBits(problem, r.conds);
+    for (let i = 0; i < problem.n; i++) if (hasBit(b, i)) decidedBy[i] = k;
+  });
+  return { ranges, shape, decidedBy };
+}
 
 /** One scenario's findings from its cells. */
 export function scenarioFindings(scenario: string, cells: CellResult[]): ScenarioFindings {
@@ -27,18 +43,7 @@ export function scenarioFindings(scenario: string, cells: CellResult[]): Scenari
   const dims = dimensions(specs);
   const problem: Problem = { n: cells.length, dims, labels, labelCount: keys.length };
   const list = induce(problem);
-  const ranges = new Map<string, VersionRange>();
-  for (const dim of dims) for (const c of dim) if (c.range) ranges.set((c.when[c.range.side] as string), c.range.range);
-  const shape: Shape = {
-    sameCertificates: specs.every((s) => s.initiator.certificate === s.receiver.certificate),
-    sameDialback: specs.every((s) => s.initiator.dialback === s.receiver.dialback),
-  };
-  // Which statement decides each cell: the last that selects it (-1: the default).
-  const decidedBy = new Int32Array(cells.length).fill(-1);
-  list.rules.forEach((r, k) => {
-    const b = ruleBits(problem, r.conds);
-    for (let i = 0; i < cells.length; i++) if (hasBit(b, i)) decidedBy[i] = k;
-  });
+  const { ranges, shape, decidedBy } = readList(problem, dims, list, specs);
   const decided = (k: number): number => cells.filter((_, i) => labels[i] >= 0 && decidedBy[i] === k).length;
   const verdictFor = (label: number): FindingVerdict => byKey.get(keys[label]) ?? { outcome: "federates" };
   const statements: Finding[] = list.rules.map((r, k) => {
