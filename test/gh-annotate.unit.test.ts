@@ -104,7 +104,7 @@ describe("gh-annotate", () => {
     // The package's dist/ is built only for the action; a fake one gives the list of report names.
     const pkg = join(dir, "pkg");
     spawnSync("mkdir", ["-p", join(pkg, "dist/harness/report")]);
-    writeFileSync(join(pkg, "dist/harness/report/write.js"), 'export const REPORT_FILES = ["results.json", "matrix.md", "matrix.html"];\n');
+    writeFileSync(join(pkg, "dist/harness/report/write.js"), 'export const OUT_FILES = ["results.json", "matrix.md", "matrix.html"];\n');
     const r = spawnSync(process.execPath, [join(ROOT, "scripts/gh-annotate.mjs"), join(dir, "summary.json"), dir, pkg], { encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: ghOutput } });
     expect(r.status, r.stderr).toBe(0);
     expect(shown(r.stdout.trim().split("\n"))).toHaveLength(3);
