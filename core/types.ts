@@ -106,8 +106,17 @@ export interface AuthEvent {
   reason?: string;
   /** The writing server's own verdict on the peer's certificate (its reason is the one to show). */
   judged?: boolean;
+  /** The server has given up on this stream for good: no stanza will pass it (harness/probe/evidence.ts). */
+  final?: boolean;
   line: string;
 }
+
+/**
+ * How an attempt's verdict came: a stanza answered (delivered, bounced, an error or a
+ * ping's result), a server's log line said no stanza could pass any more (`evidence`),
+ * or nothing came before the timeout.
+ */
+export type Decided = "stanzas" | "log" | "timeout";
 
 export interface ProbeResult {
   message: MessageResult;
@@ -134,6 +143,10 @@ export interface Attempt {
   note?: string;
   /** A server of the cell died while it ran (the cause is in `error`): no verdict; a re-run or --resume runs it again. */
   interrupted?: boolean;
+  /** How the probe's verdict came (absent for an error and in files written before it existed). */
+  decided?: Decided;
+  /** decided "log": the server's line that decided it, as in `logs` (`[server] line`). */
+  evidence?: string;
   durationMs: number;
 }
 
@@ -165,6 +178,11 @@ export interface CellResult {
   settings?: CellSettings;
   /** The attempts' notes (a server restarted after a crash, an attempt interrupted). */
   notes?: string[];
+  /** The deciding attempt's `decided` and `evidence`. */
+  decided?: Decided;
+  evidence?: string;
+  /** The first attempt decided nothing (a timeout or an error) and the re-run did: a verdict that needed a second try. */
+  retried?: boolean;
   /** Whether the outcome meets the scenario's expectation. */
   asExpected: boolean;
   /** Why it does not, in words. */
@@ -217,8 +235,11 @@ export interface RunResults {
   startedAt: string;
   durationMs: number;
   cells: CellResult[];
-  /** oneWay: cells whose outcome is one-way (shown apart because a one-way pair looks like it works). */
-  summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; oneWay: number };
+  /**
+   * oneWay: cells whose outcome is one-way (shown apart because a one-way pair looks like it works).
+   * retried: cells whose verdict needed a re-run (CellResult.retried); absent in files written before it existed.
+   */
+  summary: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; oneWay: number; retried?: number };
   /** A `run --shard i/n`: which part of the whole run. */
   shard?: ShardInfo;
   /** A `merge` of shard runs: which ones. */

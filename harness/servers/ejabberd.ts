@@ -105,6 +105,11 @@ function renderFiles(config: InstanceConfig, layout: EjabberdLayout, text: strin
 }
 
 // ejabberd's own words for s2s authentication (ejabberd_s2s_in / ejabberd_s2s_out, 23.01–26.x).
+// `final`: "Failed to establish outbound … bouncing" ends the outgoing stream and bounces
+// its queue; a refused dialback is the last resort (a refused EXTERNAL may still be
+// followed by "Retrying with s2s dialback authentication").
+const lastResort = (mech: string) => (mech === "dialback" ? { final: true } : {});
+
 const PATTERNS: LogPattern[] = [
   {
     re: /Accepted inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)/,
@@ -113,11 +118,11 @@ const PATTERNS: LogPattern[] = [
   {
     // The receiver's verdict on the initiator's certificate: "… (::ffff:192.168.224.6): unsupported certificate purpose"
     re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+) \([^)]*\): (.+)$/,
-    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4], judged: true }),
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4], judged: true, ...lastResort(m[1]) }),
   },
   {
     re: /Failed inbound s2s (EXTERNAL|dialback) authentication (\S+) -> (\S+)(?:: (.+))?$/,
-    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4] }),
+    make: (m) => ({ kind: m[1] === "EXTERNAL" ? "external-failed" : "dialback-failed", from: m[2], to: m[3], reason: m[4], ...lastResort(m[1]) }),
   },
   {
     re: /Retrying with s2s dialback authentication: (\S+) -> (\S+)/,
@@ -135,14 +140,15 @@ const PATTERNS: LogPattern[] = [
     // The initiator's verdict on the receiver's server certificate (OpenSSL's words):
     // "Failed to establish outbound s2s connection a -> b: Peer certificate rejected: certificate has expired; bouncing for 68 seconds"
     re: /Failed to establish outbound s2s connection (\S+) -> (\S+): Peer certificate rejected: (.+?)(?:; bouncing for \d+ seconds)?$/,
-    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3], judged: true }),
+    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3], judged: true, final: true }),
   },
   {
     // "…: Stream closed by peer: Your server's certificate is not trusted (not-authorized); bouncing for 191 seconds"
     re: /Failed to establish outbound s2s connection (\S+) -> (\S+): (.+?)(?:; bouncing for \d+ seconds)?$/,
-    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3] }),
+    make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3], final: true }),
   },
   {
+    // Not final: "Stream reset by peer" also ends streams that worked.
     re: /Closing inbound s2s connection (\S+) -> (\S+): (.+)$/,
     make: (m) => ({ kind: "connection-failed", from: m[1], to: m[2], reason: m[3] }),
   },

@@ -214,6 +214,10 @@ const outRoute = (local: string, remote: string) => ({ from: local, to: remote }
 /** `local/remote` of an incoming route; the stream goes remote → local. */
 const inRoute = (local: string, remote: string) => ({ from: remote, to: local });
 
+/**
+ * `final`: a route "is now invalid" (dialback refused) or its retries ran out. Never
+ * "disconnect, packets: N": jabberd2 logs it on every reconnect, also of pairs that federate.
+ */
 export function parseJabberd2AuthEvents(lines: string[]): AuthEvent[] {
   const events: AuthEvent[] = [];
   for (const line of lines) {
@@ -224,9 +228,12 @@ export function parseJabberd2AuthEvents(lines: string[]): AuthEvent[] {
     } else if ((m = /outgoing route '([^/']+)\/([^']+)' is now valid/.exec(line))) {
       events.push({ kind: "dialback-ok", ...outRoute(m[1], m[2]), line });
     } else if ((m = /incoming route '([^/']+)\/([^']+)' is now invalid/.exec(line))) {
-      events.push({ kind: "dialback-failed", ...inRoute(m[1], m[2]), reason: "dialback key invalid", line });
+      events.push({ kind: "dialback-failed", ...inRoute(m[1], m[2]), reason: "dialback key invalid", final: true, line });
     } else if ((m = /outgoing route '([^/']+)\/([^']+)' is now invalid/.exec(line))) {
-      events.push({ kind: "dialback-failed", ...outRoute(m[1], m[2]), reason: "dialback negotiation failed", line });
+      events.push({ kind: "dialback-failed", ...outRoute(m[1], m[2]), reason: "dialback negotiation failed", final: true, line });
+    } else if ((m = /retry limit reached for '([^/']+)\/([^']+)' queue/.exec(line))) {
+      // s2s gave up connecting for the route and bounced its queue.
+      events.push({ kind: "connection-failed", ...outRoute(m[1], m[2]), reason: "retry limit reached", final: true, line });
     } else if ((m = /error: SSL handshake error \((?:error:[0-9A-F]+:SSL routines:[^:]*:)?([^)]+)\)/.exec(line))) {
       // OpenSSL's words: "certificate verify failed" (its own check), "sslv3 alert …" (the peer's).
       const peer = OUT_TAG.exec(line)?.[1];

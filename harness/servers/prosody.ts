@@ -121,6 +121,8 @@ function renderFiles(config: InstanceConfig, layout: ProsodyLayout, text: string
 
 // Log lines (0.12 and 13) that say how an s2s stream authenticated. The first
 // column names the host for module lines ("b.example:saslauth") and the session otherwise.
+// `final`: mod_s2s closes the session ("Forbidding…": check_auth_policy closes it) or
+// has bounced its queue: nothing more passes on it.
 const PATTERNS: LogPattern[] = [
   {
     // receiver: "b.example:saslauth info Accepting SASL EXTERNAL identity from a.example"
@@ -145,21 +147,22 @@ const PATTERNS: LogPattern[] = [
   {
     // receiver judging the initiator: "s2sin… warn Forbidding insecure connection to/from a.example because its certificate has expired"
     re: /^s2sin\S*\s+\w+\s+Forbidding insecure connection to\/from (\S+) because its (certificate .+)$/,
-    make: (m) => ({ kind: "external-failed", from: m[1], to: "", reason: m[2], judged: true }),
+    make: (m) => ({ kind: "external-failed", from: m[1], to: "", reason: m[2], judged: true, final: true }),
   },
   {
     // initiator judging the receiver's server certificate: the same words on its s2sout session
     re: /^s2sout\S*\s+\w+\s+Forbidding insecure connection to\/from (\S+) because its (certificate .+)$/,
-    make: (m) => ({ kind: "connection-failed", from: "", to: m[1], reason: m[2], judged: true }),
+    make: (m) => ({ kind: "connection-failed", from: "", to: m[1], reason: m[2], judged: true, final: true }),
   },
   {
     re: /(Incoming|Outgoing) s2s connection (\S+)->(\S+) complete/,
     make: (m) => ({ kind: "connection-ok", from: m[2], to: m[3] }),
   },
   {
-    // initiator: "s2sout… info Sending error replies for 1 queued stanzas because of failed outgoing connection to b.example"
+    // "s2sout… info Sending error replies for 1 queued stanzas because of failed outgoing connection to b.example":
+    // the stanzas are bounced and the session is gone.
     re: /because of failed outgoing connection to (\S+)/,
-    make: (m) => ({ kind: "connection-failed", from: "", to: m[1] }),
+    make: (m) => ({ kind: "connection-failed", from: "", to: m[1], final: true }),
   },
 ];
 
