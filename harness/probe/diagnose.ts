@@ -1,6 +1,7 @@
 // Turns what the servers logged and what the client saw into an auth method per
 // direction and a one-line reason.
 import type { Attempt, AuthEvent, AuthMethod, MessageResult, PingResult } from "../../core/types.ts";
+import { decidedBy } from "./evidence.ts";
 
 const matches = (e: AuthEvent, from: string, to: string, exact: boolean): boolean =>
   exact ? e.from === from && e.to === to : (e.from === from || e.from === "") && (e.to === to || e.to === "");
@@ -22,15 +23,6 @@ export function authMethod(events: AuthEvent[], from: string, to: string): AuthM
  */
 export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string): boolean {
   return receiverEvents.some((e) => e.from === from && e.to === to && /^(external-ok|dialback-ok|connection-ok)$/.test(e.kind));
-}
-
-/**
- * Whether the receiver's own events show that its connection back to the
- * initiator (`from` → `to`) failed for good: its queued stanzas were answered
- * with errors, or it bounces whatever it has for the initiator.
- */
-export function connectionFailed(receiverEvents: AuthEvent[], from: string, to: string): boolean {
-  return receiverEvents.some((e) => e.kind === "connection-failed" && e.to === to && (e.from === from || e.from === ""));
 }
 
 /**
@@ -57,7 +49,8 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
   const parts: string[] = [];
   if (message.status !== "delivered") {
     const why = failureReason(events, a, b);
-    const bounce = message.status === "bounced" ? [message.condition, message.text].filter(Boolean).join(": ") : "no reply";
+    // A wait ended by a log line (evidence.ts) says why in `text`.
+    const bounce = message.status === "bounced" ? [message.condition, message.text].filter(Boolean).join(": ") : message.text ?? "no reply";
     // The receiving server's words when there are some; the bounce stays in `message`.
     parts.push(why ?? bounce);
   }
@@ -82,8 +75,6 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
 export function undecided(a: Attempt): string | undefined {
   if (a.outcome === "error") return a.error ?? "the harness could not probe the cell";
   const p = a.probe;
-  if (!p) return undefined;
-  if (p.message.status === "timeout") return "the message neither arrived nor bounced in time";
-  if (p.message.status === "delivered" && p.ping.status === "timeout" && !p.ping.text) return "the reply neither came nor was refused in time";
-  return undefined;
+  if (!p || (a.decided ?? decidedBy(p.message, p.ping)) !== "timeout") return undefined;
+  return p.message.status === "timeout" ? "the message neither arrived nor bounced in time" : "the reply neither came nor was refused in time";
 }

@@ -71,13 +71,31 @@ function stanzaError(el: any): { condition?: string; text?: string } {
   return { condition, text };
 }
 
-/** A→B chat message: delivered to B's client, bounced back to A, or timed out. */
-export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number): Promise<MessageResult> {
+/** Asks `abandon` every 100 ms; `gaveUp` resolves with its first reason. */
+function whenAbandoned(abandon?: () => string | undefined): { gaveUp: Promise<string>; stop: () => void } {
+  let poll: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<string>((resolve) => {
+    if (abandon) poll = setInterval(() => {
+      const why = abandon();
+      if (why) resolve(why);
+    }, 100);
+  });
+  return { gaveUp, stop: () => clearInterval(poll) };
+}
+
+/**
+ * A→B chat message: delivered to B's client, bounced back to A, or timed out.
+ * `abandon` (asked every 100 ms) ends the wait once the logs say no stanza can
+ * pass: a timeout whose `text` is its reason (not the timer's).
+ */
+export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number, abandon?: () => string | undefined): Promise<MessageResult> {
   const id = `s2s-matrix-${randomBytes(6).toString("hex")}`;
   const t0 = Date.now();
+  const evidence = whenAbandoned(abandon);
   return new Promise((resolve) => {
     const finish = (r: Omit<MessageResult, "ms">) => {
       clearTimeout(timer);
+      evidence.stop();
       a.removeListener("stanza", onA);
       b.removeListener("stanza", onB);
       resolve({ ...r, ms: Date.now() - t0 });
@@ -89,6 +107,7 @@ export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: num
       if (el.is("message") && el.attrs.id === id && el.attrs.type === "error") finish({ status: "bounced", ...stanzaError(el) });
     };
     const timer = setTimeout(() => finish({ status: "timeout" }), ms);
+    void evidence.gaveUp.then((text) => finish({ status: "timeout", text }));
     b.on("stanza", onB);
     a.on("stanza", onA);
     a.send(xml("message", { to: toJid, type: "chat", id }, xml("body", {}, `s2s-matrix probe ${id}`))).catch(() => finish({ status: "timeout" }));
@@ -106,13 +125,7 @@ const pingIq = (to: string) => xml("iq", { type: "get", to }, xml("ping", { xmln
  */
 export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?: () => string | undefined): Promise<PingResult> {
   const t0 = Date.now();
-  let poll: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<string>((resolve) => {
-    if (abandon) poll = setInterval(() => {
-      const why = abandon();
-      if (why) resolve(why);
-    }, 100);
-  });
+  const { gaveUp, stop } = whenAbandoned(abandon);
   try {
     const request = a.iqCaller.request(pingIq(toDomain), ms);
     const why = await Promise.race([request.then(() => undefined), gaveUp]);
@@ -122,14 +135,15 @@ export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?
     if (e?.name === "StanzaError") return { status: "error", condition: e.condition, text: e.text || undefined, ms: Date.now() - t0 };
     return { status: "timeout", ms: Date.now() - t0 };
   } finally {
-    clearInterval(poll);
+    stop();
   }
 }
 
 /**
  * Message and ping of one directed pair, run together (both are bounded).
  * `replyPathFailed` says why B can no longer answer A (from B's log); it ends the
- * ping wait early, once the message has been delivered.
+ * ping wait early, once the message has been delivered. `messageLost` says why A's
+ * message can no longer arrive (from both logs); it ends the message wait.
  */
 export async function probePair(
   initiator: Endpoint,
@@ -137,6 +151,7 @@ export async function probePair(
   ca: string,
   t: ProbeTimeouts = DEFAULT_TIMEOUTS,
   replyPathFailed?: () => string | undefined,
+  messageLost?: () => string | undefined,
 ): Promise<{ message: MessageResult; ping: PingResult }> {
   let a: XmppClient | undefined;
   let b: XmppClient | undefined;
@@ -153,9 +168,11 @@ export async function probePair(
     // bounced ("User session not found", seen once under load on ejabberd 26.07).
     await b.iqCaller.request(pingIq(receiver.domain), t.loginMs).catch(() => {});
     let delivered = false;
+    // The ping goes on the message's stream: a message lost by the logs ends its wait too.
+    let lost: string | undefined;
     const [message, pingResult] = await Promise.all([
-      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m)),
-      ping(a!, receiver.domain, t.pingMs, replyPathFailed && (() => (delivered ? replyPathFailed() : undefined))),
+      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs, messageLost).then((m) => ((delivered = m.status === "delivered"), (lost = m.status === "timeout" ? m.text : undefined), m)),
+      ping(a!, receiver.domain, t.pingMs, () => (delivered ? replyPathFailed?.() : lost)),
     ]);
     return { message, ping: pingResult };
   } finally {

@@ -5,9 +5,10 @@ import type { StartedRelay } from "../capture/relay.ts";
 import type { StartedInstance } from "../instance.ts";
 import { linesFor } from "../docker/logbuffer.ts";
 import type { PlannedCell } from "../plan.ts";
-import { connectionFailed, diagnose, hasVerdict, undecided } from "../probe/diagnose.ts";
+import { diagnose, hasVerdict, undecided } from "../probe/diagnose.ts";
+import { decidedBy, lostText, messageLost, replyLost } from "../probe/evidence.ts";
 import { LoginError, probePair, type ProbeTimeouts } from "../probe/probe.ts";
-import type { Attempt, CellResult, CellSpec, Outcome } from "../../core/types.ts";
+import type { Attempt, AuthEvent, CellResult, CellSpec, Outcome } from "../../core/types.ts";
 import { judge } from "../../core/judge.ts";
 
 const outcomeOf = (a: Attempt) => `${a.outcome}/${a.probe?.auth.outbound ?? "-"}`;
@@ -52,12 +53,26 @@ export async function runCell(
       const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
       return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
     };
+    // The line that ended a wait, as `logs` shows it: the attempt's evidence.
+    const evidence: { message?: string; reply?: string } = {};
+    const shown = (e: AuthEvent, r: ReturnType<typeof read>) => `[${(r.eb.includes(e) ? ib : ia).spec.key}] ${e.line}`;
     // B's log says when its connection back to A failed: no ping reply can come after that.
-    const replyPathFailed = () =>
-      connectionFailed(read().eb, domains.receiver, domains.initiator)
-        ? `no reply: ${domains.receiver} logged that its connection to ${domains.initiator} failed`
-        : undefined;
-    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed);
+    const replyPathFailed = () => {
+      const r = read();
+      const e = replyLost(r.eb, domains.initiator, domains.receiver);
+      if (!e) return undefined;
+      evidence.reply = shown(e, r);
+      return `no reply: ${domains.receiver} logged that its connection to ${domains.initiator} failed`;
+    };
+    // Either log says A's message can no longer arrive: no need to wait for the timeout.
+    const lost = () => {
+      const r = read();
+      const e = messageLost([...r.eb, ...r.ea], domains.initiator, domains.receiver);
+      if (!e) return undefined;
+      evidence.message = shown(e, r);
+      return lostText(e, domains.initiator);
+    };
+    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed, lost);
     // A server that died during the probe explains a bounce or a timeout ("connection
     // refused"): that is no federation verdict, the cell is an error naming it.
     if (message.status !== "delivered" || ping.status !== "result") {
@@ -84,7 +99,9 @@ export async function runCell(
     const outcome: Outcome = message.status !== "delivered" ? "fails" : ping.status === "result" ? "federates" : "one-way";
     const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
     const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
-    return { outcome, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
+    const decided = decidedBy(message, ping);
+    const line = decided === "log" ? (message.status === "timeout" ? evidence.message : evidence.reply) : undefined;
+    return { outcome, domains, settings, decided, ...(line ? { evidence: line } : {}), durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
   } catch (e) {
     const dead = await deadServers();
     const error = dead ?? (e instanceof LoginError ? e.message : `harness error: ${(e as Error).message}`);
@@ -98,6 +115,8 @@ export function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, 
   const auth = p?.auth ?? { outbound: "none" as const, inbound: "none" as const };
   const verdict = judge(spec.expected, { outcome, auth, ping: p?.ping, reason: p?.reason ?? last.error });
   const notes = attempts.flatMap((a) => (a.note ? [a.note] : []));
+  // Flakiness stays visible: a verdict that needed the re-run says so.
+  const retried = attempts.length > 1 && !!undecided(attempts[0]) && !undecided(last);
   return {
     spec,
     installed: {
@@ -115,6 +134,9 @@ export function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, 
     capture: last.capture,
     ...(last.settings ? { settings: last.settings } : {}),
     ...(notes.length ? { notes } : {}),
+    ...(last.decided ? { decided: last.decided } : {}),
+    ...(last.evidence ? { evidence: last.evidence } : {}),
+    ...(retried ? { retried } : {}),
     asExpected: verdict.asExpected,
     mismatch: verdict.mismatch,
     durationMs: attempts.reduce((s, a) => s + a.durationMs, 0),

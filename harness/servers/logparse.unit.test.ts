@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
-import { authMethod, connectionFailed, diagnose, failureReason, hasVerdict } from "../probe/diagnose.ts";
+import { authMethod, diagnose, failureReason, hasVerdict } from "../probe/diagnose.ts";
+import { replyLost } from "../probe/evidence.ts";
 import type { AuthEvent } from "../../core/types.ts";
 
 const lines = (name: string): string[] =>
@@ -99,16 +100,16 @@ describe("when a cell's servers have said enough", () => {
 
   test("the reply path failed for good: Prosody flushed its queue with errors", () => {
     const ev = of("e23-to-p12-oneway", "prosody");
-    expect(connectionFailed(ev, "c114-b.example", "c114-a.example")).toBe(true);
-    expect(connectionFailed(ev, "c114-a.example", "c114-b.example")).toBe(false);
-    expect(connectionFailed(of("p13-to-e23-dialback", "prosody"), "c101-b.example", "c101-a.example")).toBe(false);
+    expect(replyLost(ev, "c114-a.example", "c114-b.example")).toBeTruthy();
+    expect(replyLost(ev, "c114-b.example", "c114-a.example")).toBeUndefined();
+    expect(replyLost(of("p13-to-e23-dialback", "prosody"), "c101-a.example", "c101-b.example")).toBeUndefined();
   });
 
   test("the reply path failed for good: ejabberd bounces what it has for the initiator", () => {
     const ev = parseEjabberdAuthEvents([
       "2026-12-01 19:04:31.346158+00:00 [warning] Failed to establish outbound s2s connection c166-b.example -> c166-a.example: authentication failed; bouncing for 68 seconds",
     ]);
-    expect(connectionFailed(ev, "c166-b.example", "c166-a.example")).toBe(true);
-    expect(connectionFailed(ev, "c16-b.example", "c16-a.example")).toBe(false);
+    expect(replyLost(ev, "c166-a.example", "c166-b.example")).toBeTruthy();
+    expect(replyLost(ev, "c16-a.example", "c16-b.example")).toBeUndefined();
   });
 });

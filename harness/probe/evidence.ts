@@ -1,0 +1,46 @@
+// When the servers' logs already decide a cell: the events (AuthEvent.final) after
+// which a stanza can no longer pass, so the probe stops waiting for one.
+import type { AuthEvent, Decided, MessageResult, PingResult } from "../../core/types.ts";
+
+const OK = /^(external-ok|dialback-ok|connection-ok)$/;
+
+/** `from → to` was accepted: stanzas pass on it, whatever fails later. */
+const accepted = (events: AuthEvent[], from: string, to: string): boolean =>
+  events.some((e) => e.from === from && e.to === to && OK.test(e.kind));
+
+/** A final event on the stream `from → to` ("" on a line that names one side only). */
+const finalOn = (e: AuthEvent, from: string, to: string): boolean =>
+  !!e.final && (e.from === from || e.from === "") && (e.to === to || e.to === "") && (e.from !== "" || e.to !== "");
+
+/**
+ * The logged event after which A's message to B can no longer arrive, or undefined.
+ * Only while A → B is not accepted: then either A → B itself failed for good, or B's
+ * connection back to A did, which before A → B is accepted is dialback's check of A's
+ * key (B opens nothing else to A until A's stanzas reach it).
+ */
+export function messageLost(events: AuthEvent[], a: string, b: string): AuthEvent | undefined {
+  if (accepted(events, a, b)) return undefined;
+  return events.find((e) => finalOn(e, a, b) || (e.final && e.to === a && (e.from === b || e.from === "")));
+}
+
+/** The words a message ended by `messageLost` carries: which stream failed, in the server's words where it gave some. */
+export function lostText(e: AuthEvent, a: string): string {
+  if (e.to !== a) return e.reason ?? "the initiator's connection to the receiver failed";
+  return `the receiver's connection back to the initiator failed${e.reason ? `: ${e.reason}` : ""}`;
+}
+
+/**
+ * The receiver's event after which its connection back to the initiator (`b` → `a`)
+ * carries nothing: its queued stanzas were answered with errors, or it bounces
+ * whatever it has for the initiator. Ends the wait for the ping's reply.
+ */
+export function replyLost(receiverEvents: AuthEvent[], a: string, b: string): AuthEvent | undefined {
+  return receiverEvents.find((e) => e.kind === "connection-failed" && e.to === a && (e.from === b || e.from === ""));
+}
+
+/** How a probe's verdict came (see Decided): a timeout with a text was ended by a log line. */
+export function decidedBy(message: MessageResult, ping: PingResult): Decided {
+  if (message.status === "timeout") return message.text ? "log" : "timeout";
+  if (message.status === "bounced" || ping.status !== "timeout") return "stanzas";
+  return ping.text ? "log" : "timeout";
+}
