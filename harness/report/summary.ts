@@ -14,6 +14,7 @@ export function summarize(cells: CellResult[]): RunResults["summary"] {
     errors: cells.filter((c) => c.outcome === "error").length,
     flaky: cells.filter((c) => c.outcome === "flaky").length,
     oneWay: cells.filter((c) => c.outcome === "one-way").length,
+    retried: cells.filter((c) => c.retried).length,
   };
 }
 
@@ -36,7 +37,7 @@ export interface RunSummary {
   schema: "s2s-matrix/summary@1";
   exitCode: number;
   runId: string;
-  counts: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; regressions: number };
+  counts: { total: number; asExpected: number; unexpected: number; errors: number; flaky: number; retried?: number; regressions: number };
   unexpected: (Located & { outcome: string; mismatch?: string })[];
   regressions: (Located & { before: string; after: string })[];
   /** baselineJsonl: absent for an incomplete run, which writes no baseline. */
