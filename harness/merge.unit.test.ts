@@ -44,7 +44,7 @@ describe("mergeShards", () => {
     const merged = mergeShards([shards[2], shards[0], shards[1]], "merged-run");
     expect(merged.cells.map((c) => [c.spec, c.outcome, c.auth, c.asExpected])).toEqual(WHOLE.cells.map((c) => [c.spec, c.outcome, c.auth, c.asExpected]));
     // The sample's nine cells, counted by hand (see summarize's test).
-    expect(merged.summary).toEqual({ total: 9, asExpected: 6, unexpected: 3, errors: 2, flaky: 1, oneWay: 1 });
+    expect(merged.summary).toEqual({ total: 9, asExpected: 6, unexpected: 3, errors: 2, flaky: 1, oneWay: 1, retried: 0 });
     for (const s of shards) for (const c of s.results.cells) expect(merged.cells.find((m) => m.spec.id === c.spec.id)?.shard?.index).toBe(s.results.shard!.index);
     expect(merged.merged?.shards.map((s) => [s.index, s.runId, s.cells])).toEqual(shards.map((s) => [s.results.shard!.index, s.results.runId, s.results.cells.length]));
     expect(merged.shard).toBeUndefined();

@@ -1,5 +1,5 @@
 // How a cell reads in every report: icon, short text, expectation marker, grouping.
-import type { AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../../core/types.ts";
+import type { Attempt, AuthMethod, CellResult, CellSide, Expectation, Outcome } from "../../core/types.ts";
 import { oneLine, truncate } from "./text.ts";
 import { comboLabel, sided } from "../../core/label.ts";
 import { expectedOutcomes, outcomesText, UNDECIDED, unmetParts, type Unmet } from "../../core/judge.ts";
@@ -115,10 +115,27 @@ export function verdictText(cell: CellResult): string {
   return text;
 }
 
-/** `✅ federates (EXTERNAL)`, `❌ fails: reason ❗expected federates` ... */
+/** `✅ federates (EXTERNAL)`, `❌ fails: reason ❗expected federates`, `✅ federates (dialback) · retried` ... */
 export function cellLine(cell: CellResult): string {
   const marker = expectationMarker(cell);
-  return `${ICON[cell.outcome]} ${verdictText(cell)}${marker ? ` ❗${marker}` : ""}`;
+  return `${ICON[cell.outcome]} ${verdictText(cell)}${cell.retried ? ` · ${RETRIED}` : ""}${marker ? ` ❗${marker}` : ""}`;
+}
+
+/** The word a cell whose verdict needed the re-run carries in every report. */
+export const RETRIED = "retried";
+
+/** How the cell was decided: `a reply stanza`, `log: [server] line`, `timeout`; undefined for files written before it existed. */
+export function decidedText(c: Pick<Attempt, "decided" | "evidence">): string | undefined {
+  switch (c.decided) {
+    case "stanzas":
+      return "a reply stanza";
+    case "log":
+      return `log: ${c.evidence ?? "a server's line"}`;
+    case "timeout":
+      return "timeout (nothing came, no server logged why)";
+    default:
+      return undefined;
+  }
 }
 
 

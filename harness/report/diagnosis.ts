@@ -1,6 +1,6 @@
 // The facts about one cell as label/value pairs, shared by the HTML dialog and JUnit failures.
 import type { CellResult, CellSide, MessageResult, PingResult } from "../../core/types.ts";
-import { actualText, expectedText, serverLabel, upstreamVersion } from "./cells.ts";
+import { actualText, decidedText, expectedText, RETRIED, serverLabel, upstreamVersion } from "./cells.ts";
 import { formatDuration } from "./text.ts";
 import { familyAndVersion } from "../../core/server-id.ts";
 
@@ -43,9 +43,11 @@ export function diagnosisFields(cell: CellResult): Field[] {
     ["Message", exchangeText(cell.message, "not sent")],
     ["Ping", exchangeText(cell.ping, "not sent")],
     ["Reason", cell.reason],
+    ["Decided by", decidedText(cell)],
     ["Error", cell.error],
     ["Notes", cell.notes?.join("; ")],
-    ["Attempts", cell.attempts.map((a) => `${a.outcome} (${formatDuration(a.durationMs)})`).join(", ") || "none"],
+    ["Attempts", cell.attempts.map((a) => `${a.outcome} (${[formatDuration(a.durationMs), a.decided].filter(Boolean).join(", ")})`).join(", ") || "none"],
+    ["Retried", cell.retried ? `${RETRIED}: the first attempt decided nothing (${cell.attempts[0]?.decided ?? "error"}), the re-run did` : undefined],
     ["Duration", formatDuration(cell.durationMs)],
   ];
   return fields.filter((f): f is [string, string] => !!f[1]).map(([label, value]) => ({ label, value }));

@@ -1,7 +1,7 @@
 // junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
 import type { CellResult, CellSpec, RunResults } from "../../core/types.ts";
 import { notRunMessage } from "./incomplete.ts";
-import { actualText, expectedText, scenarioOrder } from "./cells.ts";
+import { actualText, decidedText, expectedText, RETRIED, scenarioOrder } from "./cells.ts";
 import { diagnosisText } from "./diagnosis.ts";
 import { escapeXml as x } from "./text.ts";
 import { UNDECIDED } from "../../core/judge.ts";
@@ -32,7 +32,9 @@ function testcase(c: CellResult): string {
     body.push(`      <skipped message="${attr(`tolerated error: ${c.error || UNDECIDED}`)}"/>`);
   }
   // The outcome in words first: a passing one-way cell must not read as a working pair.
-  body.push(`      <system-out>${x([`outcome: ${actualText(c)}`, ...c.logs].join("\n"))}</system-out>`);
+  // How it was decided, and a verdict that needed the re-run: CI readers see both without results.json.
+  const how = [decidedText(c) && `decided by: ${decidedText(c)}`, c.retried && `${RETRIED}: the first attempt decided nothing`].filter((l): l is string => !!l);
+  body.push(`      <system-out>${x([`outcome: ${actualText(c)}`, ...how, ...c.logs].join("\n"))}</system-out>`);
   return [open, ...body, "    </testcase>"].join("\n");
 }
 

@@ -3,6 +3,8 @@ import type { CellResult, RunResults } from "../../core/types.ts";
 import {
   actualText,
   cellLine,
+  decidedText,
+  RETRIED,
   expectedText,
   MANY_COMBINATIONS,
   matrixTables,
@@ -24,7 +26,7 @@ export const ROW_HEADER = "initiator ↓ / receiver →";
 export const LEGEND =
   "**Legend:** ✅ federates (how the initiator authenticated to the receiver: EXTERNAL or dialback) · " +
   "↦ one-way (the message arrives, every reply to the initiator is lost; why) · " +
-  `❌ fails (short reason) · ⚠️ ${UNDECIDED} · 🔀 flaky (attempts disagreed) · ` +
+  `❌ fails (short reason) · ⚠️ ${UNDECIDED} · 🔀 flaky (attempts disagreed) · ${RETRIED}: the first attempt decided nothing, the re-run did · ` +
   "❗ differs from the scenario's expectation · — pair not tested";
 
 export function summaryLine(r: RunResults): string {
@@ -37,6 +39,8 @@ export function summaryLine(r: RunResults): string {
     `${s.unexpected} unexpected`,
     `${s.errors} ${s.errors === 1 ? "error" : "errors"}`,
     `${s.flaky} flaky`,
+    // A verdict that needed the re-run is no clean pass.
+    ...(s.retried ? [`${s.retried} retried`] : []),
     formatDuration(r.durationMs),
   ].join(" · ");
 }
@@ -93,6 +97,19 @@ function manyCombinations(tables: MatrixTable[], h: string): string[] {
   return out;
 }
 
+/** How the cells were decided: counts, then the cells a log line or the timeout decided (those a reply decided are the rule). */
+export function decidedSection(cells: CellResult[]): string[] {
+  const by = (d: string) => cells.filter((c) => c.decided === d);
+  const [log, timeout] = [by("log"), by("timeout")];
+  if (!cells.some((c) => c.decided)) return [];
+  const out = ["## How the cells were decided", "", `${by("stanzas").length} by a reply stanza · ${log.length} by a server's log line · ${timeout.length} by the timeout`, ""];
+  for (const [title, list] of [["decided by a server's log line", log], ["decided by the timeout", timeout]] as const) {
+    if (!list.length) continue;
+    out.push(`<details><summary>${list.length} ${title}</summary>`, "", ...list.map((c) => `- ${codeSpan(c.spec.id)}: ${escapeMarkdown(decidedText(c) ?? "")}`), "", "</details>", "");
+  }
+  return out;
+}
+
 export function unexpectedItem(c: CellResult): string {
   const why = c.mismatch ? ` — ${escapeMarkdown(c.mismatch)}` : "";
   return `- ${codeSpan(c.spec.id)}: expected ${escapeMarkdown(expectedText(c.spec.expected))}, got ${escapeMarkdown(actualText(c))}${why}`;
@@ -139,6 +156,7 @@ export function renderMarkdown(results: RunResults): string {
     }
     out.push("");
   }
+  out.push(...decidedSection(results.cells));
   out.push("## Unexpected cells", "");
   const unexpected = results.cells.filter((c) => !c.asExpected);
   out.push(...(unexpected.length ? unexpected.map(unexpectedItem) : ["None: every cell met its expectation."]), "");
