@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EventEmitter } from "node:events";
+import { xml } from "@xmpp/client-core";
 import { parseEjabberdAuthEvents } from "../servers/ejabberd.ts";
 import { parseJabberd2AuthEvents } from "../servers/jabberd2.ts";
 import { parseProsodyAuthEvents } from "../servers/prosody.ts";
@@ -117,6 +118,17 @@ describe("sendMessage: the evidence ends the wait", () => {
     await vi.advanceTimersByTimeAsync(1_000);
     const settled = await Promise.race([result, Promise.resolve("still waiting")]);
     expect(settled).toMatchObject({ status: "timeout", text: "the receiver's connection back to the initiator failed" });
+  });
+
+  it("a bounce that follows the evidence line is kept, with its words", async () => {
+    vi.useFakeTimers();
+    let sent: { attrs: { id: string } } | undefined;
+    const a = Object.assign(new EventEmitter(), { send: async (el: { attrs: { id: string } }) => void (sent = el) }) as unknown as XmppClient;
+    const result = sendMessage(a, silent(), "probe@b.example", 15_000, () => "the initiator's connection to the receiver failed");
+    await vi.advanceTimersByTimeAsync(150);
+    const condition = xml("remote-server-timeout", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" });
+    a.emit("stanza", xml("message", { id: sent!.attrs.id, type: "error" }, xml("error", { type: "cancel" }, condition)));
+    expect(await result).toMatchObject({ status: "bounced", condition: "remote-server-timeout" });
   });
 
   it("without evidence, waits for the timeout and says nothing more", async () => {

@@ -83,10 +83,13 @@ function whenAbandoned(abandon?: () => string | undefined): { gaveUp: Promise<st
   return { gaveUp, stop: () => clearInterval(poll) };
 }
 
+/** How long a message the logs gave up on still waits for its bounce. */
+export const BOUNCE_GRACE_MS = 500;
+
 /**
  * A→B chat message: delivered to B's client, bounced back to A, or timed out.
  * `abandon` (asked every 100 ms) ends the wait once the logs say no stanza can
- * pass: a timeout whose `text` is its reason (not the timer's).
+ * pass, after BOUNCE_GRACE_MS for a bounce: a timeout whose `text` is its reason.
  */
 export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number, abandon?: () => string | undefined): Promise<MessageResult> {
   const id = `s2s-matrix-${randomBytes(6).toString("hex")}`;
@@ -106,8 +109,12 @@ export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: num
     const onA = (el: any) => {
       if (el.is("message") && el.attrs.id === id && el.attrs.type === "error") finish({ status: "bounced", ...stanzaError(el) });
     };
-    const timer = setTimeout(() => finish({ status: "timeout" }), ms);
-    void evidence.gaveUp.then((text) => finish({ status: "timeout", text }));
+    let timer = setTimeout(() => finish({ status: "timeout" }), ms);
+    void evidence.gaveUp.then((text) => {
+      // The server that gave up usually bounces right after its line: the bounce's words say more.
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ status: "timeout", text }), BOUNCE_GRACE_MS);
+    });
     b.on("stanza", onB);
     a.on("stanza", onA);
     a.send(xml("message", { to: toJid, type: "chat", id }, xml("body", {}, `s2s-matrix probe ${id}`))).catch(() => finish({ status: "timeout" }));
