@@ -123,8 +123,8 @@ describe("sendMessage: the evidence ends the wait", () => {
   it("a bounce that follows the evidence line is kept, with its words", async () => {
     vi.useFakeTimers();
     let sent: { attrs: { id: string } } | undefined;
-    const a = Object.assign(new EventEmitter(), { send: async (el: { attrs: { id: string } }) => void (sent = el) }) as unknown as XmppClient;
-    const result = sendMessage(a, silent(), "probe@b.example", 15_000, () => "the initiator's connection to the receiver failed");
+    const a = Object.assign(new EventEmitter(), { send: async (el: { attrs: { id: string } }) => void (sent = el) });
+    const result = sendMessage(a as unknown as XmppClient, silent(), "probe@b.example", 15_000, () => "the initiator's connection to the receiver failed");
     await vi.advanceTimersByTimeAsync(150);
     const condition = xml("remote-server-timeout", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" });
     a.emit("stanza", xml("message", { id: sent!.attrs.id, type: "error" }, xml("error", { type: "cancel" }, condition)));
