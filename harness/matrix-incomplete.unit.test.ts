@@ -55,7 +55,7 @@ describe("runMatrix: a run that stops early", () => {
     ]);
     expect(r.incomplete).toMatchObject({ reason: "the Docker engine restarted", exitCode: 3, finished: 3 });
     expect(r.incomplete!.notRun.map((c) => c.id)).toEqual([`${E} → ${E} [server-only, dialback on]`]);
-    expect(r.summary).toEqual({ total: 3, asExpected: 1, unexpected: 2, errors: 0, flaky: 1, oneWay: 0 });
+    expect(r.summary).toEqual({ total: 3, asExpected: 1, unexpected: 2, errors: 0, flaky: 1, oneWay: 0, retried: 0 });
   });
 
   it("a snapshot before any cell finished: nothing finished, every cell not run", async () => {
