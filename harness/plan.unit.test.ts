@@ -30,6 +30,18 @@ describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
     for (const i of stages[0]!.instances) expect(i.server).toBe(i.key.split("#")[0]);
   });
 
+  test("a wildcard host lives one label below its cell's name (a.c<n>.example), so that *.c<n>.example covers it", () => {
+    const wild: CellSpec = { ...cell(P, E), initiator: { server: P, certificate: "wildcard", dialback: "off" } };
+    const mismatch: CellSpec = { ...cell(E, P), receiver: { server: P, certificate: "wildcard-mismatch", dialback: "off" } };
+    const [stage] = plan(numbered([wild, mismatch]), { isolation: "vhost" });
+    expect(stage!.cells.map((c) => [c.initiator.domain, c.receiver.domain])).toEqual([
+      ["a.c1.example", "c1-b.example"],
+      ["c2-a.example", "c2-b.example"],
+    ]);
+    const [isolated] = plan(numbered([wild]), { isolation: "container" });
+    expect(isolated!.cells[0]!.initiator.domain).toBe("a.c1.example");
+  });
+
   test("fresh domains per cell, named c<n>-a (initiator) and c<n>-b (receiver)", () => {
     const planned = stages[0]!.cells;
     expect(planned.map((c) => [c.initiator.domain, c.receiver.domain])).toEqual([

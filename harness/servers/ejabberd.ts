@@ -1,6 +1,7 @@
 // ejabberd, from Debian or the upstream image: one ejabberd.yml whose host_config
 // gives each cell side its own modules (mod_s2s_dialback present or absent).
 // Paths, modes and commands per image layout: upstream-layouts.ts.
+import { PROFILES } from "../../ca/profiles.ts";
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
 import type { AuthEvent } from "../../core/types.ts";
 import { stripAnsi } from "../../core/text.ts";
@@ -172,4 +173,8 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   // scenario's 56 hosts per instance boot well inside the readiness bound, 180
   // did not within 120 s on two loaded cores (certificate-profiles, #14).
   maxVirtualHosts: 60,
+  // pkix builds each certificate's chain from every file ejabberd loads, so a host given
+  // its leaf alone would be sent with an intermediate found in another host's fullchain:
+  // such hosts get an instance of their own, as on a server with one domain.
+  serverWideKey: (vhost) => (PROFILES[vhost.certificate].sends === "leaf" ? "leaf-only" : ""),
 };
