@@ -102,27 +102,38 @@ const pingIq = (to: string) => xml("iq", { type: "get", to }, xml("ping", { xmln
  * XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. An iq
  * result that B cannot deliver is dropped, never bounced, so without `abandon`
  * a one-way pair costs the whole timeout; `abandon` (asked every 100 ms) ends
- * the wait early with its reason once no reply can come.
+ * the wait early with its reason once no reply can come. With `after`, the `ms`
+ * count from when `after.settled` settles (at most `after.withinMs` from now).
  */
-export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?: () => string | undefined): Promise<PingResult> {
+export async function ping(
+  a: XmppClient,
+  toDomain: string,
+  ms: number,
+  abandon?: () => string | undefined,
+  after?: { settled: Promise<unknown>; withinMs: number },
+): Promise<PingResult> {
   const t0 = Date.now();
   let poll: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<string>((resolve) => {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<{ why?: string }>((resolve) => {
     if (abandon) poll = setInterval(() => {
       const why = abandon();
-      if (why) resolve(why);
+      if (why) resolve({ why });
     }, 100);
+    if (after) void after.settled.then(() => (timer = setTimeout(() => resolve({}), ms)));
   });
   try {
-    const request = a.iqCaller.request(pingIq(toDomain), ms);
-    const why = await Promise.race([request.then(() => undefined), gaveUp]);
-    if (why) return { status: "timeout", text: why, ms: Date.now() - t0 };
+    // With `after`, the request's own bound is only a backstop behind the timer above.
+    const request = a.iqCaller.request(pingIq(toDomain), ms + (after?.withinMs ?? 0));
+    const ended = await Promise.race([request.then(() => undefined), gaveUp]);
+    if (ended) return { status: "timeout", ...(ended.why ? { text: ended.why } : {}), ms: Date.now() - t0 };
     return { status: "result", ms: Date.now() - t0 };
   } catch (e: any) {
     if (e?.name === "StanzaError") return { status: "error", condition: e.condition, text: e.text || undefined, ms: Date.now() - t0 };
     return { status: "timeout", ms: Date.now() - t0 };
   } finally {
     clearInterval(poll);
+    clearTimeout(timer);
   }
 }
 
@@ -153,9 +164,11 @@ export async function probePair(
     // bounced ("User session not found", seen once under load on ejabberd 26.07).
     await b.iqCaller.request(pingIq(receiver.domain), t.loginMs).catch(() => {});
     let delivered = false;
+    const sent = sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m));
+    // The ping's time counts from the message's end: a slow delivery must not eat it.
     const [message, pingResult] = await Promise.all([
-      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs).then((m) => ((delivered = m.status === "delivered"), m)),
-      ping(a!, receiver.domain, t.pingMs, replyPathFailed && (() => (delivered ? replyPathFailed() : undefined))),
+      sent,
+      ping(a!, receiver.domain, t.pingMs, replyPathFailed && (() => (delivered ? replyPathFailed() : undefined)), { settled: sent, withinMs: t.messageMs }),
     ]);
     return { message, ping: pingResult };
   } finally {
