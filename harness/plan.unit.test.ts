@@ -3,6 +3,8 @@
 import { describe, expect, test } from "vitest";
 import { catalogMaxVirtualHosts, plan, type PlannedInstance, type Stage } from "./plan.ts";
 import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
+import { PROFILE_NAMES } from "../ca/profiles.ts";
+import { ownInstance } from "./servers/ejabberd.ts";
 
 const cell = (initiator: string, receiver: string, dialback: Dialback = "off", certificate: ProfileName = "server-only"): CellSpec => ({
   id: `${initiator} → ${receiver} [${certificate}, dialback ${dialback}]`,
@@ -40,6 +42,20 @@ describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
     ]);
     const [isolated] = plan(numbered([wild]), { isolation: "container" });
     expect(isolated!.cells[0]!.initiator.domain).toBe("a.c1.example");
+  });
+
+  test("ejabberd gives a host another host's certificate could stand in for an instance of its own", () => {
+    const own: ProfileName[] = ["missing-intermediate", "wildcard-mismatch", "wrong-name"];
+    expect(PROFILE_NAMES.filter(ownInstance).sort()).toEqual(own);
+    // Each of them on both sides, next to hosts of sound certificates on the same versions.
+    const specs = [...own, "dual-eku", "le-tlsserver"].flatMap((c) => [cell(E, P, "off", c as ProfileName), cell(P, E, "on", c as ProfileName)]);
+    const [stage] = plan(numbered(specs), { isolation: "vhost" });
+    const onE = stage!.instances.filter((i) => i.server === E);
+    for (const i of onE) {
+      if (i.hosts.some((h) => ownInstance(h.certificate))) expect(i.hosts).toHaveLength(1);
+    }
+    expect(onE.filter((i) => i.hosts.length === 1)).toHaveLength(own.length * 2);
+    expect(onE.filter((i) => i.hosts.length > 1).map((i) => i.hosts.length)).toEqual([4]);
   });
 
   test("fresh domains per cell, named c<n>-a (initiator) and c<n>-b (receiver)", () => {

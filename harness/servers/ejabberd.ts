@@ -3,7 +3,7 @@
 // Paths, modes and commands per image layout: upstream-layouts.ts.
 import { PROFILES } from "../../ca/profiles.ts";
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
-import type { AuthEvent } from "../../core/types.ts";
+import type { AuthEvent, ProfileName } from "../../core/types.ts";
 import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
@@ -149,6 +149,19 @@ const PATTERNS: LogPattern[] = [
   },
 ];
 
+/**
+ * Hosts that get an ejabberd of their own, as on a server with one domain, because
+ * another host's certificate would stand in for theirs: pkix completes a chain from
+ * every file ejabberd loads (a leaf configured alone goes out with an intermediate from
+ * another host's fullchain), and for a host that none of its certificates names,
+ * ejabberd presents the first of its certificate table (pkix get_certfile/0), which
+ * may be any other host's (wrong-name, wildcard-mismatch).
+ */
+export function ownInstance(profile: ProfileName): boolean {
+  const p = PROFILES[profile];
+  return p.sends === "leaf" || p.names === "wrong" || p.names === "wildcard-below";
+}
+
 /** ejabberd 26 colours its console log: without stripAnsi the escapes would end up in reasons. */
 export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines.map(stripAnsi));
 
@@ -173,8 +186,6 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   // scenario's 56 hosts per instance boot well inside the readiness bound, 180
   // did not within 120 s on two loaded cores (certificate-profiles, #14).
   maxVirtualHosts: 60,
-  // pkix builds each certificate's chain from every file ejabberd loads, so a host given
-  // its leaf alone would be sent with an intermediate found in another host's fullchain:
-  // such hosts get an instance of their own, as on a server with one domain.
-  serverWideKey: (vhost) => (PROFILES[vhost.certificate].sends === "leaf" ? "leaf-only" : ""),
+  // The certificate store is server-wide: see ownInstance.
+  serverWideKey: (vhost) => (ownInstance(vhost.certificate) ? `own:${vhost.domain}` : ""),
 };
