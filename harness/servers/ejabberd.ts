@@ -150,14 +150,16 @@ const PATTERNS: LogPattern[] = [
 ];
 
 /**
- * Hosts that get an ejabberd of their own, as on a server with one domain, because
- * another host's certificate would stand in for theirs: pkix completes a chain from
- * every file ejabberd loads (a leaf configured alone goes out with an intermediate from
- * another host's fullchain), and for a host that none of its certificates names,
- * ejabberd presents the first of its certificate table (pkix get_certfile/0), which
- * may be any other host's (wrong-name, wildcard-mismatch).
+ * Hosts that share an ejabberd only with hosts of the same profile, because another
+ * host's certificate would stand in for theirs: pkix completes a chain from every file
+ * ejabberd loads (a leaf configured alone goes out with an intermediate from another
+ * host's fullchain), and for a host that none of its certificates names, ejabberd
+ * presents the first of its certificate table (pkix get_certfile/0), which may be any
+ * other host's (wrong-name, wildcard-mismatch). Among hosts of one such profile any
+ * stand-in has the same shape as the host's own, so a peer judges what it would on a
+ * server with one domain; an instance per host would do the same at up to 168 boots.
  */
-export function ownInstance(profile: ProfileName): boolean {
+export function ownProfileInstance(profile: ProfileName): boolean {
   const p = PROFILES[profile];
   return p.sends === "leaf" || p.names === "wrong" || p.names === "wildcard-below";
 }
@@ -186,6 +188,6 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   // scenario's 56 hosts per instance boot well inside the readiness bound, 180
   // did not within 120 s on two loaded cores (certificate-profiles, #14).
   maxVirtualHosts: 60,
-  // The certificate store is server-wide: see ownInstance.
-  serverWideKey: (vhost) => (ownInstance(vhost.certificate) ? `own:${vhost.domain}` : ""),
+  // The certificate store is server-wide: see ownProfileInstance.
+  serverWideKey: (vhost) => (ownProfileInstance(vhost.certificate) ? `only ${vhost.certificate}` : ""),
 };
