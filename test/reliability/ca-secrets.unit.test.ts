@@ -52,7 +52,8 @@ for (const keyType of ["rsa", "ec"]) {
   for (const intermediate of [false, true]) {
     const c = await ca.createCa({ tld: "example", keyType, intermediate });
     for (const p of ca.PROFILE_NAMES) {
-      const leaf = await c.issue("h" + leaves + ".example", p);
+      // A wildcard profile needs a host one label below a parent (a.h11.example).
+      const leaf = await c.issue("a.h" + leaves + ".example", p);
       if (!leaf.key.includes("PRIVATE KEY")) throw new Error("no key for " + p);
       leaves++;
     }
