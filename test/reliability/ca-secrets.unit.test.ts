@@ -82,7 +82,7 @@ describe("the CA lives in memory", () => {
     });
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { leaves: number; during: string[]; control: string[] };
-    expect(result.leaves).toBe(4 * 8);
+    expect(result.leaves).toBe(4 * 14); // 2 key types × with and without an intermediate × 14 profiles
     expect(result.during).toEqual([]);
     expect(result.control.some((c) => c.includes("control.example.key"))).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
