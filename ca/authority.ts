@@ -39,6 +39,7 @@ const DAY = 86_400_000;
 /** A live test CA. Keep it in memory for a run; only `trustBundle` should reach servers. */
 export class TestCa {
   #untrusted?: Promise<TestCa>;
+  #lateIntermediate?: Promise<CaCert>;
 
   constructor(
     readonly tld: string,
@@ -78,6 +79,24 @@ export class TestCa {
     };
   }
 
+  /**
+   * The signer of profiles issued through an intermediate (Let's Encrypt's shape): the
+   * CA's own intermediate, or one made under the root on first use when it has none.
+   */
+  async intermediateSigner(): Promise<Signer> {
+    if (this.intermediate) return this.signer();
+    if (!this.#lateIntermediate) {
+      const making = createIntermediate(this.root, this.tld, this.keyType, `test intermediate CA ${randomTag()}`);
+      // A failed generation must not poison the CA for the rest of the run.
+      making.catch(() => {
+        if (this.#lateIntermediate === making) this.#lateIntermediate = undefined;
+      });
+      this.#lateIntermediate = making;
+    }
+    const inter = await this.#lateIntermediate;
+    return { name: inter.cert.subjectName, key: inter.key, keyId: inter.key.keyId, chain: [inter.pem] };
+  }
+
   /** A second CA of the same shape that nobody trusts; created on first use. */
   untrusted(): Promise<TestCa> {
     this.#untrusted ??= createCa({
@@ -104,7 +123,7 @@ export async function createCa(opts: CreateCaOptions = {}): Promise<TestCa> {
   }
   const now = opts.now ?? new Date();
   // A random tag keeps subjects of different runs (and the untrusted CA) apart.
-  const tag = Buffer.from(webcrypto.getRandomValues(new Uint8Array(4))).toString("hex");
+  const tag = randomTag();
   const label = opts.label ? `${opts.label} ` : "";
   // Starts 90 days back so that `expired` leaves still lie within their issuer's validity.
   const validity = { notBefore: new Date(now.getTime() - 90 * DAY), notAfter: new Date(now.getTime() + 365 * DAY) };
@@ -128,17 +147,28 @@ export async function createCa(opts: CreateCaOptions = {}): Promise<TestCa> {
   const root: CaCert = { cert: rootCert, pem: rootCert.toString("pem"), key: rootKey };
   if (!interKey) return new TestCa(tld, keyType, root);
 
+  return new TestCa(tld, keyType, root, await createIntermediate(root, tld, keyType, `${label}test intermediate CA ${tag}`, interKey));
+}
+
+/** An intermediate (pathlen 0) under `root`, valid as long as the root. */
+async function createIntermediate(root: CaCert, tld: string, keyType: KeyType, what: string, key?: KeyMaterial): Promise<CaCert> {
+  const interKey = key ?? (await generateKeyMaterial(keyType));
   const interCert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: `CN=s2s-matrix ${label}test intermediate CA ${tag}, O=s2s-matrix`,
-    issuer: rootCert.subjectName,
-    ...validity,
+    subject: `CN=s2s-matrix ${what}, O=s2s-matrix`,
+    issuer: root.cert.subjectName,
+    notBefore: root.cert.notBefore,
+    notAfter: root.cert.notAfter,
     publicKey: interKey.publicKey,
-    signingKey: rootKey.keys.privateKey,
+    signingKey: root.key.keys.privateKey,
     signingAlgorithm: signingAlgorithm(keyType),
-    extensions: caExtensions(interKey, tld, { pathLength: 0, issuerKeyId: rootKey.keyId }),
+    extensions: caExtensions(interKey, tld, { pathLength: 0, issuerKeyId: root.key.keyId }),
   });
-  return new TestCa(tld, keyType, root, { cert: interCert, pem: interCert.toString("pem"), key: interKey });
+  return { cert: interCert, pem: interCert.toString("pem"), key: interKey };
+}
+
+function randomTag(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(4))).toString("hex");
 }
 
 function caExtensions(

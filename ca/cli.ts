@@ -1,5 +1,6 @@
 // `s2s-matrix cert`: mint one leaf (plus a fresh CA) into a directory, for trying a
-// profile by hand against a server outside the harness.
+// profile by hand against a server outside the harness. --key-type is the CA's key and
+// the leaf's, unless the profile fixes the leaf's (le-*: EC P-256, rsa-classic: RSA).
 import { UsageError } from "../core/errors.ts";
 import { createCa } from "./authority.ts";
 import { validateDomain } from "./domain.ts";
@@ -43,5 +44,8 @@ export async function certCommand(opts: CertCommandOptions, print: (s: string) =
   const files = await writeLeafFiles(opts.out!, opts.domain!, leaf, ca.trustBundle);
   print(`${profile.name}: ${profile.description}`);
   for (const path of [files.cert, files.key, files.fullchain, files.ca]) print(`wrote ${path}`);
-  if (profile.issuer !== "ca") print(`note: ${files.ca} does not verify this leaf (issuer: ${profile.issuer})`);
+  if (profile.issuer === "untrusted" || profile.issuer === "self") print(`note: ${files.ca} does not verify this leaf (issuer: ${profile.issuer})`);
+  if (profile.sends === "leaf") {
+    print(`note: ${files.fullchain} holds the leaf alone on purpose (cert.pem where fullchain.pem belongs): a peer trusting ${files.ca} cannot reach it`);
+  }
 }

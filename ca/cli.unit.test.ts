@@ -86,7 +86,34 @@ describe("certCommand", () => {
     expect(opensslVerify(ca, leaf, "sslserver").output).toMatch(/unable to get local issuer certificate/);
   });
 
+  it("le-tlsserver: an EC leaf with no subject, sent with its intermediate; a server certificate only", async () => {
+    const out = join(tmp, "cli-le");
+    await certCommand({ profile: "le-tlsserver", domain: "xmpp.example", out }, () => {});
+    const ca = read(join(out, "ca.crt"));
+    const leaf = { cert: read(join(out, "xmpp.example.crt")), fullchain: read(join(out, "xmpp.example.fullchain.pem")) };
+    const x = new X509Certificate(leaf.cert);
+    expect(x.subject).toBeUndefined();
+    expect(x.subjectAltName).toBe("DNS:xmpp.example");
+    expect(x.publicKey.asymmetricKeyType).toBe("ec");
+    expect(new X509Certificate(ca).publicKey.asymmetricKeyType).toBe("rsa");
+    expect(countCerts(leaf.fullchain)).toBe(2);
+    expect(opensslVerify(ca, leaf, "sslserver", ["-verify_hostname", "xmpp.example"]).ok).toBe(true);
+    expect(opensslVerify(ca, leaf, "sslclient").output).toMatch(/error 26 .*certificate purpose/);
+  });
+
+  it("missing-intermediate: fullchain.pem holds the leaf alone, which ca.crt cannot reach, and says so", async () => {
+    const out = join(tmp, "cli-missing");
+    const lines: string[] = [];
+    await certCommand({ profile: "missing-intermediate", domain: "m.example", out }, (s) => lines.push(s));
+    const ca = read(join(out, "ca.crt"));
+    const leaf = { cert: read(join(out, "m.example.crt")), fullchain: read(join(out, "m.example.fullchain.pem")) };
+    expect(countCerts(leaf.fullchain)).toBe(1);
+    expect(opensslVerify(ca, leaf, "sslserver").output).toMatch(/unable to get local issuer certificate/);
+    expect(lines.filter((l) => l.startsWith("note: "))).toEqual([expect.stringMatching(/m\.example\.fullchain\.pem holds the leaf alone on purpose/)]);
+  });
+
   it.each([
+    [{ profile: "wildcard", domain: "a.example", out: "x" }, /covers the domain with \*\.<parent>: "a\.example" has no parent/],
     [{ profile: "bogus", domain: "a.example", out: "x" }, /unknown certificate profile "bogus"; allowed: server-only, dual-eku/],
     [{ domain: "a.example", out: "x" }, /missing --profile/],
     [{ profile: "dual-eku" }, /missing --domain, --out/],

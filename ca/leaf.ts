@@ -38,6 +38,8 @@ export interface LeafIssuer {
   readonly keyType: KeyType;
   /** The CA that signs leaves. */
   signer(): Signer;
+  /** The signer of profiles issued through an intermediate. */
+  intermediateSigner(): Promise<Signer>;
   /** A CA no server trusts (the `untrusted` profile). */
   untrusted(): Promise<LeafIssuer>;
 }
@@ -54,6 +56,11 @@ export async function issueLeaf(
   const p = getProfile(profile);
   validateDomain(domain, ca.tld);
   for (const name of opts.altNames ?? []) validateDomain(name, ca.tld);
+  if (p.names === "wildcard" && domain.split(".").length < 3) {
+    throw new UsageError(
+      `profile ${p.name} covers the domain with *.<parent>: ${JSON.stringify(domain)} has no parent below .${ca.tld}; use a subdomain such as xmpp.${domain}`,
+    );
+  }
   if (opts.keyType !== undefined && !KEY_TYPES.includes(opts.keyType)) {
     throw new UsageError(`unknown key type ${JSON.stringify(opts.keyType)}; allowed: ${KEY_TYPES.join(", ")}`);
   }
@@ -71,31 +78,40 @@ export async function signLeafUnchecked(
   opts: IssueOptions = {},
 ): Promise<HostCertificate> {
   const now = (opts.now ?? new Date()).getTime();
-  const keyType = opts.keyType ?? ca.keyType;
-  const key = await pooledKeyMaterial(keyType, opts.keyRole);
-  const names = profile.names === "wrong" ? requested.map(wrongName) : requested;
-  const subject = `CN=${names[0]}`;
+  const keyType = opts.keyType ?? profile.keyType ?? ca.keyType;
+  // A profile through an intermediate gets a key of its own, as each operator has: ejabberd's
+  // pkix pairs keys and certificates by public key across all of a server's files, so one key
+  // under several chains (root-signed, full chain, leaf alone) could mix them (a precaution).
+  const key = await pooledKeyMaterial(keyType, opts.keyRole ?? (profile.issuer === "intermediate" ? `leaf/${profile.name}` : undefined));
+  const names = leafNames(requested, profile.names);
+  // No CN: RFC 5280 4.2.1.6 wants the SAN critical when the subject is empty.
+  const subject = profile.subject === "cn" ? `CN=${names[0]}` : "";
 
   const signer: Signer =
     profile.issuer === "ca"
       ? ca.signer()
-      : profile.issuer === "untrusted"
-        ? (await ca.untrusted()).signer()
-        : { name: new x509.Name(subject), key, keyId: key.keyId, chain: [] };
+      : profile.issuer === "intermediate"
+        ? await ca.intermediateSigner()
+        : profile.issuer === "untrusted"
+          ? (await ca.untrusted()).signer()
+          : { name: new x509.Name(subject), key, keyId: key.keyId, chain: [] };
 
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     // RSA keys can do key transport (TLS 1.2 RSA kx); EC keys only sign.
     new x509.KeyUsagesExtension(
-      keyType === "rsa"
+      keyType === "rsa" && profile.keyEncipherment
         ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
         : x509.KeyUsageFlags.digitalSignature,
       true,
     ),
-    new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: "dns" as const, value }))),
-    new x509.SubjectKeyIdentifierExtension(key.keyId),
-    new x509.AuthorityKeyIdentifierExtension(signer.keyId),
+    new x509.SubjectAlternativeNameExtension(
+      names.map((value) => ({ type: "dns" as const, value })),
+      profile.subject === "empty",
+    ),
   ];
+  if (profile.subjectKeyId) extensions.push(new x509.SubjectKeyIdentifierExtension(key.keyId));
+  extensions.push(new x509.AuthorityKeyIdentifierExtension(signer.keyId));
   if (profile.eku) extensions.push(new x509.ExtendedKeyUsageExtension(profile.eku.map((e) => EKU_OID[e])));
 
   const cert = await x509.X509CertificateGenerator.create({
@@ -110,5 +126,20 @@ export async function signLeafUnchecked(
     extensions,
   });
   const pem = cert.toString("pem");
-  return { cert: pem, key: key.pem, fullchain: [pem, ...signer.chain].join("\n") + "\n" };
+  const sent = profile.sends === "leaf" ? [pem] : [pem, ...signer.chain];
+  return { cert: pem, key: key.pem, fullchain: sent.join("\n") + "\n" };
+}
+
+/** The SAN dNSNames of a leaf: the names asked for, or what the profile makes of them. */
+export function leafNames(requested: string[], names: Profile["names"]): string[] {
+  switch (names) {
+    case "domain":
+      return requested;
+    case "wrong":
+      return requested.map(wrongName);
+    case "wildcard":
+      return requested.map((n) => `*.${n.slice(n.indexOf(".") + 1)}`);
+    case "wildcard-below":
+      return requested.map((n) => `*.${n}`);
+  }
 }

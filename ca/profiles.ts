@@ -3,6 +3,7 @@
 // a reader can see at a glance what a profile name means.
 import { UsageError } from "../core/errors.ts";
 import type { ProfileName } from "../core/types.ts";
+import type { KeyType } from "./keys.ts";
 
 export type EkuPurpose = "serverAuth" | "clientAuth";
 
@@ -14,17 +15,55 @@ export interface Profile {
   eku: readonly EkuPurpose[] | null;
   /** Validity relative to "now", in milliseconds. */
   validity: { notBeforeMs: number; notAfterMs: number };
-  /** Who signs: the trusted test CA, a second CA nobody trusts, or the leaf itself. */
-  issuer: "ca" | "untrusted" | "self";
-  /** `domain`: the names asked for; `wrong`: a sibling name (see domain.ts wrongName). */
-  names: "domain" | "wrong";
+  /**
+   * Who signs: the trusted test CA (its intermediate when it has one), the trusted root
+   * through an intermediate in any case, a second CA nobody trusts, or the leaf itself.
+   */
+  issuer: "ca" | "intermediate" | "untrusted" | "self";
+  /**
+   * `domain`: the names asked for; `wrong`: a sibling name (see domain.ts wrongName);
+   * `wildcard`: `*.<parent>` for a host one label below it (the planner names such hosts
+   * `a.c17.example`); `wildcard-below`: `*.<domain>`, which does not cover the domain itself.
+   */
+  names: "domain" | "wrong" | "wildcard" | "wildcard-below";
+  /** `cn`: CN = the first name, as before 2025; `empty`: no subject, the names only in a critical SAN. */
+  subject: "cn" | "empty";
+  /** Leaf key fixed by the profile; `null`: the CA's key type (or the caller's). */
+  keyType: KeyType | null;
+  /** A subjectKeyIdentifier in the leaf (Let's Encrypt's tlsserver profile drops it). */
+  subjectKeyId: boolean;
+  /** keyEncipherment besides digitalSignature in an RSA leaf's key usage (EC leaves only sign). */
+  keyEncipherment: boolean;
+  /** What the server is given to send: the leaf and its intermediates, or the leaf alone (cert.pem for fullchain.pem). */
+  sends: "fullchain" | "leaf";
 }
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Usual leaf validity: an hour of clock-skew slack, then 90 days like Let's Encrypt. */
 const NORMAL = { notBeforeMs: -HOUR, notAfterMs: 90 * DAY } as const;
+/** 160 hours: Let's Encrypt's shortlived profile ("6 days"). */
+const SHORT = { notBeforeMs: -HOUR, notAfterMs: 160 * HOUR } as const;
+/** 45 days: Let's Encrypt's tlsserver profile since 13 May 2026 (letsencrypt.org/2025/12/02/from-90-to-45). */
+const TLSSERVER_VALIDITY = { notBeforeMs: -HOUR, notAfterMs: 45 * DAY } as const;
 const DUAL: readonly EkuPurpose[] = ["serverAuth", "clientAuth"];
+/** The shape of every certificate before 2025: CN, SKID, keyEncipherment for RSA, full chain sent. */
+const CLASSIC = { subject: "cn", keyType: null, subjectKeyId: true, keyEncipherment: true, sends: "fullchain" } as const;
+/**
+ * Let's Encrypt's tlsserver profile (letsencrypt.org/2025/01/09/acme-profiles): no CN, no
+ * SKID, no clientAuth EKU, no keyEncipherment; the leaf through an intermediate, ECDSA P-256
+ * as certbot requests by default.
+ */
+const TLSSERVER = {
+  eku: ["serverAuth"],
+  issuer: "intermediate",
+  names: "domain",
+  subject: "empty",
+  keyType: "ec",
+  subjectKeyId: false,
+  keyEncipherment: false,
+  sends: "fullchain",
+} as const;
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   "server-only": {
@@ -35,6 +74,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "ca",
     names: "domain",
+    ...CLASSIC,
   },
   "dual-eku": {
     name: "dual-eku",
@@ -43,6 +83,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "ca",
     names: "domain",
+    ...CLASSIC,
   },
   "no-eku": {
     name: "no-eku",
@@ -51,6 +92,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "ca",
     names: "domain",
+    ...CLASSIC,
   },
   "client-only": {
     name: "client-only",
@@ -59,6 +101,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "ca",
     names: "domain",
+    ...CLASSIC,
   },
   expired: {
     name: "expired",
@@ -67,6 +110,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: { notBeforeMs: -60 * DAY, notAfterMs: -30 * DAY },
     issuer: "ca",
     names: "domain",
+    ...CLASSIC,
   },
   "wrong-name": {
     name: "wrong-name",
@@ -75,6 +119,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "ca",
     names: "wrong",
+    ...CLASSIC,
   },
   untrusted: {
     name: "untrusted",
@@ -83,6 +128,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "untrusted",
     names: "domain",
+    ...CLASSIC,
   },
   "self-signed": {
     name: "self-signed",
@@ -91,6 +137,57 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     validity: NORMAL,
     issuer: "self",
     names: "domain",
+    ...CLASSIC,
+  },
+  "le-tlsserver": {
+    name: "le-tlsserver",
+    description:
+      "Let's Encrypt tlsserver: empty subject (SAN only), no SKID, EKU serverAuth, KU digitalSignature, ECDSA P-256, 45 days, sent with its intermediate",
+    ...TLSSERVER,
+    validity: TLSSERVER_VALIDITY,
+  },
+  "le-shortlived": {
+    name: "le-shortlived",
+    description: "Let's Encrypt shortlived: as le-tlsserver, valid 160 hours",
+    ...TLSSERVER,
+    validity: SHORT,
+  },
+  "missing-intermediate": {
+    name: "missing-intermediate",
+    description:
+      "as le-tlsserver, but the server sends the leaf alone (cert.pem configured for fullchain.pem): peers cannot reach the root",
+    ...TLSSERVER,
+    validity: TLSSERVER_VALIDITY,
+    sends: "leaf",
+  },
+  wildcard: {
+    name: "wildcard",
+    description: "dual EKU, SAN *.<parent> for a host one label below it (a.c17.example under *.c17.example), via the intermediate",
+    eku: DUAL,
+    validity: NORMAL,
+    issuer: "intermediate",
+    names: "wildcard",
+    ...CLASSIC,
+  },
+  "wildcard-mismatch": {
+    name: "wildcard-mismatch",
+    description: "dual EKU, SAN *.<domain> only: a wildcard does not cover the bare domain (RFC 6125 6.4.3), via the intermediate",
+    eku: DUAL,
+    validity: NORMAL,
+    issuer: "intermediate",
+    names: "wildcard-below",
+    ...CLASSIC,
+  },
+  "rsa-classic": {
+    name: "rsa-classic",
+    description:
+      "Let's Encrypt classic before 2026: RSA 2048, CN + SAN, SKID, dual EKU, KU digitalSignature + keyEncipherment, 90 days, via the intermediate",
+    eku: DUAL,
+    validity: NORMAL,
+    issuer: "intermediate",
+    names: "domain",
+    ...CLASSIC,
+    keyType: "rsa",
   },
 };
 
@@ -108,7 +205,13 @@ export function isProfileName(name: unknown): name is ProfileName {
  */
 export function verifiableAsServer(name: ProfileName): boolean {
   const p = PROFILES[name];
-  return (p.eku === null || p.eku.includes("serverAuth")) && p.issuer === "ca" && p.names === "domain" && p.validity.notAfterMs > 0;
+  return (
+    (p.eku === null || p.eku.includes("serverAuth")) &&
+    (p.issuer === "ca" || p.issuer === "intermediate") &&
+    p.sends === "fullchain" &&
+    (p.names === "domain" || p.names === "wildcard") &&
+    p.validity.notAfterMs > 0
+  );
 }
 
 /** The profile called `name`, or a UsageError listing the allowed names. */

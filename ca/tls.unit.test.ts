@@ -95,7 +95,8 @@ it("accepts a no-eku client certificate and rejects an untrusted one", async () 
 // The probe's c2s client verifies a host's certificate only when verifiableAsServer
 // says so: it must agree with what Node's own check of a TLS server does, per profile.
 it.each(PROFILE_NAMES)("verifiableAsServer(%s) agrees with a TLS client's check of the server", async (profile) => {
-  const leaf = await ca.issue("host.example", profile);
+  // One label below host.example, so that `wildcard` (*.host.example) covers it.
+  const leaf = await ca.issue("a.host.example", profile);
   const srv = tls.createServer({ key: leaf.key, cert: leaf.fullchain });
   srv.on("secureConnection", (s) => s.destroy());
   srv.on("tlsClientError", () => {});
@@ -103,7 +104,7 @@ it.each(PROFILE_NAMES)("verifiableAsServer(%s) agrees with a TLS client's check 
   await once(srv, "listening");
   try {
     const verified = await new Promise<boolean>((resolve) => {
-      const s = tls.connect({ host: "127.0.0.1", port: (srv.address() as AddressInfo).port, servername: "host.example", ca: ca.trustBundle });
+      const s = tls.connect({ host: "127.0.0.1", port: (srv.address() as AddressInfo).port, servername: "a.host.example", ca: ca.trustBundle });
       s.on("secureConnect", () => (resolve(true), s.destroy()));
       s.on("error", () => resolve(false));
     });

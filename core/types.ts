@@ -10,7 +10,13 @@ export type ProfileName =
   | "expired"
   | "wrong-name"
   | "untrusted"
-  | "self-signed";
+  | "self-signed"
+  | "le-tlsserver"
+  | "le-shortlived"
+  | "missing-intermediate"
+  | "wildcard"
+  | "wildcard-mismatch"
+  | "rsa-classic";
 
 export type Dialback = "on" | "off";
 
@@ -20,7 +26,7 @@ export interface HostCertificate {
   cert: string;
   /** Private key PEM (PKCS#8). */
   key: string;
-  /** Leaf followed by any intermediate. */
+  /** What the server sends: the leaf followed by any intermediate (the leaf alone for `missing-intermediate`). */
   fullchain: string;
 }
 

@@ -253,7 +253,7 @@ program
   .option("--profile <name>", "certificate profile (see --list-profiles)")
   .option("--domain <domain>", "XMPP domain under .example, e.g. a.example")
   .option("--out <dir>", "directory for <domain>.crt, <domain>.key, <domain>.fullchain.pem, ca.crt")
-  .option("--key-type <type>", "rsa (default) or ec")
+  .option("--key-type <type>", "rsa (default) or ec: the CA's key, and the leaf's where the profile does not fix it (le-*: ec, rsa-classic: rsa)")
   .option("--intermediate", "issue through an intermediate CA (chain depth 2)")
   .option("--list-profiles", "list the profiles and what each means")
   .action(async (o) => (await lazy.ca()).certCommand(o, out));

@@ -16,6 +16,7 @@
 // Isolated mode (`--isolation container`): two fresh containers per cell, the
 // reference the shared mode must agree with.
 import { findEntry, adapterFor } from "./servers/catalog.ts";
+import { PROFILES } from "../ca/profiles.ts";
 import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
 
 export type Isolation = "vhost" | "container";
@@ -73,7 +74,9 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
   const tld = opts.tld ?? "example";
   const hostFor = (n: number, side: "a" | "b", spec: CellSpec): PlannedHost => {
     const s = side === "a" ? spec.initiator : spec.receiver;
-    return { domain: `${prefix}${n}-${side}.${tld}`, certificate: s.certificate, dialback: s.dialback };
+    // A wildcard certificate (*.c17.example) covers a host one label below the cell's name.
+    const domain = PROFILES[s.certificate].names === "wildcard" ? `${side}.${prefix}${n}.${tld}` : `${prefix}${n}-${side}.${tld}`;
+    return { domain, certificate: s.certificate, dialback: s.dialback };
   };
 
   if (opts.isolation === "container") {

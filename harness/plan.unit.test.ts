@@ -3,6 +3,8 @@
 import { describe, expect, test } from "vitest";
 import { catalogMaxVirtualHosts, plan, type PlannedInstance, type Stage } from "./plan.ts";
 import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
+import { PROFILE_NAMES } from "../ca/profiles.ts";
+import { ownProfileInstance } from "./servers/ejabberd.ts";
 
 const cell = (initiator: string, receiver: string, dialback: Dialback = "off", certificate: ProfileName = "server-only"): CellSpec => ({
   id: `${initiator} → ${receiver} [${certificate}, dialback ${dialback}]`,
@@ -28,6 +30,33 @@ describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
     expect(stages).toHaveLength(1);
     expect(stages[0]!.instances.map((i) => i.key).sort()).toEqual([`${E}#1`, `${E}#2`, `${P}#1`, `${P}#2`]);
     for (const i of stages[0]!.instances) expect(i.server).toBe(i.key.split("#")[0]);
+  });
+
+  test("a wildcard host lives one label below its cell's name (a.c<n>.example), so that *.c<n>.example covers it", () => {
+    const wild: CellSpec = { ...cell(P, E), initiator: { server: P, certificate: "wildcard", dialback: "off" } };
+    const mismatch: CellSpec = { ...cell(E, P), receiver: { server: P, certificate: "wildcard-mismatch", dialback: "off" } };
+    const [stage] = plan(numbered([wild, mismatch]), { isolation: "vhost" });
+    expect(stage!.cells.map((c) => [c.initiator.domain, c.receiver.domain])).toEqual([
+      ["a.c1.example", "c1-b.example"],
+      ["c2-a.example", "c2-b.example"],
+    ]);
+    const [isolated] = plan(numbered([wild]), { isolation: "container" });
+    expect(isolated!.cells[0]!.initiator.domain).toBe("a.c1.example");
+  });
+
+  test("ejabberd holds a host another host's certificate could stand in for only with hosts of its own profile", () => {
+    const own: ProfileName[] = ["missing-intermediate", "wildcard-mismatch", "wrong-name"];
+    expect(PROFILE_NAMES.filter(ownProfileInstance).sort()).toEqual(own);
+    // Each of them on both sides, next to hosts of sound certificates on the same versions.
+    const specs = [...own, "dual-eku", "le-tlsserver"].flatMap((c) => [cell(E, P, "off", c as ProfileName), cell(P, E, "on", c as ProfileName)]);
+    const [stage] = plan(numbered(specs), { isolation: "vhost" });
+    const onE = stage!.instances.filter((i) => i.server === E);
+    expect(onE.map((i) => i.hosts.map((h) => h.certificate).sort()).sort()).toEqual([
+      ["dual-eku", "dual-eku", "le-tlsserver", "le-tlsserver"],
+      ["missing-intermediate", "missing-intermediate"],
+      ["wildcard-mismatch", "wildcard-mismatch"],
+      ["wrong-name", "wrong-name"],
+    ]);
   });
 
   test("fresh domains per cell, named c<n>-a (initiator) and c<n>-b (receiver)", () => {

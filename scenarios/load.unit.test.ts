@@ -149,7 +149,7 @@ describe("parseScenario: malformed input", () => {
 
   it("reports an unknown certificate profile with the allowed ones", () => {
     expect(rejected(VALID.replace("[server-only, dual-eku]", "[server-only, server_only]"))).toEqual([
-      `${FILE}:3:29: certificates[1]: unknown certificate profile "server_only"; allowed: server-only, dual-eku, no-eku, client-only, expired, wrong-name, untrusted, self-signed; did you mean "server-only"?`,
+      `${FILE}:3:29: certificates[1]: unknown certificate profile "server_only"; allowed: server-only, dual-eku, no-eku, client-only, expired, wrong-name, untrusted, self-signed, le-tlsserver, le-shortlived, missing-intermediate, wildcard, wildcard-mismatch, rsa-classic; did you mean "server-only"?`,
     ]);
   });
 

@@ -16,6 +16,12 @@ const PROFILES: Record<ProfileName, true> = {
   "wrong-name": true,
   untrusted: true,
   "self-signed": true,
+  "le-tlsserver": true,
+  "le-shortlived": true,
+  "missing-intermediate": true,
+  wildcard: true,
+  "wildcard-mismatch": true,
+  "rsa-classic": true,
 };
 const DIALBACK: Record<Dialback, true> = { on: true, off: true };
 

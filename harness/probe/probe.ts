@@ -128,21 +128,38 @@ const pingIq = (to: string) => xml("iq", { type: "get", to }, xml("ping", { xmln
  * XEP-0199 ping from A's user to B's domain: its reply needs B→A as well. An iq
  * result that B cannot deliver is dropped, never bounced, so without `abandon`
  * a one-way pair costs the whole timeout; `abandon` (asked every 100 ms) ends
- * the wait early with its reason once no reply can come.
+ * the wait early with its reason once no reply can come. With `after`, the `ms`
+ * count from when `after.settled` settles (at most `after.withinMs` from now).
  */
-export async function ping(a: XmppClient, toDomain: string, ms: number, abandon?: () => string | undefined): Promise<PingResult> {
+export async function ping(
+  a: XmppClient,
+  toDomain: string,
+  ms: number,
+  abandon?: () => string | undefined,
+  after?: { settled: Promise<unknown>; withinMs: number },
+): Promise<PingResult> {
   const t0 = Date.now();
   const { gaveUp, stop } = whenAbandoned(abandon);
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<{ why?: string }>((resolve) => {
+    if (after) void after.settled.then(() => {
+      if (!done) timer = setTimeout(() => resolve({}), ms);
+    });
+  });
   try {
-    const request = a.iqCaller.request(pingIq(toDomain), ms);
-    const why = await Promise.race([request.then(() => undefined), gaveUp]);
-    if (why) return { status: "timeout", text: why, ms: Date.now() - t0 };
+    // With `after`, the request's own bound is only a backstop behind the timer above.
+    const request = a.iqCaller.request(pingIq(toDomain), ms + (after?.withinMs ?? 0));
+    const ended = await Promise.race([request.then(() => undefined), gaveUp.then((why) => ({ why })), timedOut]);
+    if (ended) return { status: "timeout", ...(ended.why ? { text: ended.why } : {}), ms: Date.now() - t0 };
     return { status: "result", ms: Date.now() - t0 };
   } catch (e: any) {
     if (e?.name === "StanzaError") return { status: "error", condition: e.condition, text: e.text || undefined, ms: Date.now() - t0 };
     return { status: "timeout", ms: Date.now() - t0 };
   } finally {
+    done = true;
     stop();
+    clearTimeout(timer);
   }
 }
 
@@ -177,9 +194,13 @@ export async function probePair(
     let delivered = false;
     // The ping goes on the message's stream: a message lost by the logs ends its wait too.
     let lost: string | undefined;
+    const sent = sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs, messageLost).then(
+      (m) => ((delivered = m.status === "delivered"), (lost = m.status === "timeout" ? m.text : undefined), m),
+    );
+    // The ping's time counts from the message's end: a slow delivery must not eat it.
     const [message, pingResult] = await Promise.all([
-      sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs, messageLost).then((m) => ((delivered = m.status === "delivered"), (lost = m.status === "timeout" ? m.text : undefined), m)),
-      ping(a!, receiver.domain, t.pingMs, () => (delivered ? replyPathFailed?.() : lost)),
+      sent,
+      ping(a!, receiver.domain, t.pingMs, () => (delivered ? replyPathFailed?.() : lost), { settled: sent, withinMs: t.messageMs + BOUNCE_GRACE_MS }),
     ]);
     return { message, ping: pingResult };
   } finally {

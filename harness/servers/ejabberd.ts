@@ -1,8 +1,9 @@
 // ejabberd, from Debian or the upstream image: one ejabberd.yml whose host_config
 // gives each cell side its own modules (mod_s2s_dialback present or absent).
 // Paths, modes and commands per image layout: upstream-layouts.ts.
+import { PROFILES } from "../../ca/profiles.ts";
 import { isMap, isNode, stringify, type YAMLMap } from "yaml";
-import type { AuthEvent } from "../../core/types.ts";
+import type { AuthEvent, ProfileName } from "../../core/types.ts";
 import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
@@ -154,6 +155,21 @@ const PATTERNS: LogPattern[] = [
   },
 ];
 
+/**
+ * Hosts that share an ejabberd only with hosts of the same profile, because another
+ * host's certificate would stand in for theirs: pkix completes a chain from every file
+ * ejabberd loads (a leaf configured alone goes out with an intermediate from another
+ * host's fullchain), and for a host that none of its certificates names, ejabberd
+ * presents the first of its certificate table (pkix get_certfile/0), which may be any
+ * other host's (wrong-name, wildcard-mismatch). Among hosts of one such profile any
+ * stand-in has the same shape as the host's own, so a peer judges what it would on a
+ * server with one domain; an instance per host would do the same at up to 168 boots.
+ */
+export function ownProfileInstance(profile: ProfileName): boolean {
+  const p = PROFILES[profile];
+  return p.sends === "leaf" || p.names === "wrong" || p.names === "wildcard-below";
+}
+
 /** ejabberd 26 colours its console log: without stripAnsi the escapes would end up in reasons. */
 export const parseEjabberdAuthEvents = (lines: string[]): AuthEvent[] => matchLogPatterns(PATTERNS, lines.map(stripAnsi));
 
@@ -178,4 +194,6 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   // scenario's 56 hosts per instance boot well inside the readiness bound, 180
   // did not within 120 s on two loaded cores (certificate-profiles, #14).
   maxVirtualHosts: 60,
+  // The certificate store is server-wide: see ownProfileInstance.
+  serverWideKey: (vhost) => (ownProfileInstance(vhost.certificate) ? `only ${vhost.certificate}` : ""),
 };
