@@ -9,7 +9,7 @@ import { EnvironmentError } from "../../core/errors.ts";
 import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).
-const ENSURE = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
+export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
 const LOOPBACK = "127.0.0.1";
 const isLoopback = (host: string): boolean => /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i.test(host);
@@ -158,7 +158,7 @@ async function pingConfiguredHost(dockerHost: string): Promise<void> {
   } catch (e) {
     throw new EnvironmentError(
       `no Docker engine answers at DOCKER_HOST=${dockerHost} (${(e as Error).message.split("\n")[0]})`,
-      `start Docker there, or unset DOCKER_HOST to use the local engine (on Debian as root: bash ${ENSURE})`,
+      `start Docker there, or unset DOCKER_HOST to use the local engine (on Debian as root: bash ${ENSURE_DOCKER})`,
     );
   } finally {
     clearTimeout(timer);
@@ -184,7 +184,7 @@ export function docker(log?: (s: string) => void): Promise<Dockerode> {
       if (e instanceof EnvironmentError) throw e;
       throw new EnvironmentError(
         `no Docker engine answers (${(e as Error).message.split("\n")[0]})`,
-        `start Docker, or on Debian as root run: bash ${ENSURE}`,
+        `start Docker, or on Debian as root run: bash ${ENSURE_DOCKER}`,
       );
     }
   })();
