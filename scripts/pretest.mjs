@@ -20,8 +20,10 @@ if (!existsSync(join(root, "node_modules/vitest/package.json"))) {
   if (!sh("npm", ["ci", "--no-audit", "--no-fund"])) process.exit(1);
 }
 
-const debianRoot = process.getuid?.() === 0 && existsSync("/etc/debian_version");
-if (!debianRoot || process.env.S2S_MATRIX_INSTALL_DOCKER === "0") {
+// The harness's own test (through tsx, installed above), not a copy of it.
+const { tsImport } = await import("tsx/esm/api");
+const { debianAsRoot } = await tsImport("../harness/docker/debian-root.ts", import.meta.url);
+if (!debianAsRoot() || process.env.S2S_MATRIX_INSTALL_DOCKER === "0") {
   if (!has("docker")) say("no docker CLI found: the integration tests need a Docker engine (see README)");
   process.exit(0);
 }

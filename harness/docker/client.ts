@@ -4,12 +4,12 @@ import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
-import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
-import { EnvironmentError } from "../../core/errors.ts";
+import { parseDuration, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
+import { EnvironmentError, UsageError } from "../../core/errors.ts";
 import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).
-const ENSURE = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
+export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
 const LOOPBACK = "127.0.0.1";
 const isLoopback = (host: string): boolean => /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i.test(host);
@@ -158,11 +158,20 @@ async function pingConfiguredHost(dockerHost: string): Promise<void> {
   } catch (e) {
     throw new EnvironmentError(
       `no Docker engine answers at DOCKER_HOST=${dockerHost} (${(e as Error).message.split("\n")[0]})`,
-      `start Docker there, or unset DOCKER_HOST to use the local engine (on Debian as root: bash ${ENSURE})`,
+      `start Docker there, or unset DOCKER_HOST to use the local engine (on Debian as root: bash ${ENSURE_DOCKER})`,
     );
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The engine check's bound: S2S_MATRIX_ENGINE_TIMEOUT (e.g. 90s, for a slow remote engine) or 30 s. */
+function engineBound(): number {
+  const text = process.env.S2S_MATRIX_ENGINE_TIMEOUT?.trim();
+  if (!text) return STAGE_TIMEOUTS_MS.engine;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`S2S_MATRIX_ENGINE_TIMEOUT=${JSON.stringify(text)}: expected a duration such as 90s or 2m`);
+  return ms;
 }
 
 /** dockerode for what testcontainers has no API for (labels on networks, listing, image builds). */
@@ -170,9 +179,10 @@ export function docker(log?: (s: string) => void): Promise<Dockerode> {
   cached ??= (async () => {
     const configured = process.env.DOCKER_HOST?.trim();
     try {
+      const bound = engineBound();
       if (configured) await pingConfiguredHost(configured);
       // An engine that accepts the connection and never answers must not hang the run.
-      return await within(STAGE_TIMEOUTS_MS.engine, "Docker engine check (ping, info)", (async () => {
+      return await within(bound, "Docker engine check (ping, info)", (async () => {
         await configureTestcontainers();
         const client = await getContainerRuntimeClient();
         const d = client.container.dockerode;
@@ -181,10 +191,10 @@ export function docker(log?: (s: string) => void): Promise<Dockerode> {
       })());
     } catch (e) {
       cached = undefined;
-      if (e instanceof EnvironmentError) throw e;
+      if (e instanceof EnvironmentError || e instanceof UsageError) throw e;
       throw new EnvironmentError(
         `no Docker engine answers (${(e as Error).message.split("\n")[0]})`,
-        `start Docker, or on Debian as root run: bash ${ENSURE}`,
+        `start Docker, or on Debian as root run: bash ${ENSURE_DOCKER}`,
       );
     }
   })();

@@ -4,16 +4,12 @@
 // `--no-install-docker` turns this off; with DOCKER_HOST set the user named the
 // engine, so it is never replaced by a local one.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
 import { EnvironmentError } from "../../core/errors.ts";
-import { docker } from "./client.ts";
+import { docker, ENSURE_DOCKER } from "./client.ts";
+import { debianAsRoot } from "./debian-root.ts";
 
-export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
-
-/** Whether this is Debian as root: where s2s-matrix may install system packages (the engine, debootstrap). */
-export const debianAsRoot = (): boolean => process.getuid?.() === 0 && existsSync("/etc/debian_version");
+export { debianAsRoot };
 
 /** Why the engine may not be installed here, or undefined when it may (`debianRoot`: this host's fact, given by tests). */
 export function whyNoInstall(env: NodeJS.ProcessEnv = process.env, allowed = true, debianRoot = debianAsRoot()): string | undefined {

@@ -11,8 +11,9 @@
 // s2s_protocol_options, s2s_access, s2s_tls_compression, their modules and
 // access rules. Dialback is the cell's variable: mod_s2s_dialback is on for the
 // hosts whose cell has dialback on (with their options for it), off elsewhere.
-import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, YAMLMap, type Alias, type Document, type Pair } from "yaml";
+import { isMap, isNode, isScalar, LineCounter, parseDocument, YAMLMap, type Document, type Pair } from "yaml";
 import { UsageError } from "../../core/errors.ts";
+import { MAX_ALIAS_COUNT, toJSCapped } from "../../core/yaml-aliases.ts";
 
 export type YamlMap = Record<string, unknown>;
 
@@ -128,25 +129,12 @@ export function mergeEjabberdBase(file: string, text: string): EjabberdBase {
   return { doc, modules, dialback, options: (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as YamlMap, notices };
 }
 
-/** As for scenario files: YAML aliases may expand to at most this many nodes (a billion-laughs file ends at once). */
-const MAX_ALIAS_COUNT = 100;
-
 /** An alias bomb or an alias without its anchor is bad input (exit 2) at the alias's line, not a crash. */
 function checkAliases(file: string, doc: Document, lc: LineCounter): void {
-  try {
-    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    // yaml throws a bare ReferenceError for both.
-    if (!(e instanceof ReferenceError)) throw e;
-    const aliases: Alias[] = [];
-    visit(doc, { Alias: (_, node) => void aliases.push(node) });
-    const unresolved = aliases.find((a) => a.resolve(doc) === undefined);
-    const pos = lc.linePos((unresolved ?? aliases[0])?.range?.[0] ?? 0);
-    const what = unresolved
-      ? `YAML alias *${unresolved.source} has no anchor &${unresolved.source} before it`
-      : `YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}): refused as a resource-exhaustion risk`;
-    throw new UsageError(`${file}:${pos.line}:${pos.col}: ${what}\n  fix: ${unresolved ? "define the anchor before the alias" : "write the values out instead of nesting aliases"}`);
-  }
+  const r = toJSCapped(doc);
+  if (!("refusal" in r)) return;
+  const pos = lc.linePos(r.refusal.offset);
+  throw new UsageError(`${file}:${pos.line}:${pos.col}: ${r.refusal.message}\n  fix: ${r.refusal.fix}`);
 }
 
 const describe = (k: string, v: unknown): string => {

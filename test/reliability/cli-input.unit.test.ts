@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CATALOG, serverKey } from "../../harness/servers/catalog.ts";
 import { PROFILE_NAMES } from "../../ca/index.ts";
 import { makeCell, sampleResults } from "../../harness/report/fixtures.ts";
+import { loadScenario, ScenarioError } from "../../scenarios/load.ts";
 import { ROOT, runCli, type CliResult } from "./helpers.ts";
 
 const NO_DOCKER = { DOCKER_HOST: "unix:///nonexistent.sock" };
@@ -49,7 +50,18 @@ certificates: [server-only]
 dialback: [off]
 `;
 
-// Each case is its own CLI process (~1 s of start-up): run them side by side.
+/**
+ * The first line the CLI prints for a scenario file it refuses: loadScenario's message, read
+ * in this process (a CLI start costs seconds); the CLI's own path for such a refusal (exit 2,
+ * every line printed, nothing started) is tested with the real CLI below.
+ */
+async function refusal(file: string): Promise<string> {
+  const e = await loadScenario(file).then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(ScenarioError);
+  expect((e as ScenarioError).exitCode).toBe(2);
+  return (e as Error).message.split("\n")[0];
+}
+
 describe.concurrent("malformed scenarios: exit 2 with file, line, field, what was found and what is allowed", () => {
   // [case, text, line, field, found, allowed]
   const cases: [string, string, number, string, RegExp, RegExp][] = [
@@ -201,8 +213,7 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
 
   it.each(cases)("%s", async (name, text, line, field, found, allowed) => {
     const file = scenario(name.replace(/\W+/g, "-"), text);
-    const r = await rejected([file]);
-    const msg = firstLine(r);
+    const msg = await refusal(file);
     // file:line:col: field: message
     expect(msg.startsWith(`${file}:${line}:`), msg).toBe(true);
     const rest = msg.replace(/^[^:]+:\d+:\d+: /, "");
@@ -225,20 +236,17 @@ describe.concurrent("malformed scenarios: exit 2 with file, line, field, what wa
 
   it("YAML syntax error: file, line and column of the offending token", async () => {
     const file = scenario("syntax", `name: Bad\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]]\nexpect:\n  default: federates\n`);
-    const r = await rejected([file]);
-    expect(firstLine(r)).toMatch(new RegExp(`^${file}:4:16: YAML syntax error: .*"\\]"`));
+    expect(await refusal(file)).toMatch(new RegExp(`^${file}:4:16: YAML syntax error: .*"\\]"`));
   }, TIMEOUT);
 
   it("YAML duplicate key: named as a syntax error at its line", async () => {
     const file = scenario("dupkey", `name: Bad\nname: Again\nservers: [prosody@0.12.3]\ncertificates: [server-only]\ndialback: [off]\nexpect:\n  default: federates\n`);
-    const r = await rejected([file]);
-    expect(firstLine(r)).toMatch(new RegExp(`^${file}:2:1: YAML syntax error: Map keys must be unique`));
+    expect(await refusal(file)).toMatch(new RegExp(`^${file}:2:1: YAML syntax error: Map keys must be unique`));
   }, TIMEOUT);
 
   it("an empty file says what a scenario must contain", async () => {
     const file = scenario("empty", "");
-    const r = await rejected([file]);
-    expect(firstLine(r)).toBe(`${file}:1:1: the file is empty; a scenario is a mapping with name, servers, certificates, dialback, expect`);
+    expect(await refusal(file)).toBe(`${file}:1:1: the file is empty; a scenario is a mapping with name, servers, certificates, dialback, expect`);
   }, TIMEOUT);
 
   it("a file that does not exist: named, with the absolute path looked for", async () => {

@@ -143,7 +143,24 @@ function cachedRuleBits(p: Problem, conds: number[]): Bits {
   return b;
 }
 
-const weight = (conds: number[]): number => conds.filter((c) => c !== 0).length;
+const weight = (conds: readonly number[]): number => conds.filter((c) => c !== 0).length;
+
+/**
+ * Depth-first over the conjunctions (one condition per dimension, 0: any) narrowing
+ * `all`: `step` sees each with the items it selects, and returns whether to go deeper.
+ */
+function eachConjunction(p: Problem, all: Bits, step: (conds: readonly number[], cov: Bits) => boolean): void {
+  const conds = new Array<number>(p.dims.length).fill(0);
+  const visit = (d: number, cov: Bits): void => {
+    if (!step(conds, cov) || d === p.dims.length) return;
+    p.dims[d].forEach((c, k) => {
+      conds[d] = k;
+      visit(d + 1, k === 0 ? cov : and(cov, c.bits));
+    });
+    conds[d] = 0;
+  };
+  visit(0, all);
+}
 
 /**
  * The rule (label ≠ dflt) selecting the most items of `remaining`, all with its label;
@@ -152,7 +169,6 @@ const weight = (conds: number[]): number => conds.filter((c) => c !== 0).length;
  */
 function bestPureRule(p: Problem, remaining: Bits, labelBits: Bits[], dflt: number): { rule: Rule; count: number } | undefined {
   let best: { rule: Rule; count: number; weight: number } | undefined;
-  const conds = new Array<number>(p.dims.length).fill(0);
   const pureLabel = (cov: Bits): number => {
     let label = -1;
     for (let w = 0; w < cov.length && label < 0; w++) {
@@ -165,25 +181,16 @@ function bestPureRule(p: Problem, remaining: Bits, labelBits: Bits[], dflt: numb
     for (let w = 0; w < cov.length; w++) if ((cov[w] & ~lb[w]) !== 0) return -1;
     return label;
   };
-  const visit = (d: number, cov: Bits): void => {
+  eachConjunction(p, remaining, (conds, cov) => {
     const count = countBits(cov);
-    if (count === 0) return;
+    if (count === 0) return false;
     const wt = weight(conds);
-    if (best && (count < best.count || (count === best.count && wt >= best.weight))) return;
+    if (best && (count < best.count || (count === best.count && wt >= best.weight))) return false;
     const label = pureLabel(cov);
-    if (label >= 0) {
-      if (label !== dflt) best = { rule: { conds: [...conds], label }, count, weight: wt };
-      return;
-    }
-    if (d === p.dims.length) return;
-    const dim = p.dims[d];
-    for (let c = 0; c < dim.length; c++) {
-      conds[d] = c;
-      visit(d + 1, c === 0 ? cov : and(cov, dim[c].bits));
-    }
-    conds[d] = 0;
-  };
-  visit(0, remaining);
+    if (label < 0) return true;
+    if (label !== dflt) best = { rule: { conds: [...conds], label }, count, weight: wt };
+    return false;
+  });
   return best && { rule: best.rule, count: best.count };
 }
 
@@ -239,27 +246,18 @@ function grow(p: Problem, dflt: number, skip: Set<number>, limit: number, penalt
     const wrong = bitsOf(p.n, (i) => hasBit(labelled, i) && pred[i] !== p.labels[i]);
     if (countBits(wrong) === 0) break;
     let best: { rule: Rule; gain: number; weight: number } | undefined;
-    const conds = new Array<number>(p.dims.length).fill(0);
     for (let label = 0; label < p.labelCount; label++) {
       const want = bitsOf(p.n, (i) => hasBit(wrong, i) && p.labels[i] === label);
       if (countBits(want) === 0) continue;
       const keep = bitsOf(p.n, (i) => hasBit(labelled, i) && !hasBit(wrong, i) && p.labels[i] !== label);
-      const visit = (d: number, cov: Bits): void => {
+      eachConjunction(p, bitsOf(p.n, () => true), (conds, cov) => {
         const up = countBits(and(cov, want));
-        if (up === 0 || (best && up < best.gain)) return;
+        if (up === 0 || (best && up < best.gain)) return false;
         const gain = up - penalty * countBits(and(cov, keep));
         const wt = weight(conds);
         if (gain > 0 && (!best || gain > best.gain || (gain === best.gain && wt < best.weight))) best = { rule: { conds: [...conds], label }, gain, weight: wt };
-        if (d === p.dims.length) return;
-        const dim = p.dims[d];
-        for (let c = 0; c < dim.length; c++) {
-          conds[d] = c;
-          visit(d + 1, c === 0 ? cov : and(cov, dim[c].bits));
-        }
-        conds[d] = 0;
-      };
-      // Only the rule with every dimension fixed counts once: "any" passes a dimension on.
-      visit(0, bitsOf(p.n, () => true));
+        return true;
+      });
     }
     if (!best) break;
     rules.push(best.rule);
