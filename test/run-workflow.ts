@@ -22,6 +22,7 @@ const legs = await runWorkflow(resolve(file), {
   cacheDir: join(dir, "cache"),
   artifactsDir: join(dir, "artifacts"),
   runnerTemp: join(dir, "_temp"),
+  pagesDir: join(dir, "pages"),
   checkout: (ws) => {
     rmSync(ws, { recursive: true, force: true });
     cloneTree(ROOT, ws);

@@ -133,19 +133,11 @@ describe("GitHub workflows", () => {
     type Step = { run?: string; uses?: string; if?: string; with?: Record<string, string> };
     const shard = wf.jobs.shard;
     expect(shard.strategy.matrix.shard.length).toBeGreaterThan(1);
-    const run = (shard.steps as Step[]).find((s) => s.run?.startsWith("npx s2s-matrix run "))!.run!;
-    for (const f of ["scenarios/letsencrypt-2026.yaml", "scenarios/certificate-profiles.yaml", "--shard ${{ matrix.shard }}/${{ strategy.job-total }}"]) expect(run).toContain(f);
-
+    // What its steps do is executed through the stand-in runner: test/site-workflow.int.test.ts.
     const site = wf.jobs.site;
     expect(site.needs).toBe("shard");
     expect(site.if).toMatch(/!cancelled\(\)/);
     const steps = site.steps as Step[];
-    const runs = steps.map((s) => s.run ?? "");
-    // Unexpected cells (exit 1) still publish; shards that do not fit (exit 2) do not.
-    expect(runs).toContain("npx s2s-matrix merge shards/*/results.json --out merged || test $? -eq 1");
-    const build = runs.find((r) => r.startsWith("npx s2s-matrix site "))!;
-    expect(build).toBe("npx s2s-matrix site history/*.json --out _site");
-    expect(runs.join("\n")).toContain('cp merged/results.json "history/');
     const pages = steps.find((s) => s.uses?.startsWith("actions/upload-pages-artifact@"))!;
     expect(pages.with?.path).toBe("_site/");
     const deploy = wf.jobs.deploy;

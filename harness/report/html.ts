@@ -1,5 +1,4 @@
 // matrix.html: one self-contained page; every cell links to its full diagnosis with raw logs.
-import { createHash } from "node:crypto";
 import type { Attempt, CellResult, RunResults } from "../../core/types.ts";
 import {
   actualText,
@@ -16,6 +15,7 @@ import {
 } from "./cells.ts";
 import { diagnosisFields, exchangeText } from "./diagnosis.ts";
 import { CSS, JS } from "./html-assets.ts";
+import { pageHead } from "./page-head.ts";
 import { settingsRows } from "./settings.ts";
 import { headline, LEGEND, ROW_HEADER, summaryLine } from "./markdown.ts";
 import { findingsHtml, findingsOf } from "./findings/render.ts";
@@ -192,8 +192,6 @@ function manyCombinations(tables: MatrixTable[], first: number, heading: string,
   return `<section><h2>${h(heading)}</h2><table class="matrix overview"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>${folds.join("\n")}</section>`;
 }
 
-const cspHash = (text: string): string => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
-
 export function renderHtml(results: RunResults): string {
   const index = new Map(results.cells.map((c, i) => [c, i]));
   const multi = scenarioOrder(results.scenarios, results.cells).length > 1;
@@ -216,8 +214,6 @@ export function renderHtml(results: RunResults): string {
         .join("")}</ul>`
     : "<p>None: every cell met its expectation.</p>";
   const meta = `Run ${results.runId} · scenarios: ${results.scenarios.join(", ") || "none"} · isolation: ${results.isolation} · started ${results.startedAt} · harness ${results.harnessVersion}`;
-  // CSP pins the inline style and script by hash: nothing external loads, and injected markup could not run.
-  const csp = `default-src 'none'; style-src ${cspHash(CSS)}; script-src ${cspHash(JS)}`;
   const title = `s2s-matrix: ${headline(results)}`;
   const banner = incompleteBanner(results);
   const notRun = results.incomplete?.notRun ?? [];
@@ -225,16 +221,7 @@ export function renderHtml(results: RunResults): string {
     ? `<section id="incomplete" class="incomplete"><p><strong>${h(banner)}</strong></p>${notRun.length ? `<details><summary>${notRun.length} cells not run</summary><ul>${notRun.map((c) => `<li>${h(c.id)}</li>`).join("")}</ul></details>` : ""}</section>\n`
     : "";
   const resumed = resumedLine(results);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<title>${h(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
+  return `${pageHead(title, { css: CSS, js: JS })}<body>
 <header><h1>${h(title)}</h1><p class="summary">${h(summaryLine(results))}</p><p class="meta">${h(meta)}</p></header>
 <main>
 ${incomplete}${resumed ? `<p class="meta">${h(resumed)}</p>\n` : ""}${findingsHtml(findingsOf(results), multi)}${tables || `<p>${results.incomplete ? "No cell finished." : "No cells were run."}</p>`}

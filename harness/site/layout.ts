@@ -1,6 +1,6 @@
 // The shell every page shares: one inline stylesheet pinned by hash in the CSP (as
 // matrix.html), no script, nothing loaded from anywhere; verdict marks with their words.
-import { createHash } from "node:crypto";
+import { pageHead } from "../report/page-head.ts";
 import { escapeHtml as h } from "../report/text.ts";
 import { VERDICT, type Verdict } from "./verdict.ts";
 
@@ -32,9 +32,6 @@ section.evidence { border-top: 1px solid #d0d7de; }
 section.evidence:target { outline: 3px solid #0969da; }
 `;
 
-const cspHash = (text: string): string => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
-export const CSP = `default-src 'none'; style-src ${cspHash(CSS)}; img-src 'none'; base-uri 'none'; form-action 'none'`;
-
 /** A verdict as the site shows it: mark (hidden from screen readers) and word. */
 export function verdictHtml(v: Verdict, detail = ""): string {
   const { mark, word } = VERDICT[v];
@@ -44,16 +41,7 @@ export function verdictHtml(v: Verdict, detail = ""): string {
 /** `root`: the path from the page back to the site's top ("" or "../"). */
 export function page(o: { title: string; root: string; body: string; json?: string }): string {
   const nav = `<nav aria-label="Site"><a href="${o.root}index.html">Overview</a><a href="${o.root}history.html">History</a>${o.json ? `<a href="${h(o.json)}">This page as JSON</a>` : ""}</nav>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>${h(o.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
+  return `${pageHead(o.title, { css: CSS })}<body>
 <header>${nav}<h1>${h(o.title)}</h1></header>
 <main>
 ${o.body}

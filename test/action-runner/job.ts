@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandChannel } from "./commands.ts";
 import type { JobStatus } from "./expressions.ts";
+import { effectivePermissions, tokenFor, type Permissions } from "./token.ts";
 
 /** The few variables of the host a runner's step sees (its PATH, HOME, Docker endpoint). */
 const HOST_ENV = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOCKER_HOST", "DOCKER_CONFIG", "npm_config_cache"];
@@ -35,7 +36,20 @@ export interface JobOptions {
   runnerTemp?: string;
   /** Echo the job's log lines here as they come (e.g. process.stderr.write); default: kept only. */
   echo?: (line: string) => void;
+  /** GITHUB_TOKEN's permissions (token.ts: effectivePermissions); default: the restricted default. */
+  permissions?: Permissions;
+  /** `environment:` of the job (its name), which deployments require. */
+  environment?: string;
+  /** github.run_id / GITHUB_RUN_ID; default "1". */
+  runId?: string;
+  /** Directories in front of PATH: tools the runner image has (ubuntu-latest has gh; here a stand-in). */
+  toolPath?: string[];
+  /** Where actions/deploy-pages' stand-in publishes the site (emptied per deployment). */
+  pagesDir?: string;
 }
+
+/** The repository every stand-in job belongs to (github.repository, GITHUB_REPOSITORY). */
+export const REPOSITORY = "example/s2s-matrix";
 
 export class Job {
   readonly temp: string;
@@ -56,6 +70,16 @@ export class Job {
     this.temp = opts.runnerTemp ?? mkdtempSync(join(tmpdir(), "s2s-runner-temp-"));
     mkdirSync(opts.workspace, { recursive: true });
     this.env = { ...(opts.env ?? {}) };
+    // The image's tools are on PATH before any step runs (a step's $GITHUB_PATH goes in front of them).
+    if (opts.toolPath?.length) this.env.PATH = [...opts.toolPath, this.env.PATH ?? process.env.PATH ?? ""].join(":");
+  }
+
+  get runId(): string {
+    return this.opts.runId ?? "1";
+  }
+
+  get permissions(): Permissions {
+    return this.opts.permissions ?? effectivePermissions(undefined, undefined);
   }
 
   get summary(): string {
@@ -85,7 +109,8 @@ export class Job {
       RUNNER_TEMP: this.temp,
       GITHUB_WORKSPACE: this.opts.workspace,
       GITHUB_JOB: this.opts.name,
-      GITHUB_RUN_ID: "1",
+      GITHUB_RUN_ID: this.runId,
+      GITHUB_REPOSITORY: REPOSITORY,
       GITHUB_RUN_NUMBER: "1",
       GITHUB_RUN_ATTEMPT: String(this.opts.runAttempt ?? 1),
       GITHUB_EVENT_NAME: "pull_request",
@@ -107,9 +132,10 @@ export class Job {
         job: o.name,
         workspace: o.workspace,
         event_name: "pull_request",
-        run_id: "1",
+        run_id: this.runId,
         run_attempt: String(o.runAttempt ?? 1),
-        repository: "example/s2s-matrix",
+        repository: REPOSITORY,
+        token: tokenFor(this.permissions),
         ref: "refs/pull/1/merge",
         action_path: "",
       },

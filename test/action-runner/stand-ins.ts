@@ -1,9 +1,14 @@
 // What the stand-in runner does for the third-party actions it knows, with directories
 // in place of GitHub's services: the Actions cache (key, restore-keys by prefix, newest
 // first, outputs cache-hit / cache-matched-key / cache-primary-key) and artifacts
-// (upload-artifact@v4 / download-artifact@v4: one directory per artifact name).
+// (upload-artifact@v4 / download-artifact@v4: one directory per artifact name), GitHub
+// Pages (deploy-pages: the tar a Pages artifact holds, checked and unpacked into a
+// directory); composite actions of others kept here as published (VENDORED).
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { allows, type Permissions } from "./token.ts";
 
 export interface StandInContext {
   with: Record<string, string>;
@@ -15,6 +20,10 @@ export interface StandInContext {
   log(message: string): void;
   /** actions/checkout: what puts the repository into the workspace (undefined: the workspace is already the checkout). */
   checkout?: (workspace: string) => void;
+  /** The job's GITHUB_TOKEN permissions, its environment's name, where Pages publishes. */
+  permissions?: Permissions;
+  environment?: string;
+  pagesDir?: string;
 }
 
 export type StandIn = (ctx: StandInContext) => Record<string, string>;
@@ -166,6 +175,55 @@ const checkout: StandIn = (ctx) => {
 
 const setupNode: StandIn = () => ({ "node-version": process.version });
 
+/** Tar entries as GNU tar lists them (`tar -tvf`): the type letter and the path. */
+function tarEntries(file: string): { type: string; path: string }[] {
+  const listing = execFileSync("tar", ["-tvf", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return listing.split("\n").filter(Boolean).map((l) => ({ type: l[0], path: l.split(/\s+/).slice(5).join(" ") }));
+}
+
+/**
+ * actions/deploy-pages: what the action and the Pages service refuse, with their words
+ * (src/index.js, src/internal/api-client.js, deployment.js at the pinned commit), then the
+ * artifact's tar unpacked into pagesDir, which is what the site serves.
+ */
+const deployPages: StandIn = (ctx) => {
+  if (!allows(ctx.permissions?.["id-token"], "write")) throw new Error('Ensure GITHUB_TOKEN has permission "id-token: write".');
+  if (!allows(ctx.permissions?.pages, "write")) throw new Error('Failed to create deployment (status: 403). Ensure GITHUB_TOKEN has permission "pages: write".');
+  if (!ctx.environment) throw new Error("Failed to create deployment (status: 400). Responded with: Missing environment. Ensure your workflow's deployment job has an environment.");
+  if (!ctx.pagesDir) throw new Error("deploy-pages: the stand-in runner was given no pagesDir to publish to");
+  const name = ctx.with.artifact_name || "github-pages";
+  const dir = join(ctx.artifactsDir, name);
+  if (!existsSync(dir)) throw new Error(`No artifacts named "${name}" were found for this workflow run. Ensure artifacts are uploaded with actions/upload-artifact@v4 or later.`);
+  // The service reads the artifact as one tar (what upload-pages-artifact makes) without links.
+  const CONTENT = "Artifact could not be deployed. Please ensure the content does not contain any hard links, symlinks and total size is less than 10GB.";
+  const files = readdirSync(dir);
+  if (files.length !== 1 || !files[0].endsWith(".tar")) throw new Error(`${CONTENT} (the artifact holds ${files.join(", ") || "nothing"}, not one tar)`);
+  const tar = join(dir, files[0]);
+  const links = tarEntries(tar).filter((e) => e.type === "l" || e.type === "h");
+  if (links.length) throw new Error(`${CONTENT} (links: ${links.map((e) => e.path).join(", ")})`);
+  rmSync(ctx.pagesDir, { recursive: true, force: true });
+  mkdirSync(ctx.pagesDir, { recursive: true });
+  execFileSync("tar", ["-xf", tar, "-C", ctx.pagesDir]);
+  ctx.log(`Deployed ${name} (${statSync(tar).size} bytes) to ${ctx.pagesDir}`);
+  return { page_url: "https://s2s-matrix.pages.example/" };
+};
+
+const VENDORED_DIR = fileURLToPath(new URL("./vendored/", import.meta.url));
+
+/** Others' composite actions, each at the one commit its copy in vendored/ was taken from. */
+export const VENDORED: Record<string, { sha: string; dir: string }> = {
+  "actions/upload-pages-artifact": { sha: "fc324d3547104276b827a68afc52ff2a11cc49c9", dir: join(VENDORED_DIR, "upload-pages-artifact") },
+};
+
+/** The copy of a vendored action for `uses:`; another commit than the copy's is refused, not guessed. */
+export function vendoredAction(uses: string): string | undefined {
+  const [ref, sha] = uses.split("@");
+  const v = VENDORED[ref];
+  if (!v) return undefined;
+  if (sha !== v.sha) throw new Error(`uses: ${uses}: the stand-in runner has ${ref} at ${v.sha} only (test/action-runner/vendored/); copy the pinned commit's action.yml there to run another`);
+  return v.dir;
+}
+
 /** By action name without its @ref. */
 export const STAND_INS: Record<string, StandIn> = {
   "actions/cache/restore": cacheRestore,
@@ -174,4 +232,5 @@ export const STAND_INS: Record<string, StandIn> = {
   "actions/download-artifact": downloadArtifact,
   "actions/checkout": checkout,
   "actions/setup-node": setupNode,
+  "actions/deploy-pages": deployPages,
 };

@@ -9,7 +9,7 @@ import { evaluateIf, interpolate, type ExprScope, type JobStatus } from "./expre
 import { parseKeyValueFile } from "./files.ts";
 import { STEP_SUMMARY_LIMIT, type Job } from "./job.ts";
 import { runScript } from "./shell.ts";
-import { STAND_INS } from "./stand-ins.ts";
+import { STAND_INS, vendoredAction } from "./stand-ins.ts";
 
 export interface StepDef {
   id?: string;
@@ -140,7 +140,7 @@ async function runUses(job: Job, def: StepDef, id: string, name: string, scope: 
   const uses = def.uses as string;
   const ref = uses.split("@")[0];
   const inputs = Object.fromEntries(Object.entries(def.with ?? {}).map(([k, v]) => [k, interpolate(toString(v), scope)]));
-  const actionDir = job.opts.actions?.[ref];
+  const actionDir = job.opts.actions?.[ref] ?? vendoredAction(uses);
   if (actionDir !== undefined) return runComposite(job, actionDir, inputs, id, name);
   const standIn = STAND_INS[ref];
   if (!standIn) throw new Error(`uses: ${uses}: not provided by the stand-in runner`);
@@ -150,6 +150,9 @@ async function runUses(job: Job, def: StepDef, id: string, name: string, scope: 
     cacheDir: job.opts.cacheDir,
     artifactsDir: job.opts.artifactsDir,
     checkout: job.opts.checkout,
+    permissions: job.permissions,
+    environment: job.opts.environment,
+    pagesDir: job.opts.pagesDir,
     warn: (message) => {
       job.channel.annotations.push({ level: "warning", message });
       job.write(`##[warning]${message}`);

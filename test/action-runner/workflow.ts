@@ -1,12 +1,14 @@
 // A workflow file's jobs through the stand-in: a job's `strategy.matrix` expanded into
 // legs (lists only), `needs` and the job's `if:` (success() of the needed jobs unless a
-// status function is named), each leg a Job with its own RUNNER_TEMP.
+// status function is named), each leg a Job with its own RUNNER_TEMP, its token's
+// `permissions:` and its `environment:`.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { Annotation } from "./commands.ts";
 import { evaluateIf, type JobStatus } from "./expressions.ts";
 import { Job, type JobOptions } from "./job.ts";
 import { runSteps, type StepDef, type StepResult } from "./steps.ts";
+import { effectivePermissions } from "./token.ts";
 
 interface JobDef {
   name?: string;
@@ -14,6 +16,8 @@ interface JobDef {
   if?: string;
   strategy?: { matrix?: Record<string, unknown[]>; "fail-fast"?: boolean };
   env?: Record<string, string>;
+  permissions?: string | Record<string, string>;
+  environment?: string | { name: string; url?: string };
   steps: StepDef[];
 }
 
@@ -28,7 +32,7 @@ export interface LegResult {
   workspace: string;
 }
 
-export interface WorkflowRunOptions extends Omit<JobOptions, "name" | "workspace" | "matrix" | "strategy" | "needs"> {
+export interface WorkflowRunOptions extends Omit<JobOptions, "name" | "workspace" | "matrix" | "strategy" | "needs" | "permissions" | "environment"> {
   /** A workspace per leg (a fresh directory each, as each job gets its own runner). */
   workspace: (job: string, leg: number) => string;
   /** Only these jobs (and in this order); default: every job, in file order. */
@@ -44,7 +48,7 @@ export function expandMatrix(matrix: Record<string, unknown[]> | undefined): Rec
 
 /** Runs a workflow's jobs one after another (legs of a matrix in order; GitHub would run them side by side). */
 export async function runWorkflow(file: string, opts: WorkflowRunOptions): Promise<LegResult[]> {
-  const wf = parseYaml(readFileSync(file, "utf8")) as { env?: Record<string, string>; jobs: Record<string, JobDef> };
+  const wf = parseYaml(readFileSync(file, "utf8")) as { env?: Record<string, string>; permissions?: JobDef["permissions"]; jobs: Record<string, JobDef> };
   const all: LegResult[] = [];
   const done: Record<string, { result: string; outputs: Record<string, string> }> = {};
   for (const name of opts.jobs ?? Object.keys(wf.jobs)) {
@@ -63,6 +67,8 @@ export async function runWorkflow(file: string, opts: WorkflowRunOptions): Promi
         needs: needed,
         strategy: { "job-index": i, "job-total": legs.length, "fail-fast": def.strategy?.["fail-fast"] ?? true },
         env: { ...(wf.env ?? {}), ...(def.env ?? {}) },
+        permissions: effectivePermissions(wf.permissions, def.permissions),
+        environment: typeof def.environment === "string" ? def.environment : def.environment?.name,
       });
       if (!evaluateIf(def.if, { contexts: job.contexts(), status: upstream, workspace: job.opts.workspace })) {
         results.push({ job: name, matrix, status: "success", steps: [], annotations: [], summary: "", log: ["-- job skipped"], workspace: job.opts.workspace });
