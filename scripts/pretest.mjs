@@ -3,7 +3,8 @@
 // exist yet (npm puts node_modules/.bin on the test's PATH either way): it installs
 // the dependencies, and on Debian as root what the integration tests use — a Docker
 // engine, debootstrap (base images offline), Chromium (HTML report test), a JDK's
-// keytool (Openfire keystore test), openssl. Each step is announced on stderr.
+// keytool (Openfire keystore test), openssl, jq (the site workflow's `gh --jq`, as on
+// GitHub's runners). Each step is announced on stderr.
 // S2S_MATRIX_INSTALL_DOCKER=0 (or not Debian/root) installs no system package.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -36,6 +37,7 @@ if (!has("debootstrap") && !existsSync("/usr/sbin/debootstrap")) need.push("debo
 if (!has("chromium")) need.push("chromium");
 if (!has("keytool")) need.push("default-jdk-headless");
 if (!has("openssl")) need.push("openssl");
+if (!has("jq")) need.push("jq");
 if (need.length) {
   say(`installing what the tests use from Debian: ${need.join(" ")}…`);
   const env = { DEBIAN_FRONTEND: "noninteractive" };
