@@ -3,7 +3,8 @@
 // shared mode with the capture relay, on this machine, in one invocation.
 // Prints cells, containers started, wall time, per-cell median, peak memory of
 // the harness and of the containers, the ratio isolated/shared, and fails
-// (exit 1) unless all three produced the identical matrix. Writes the figures
+// (exit 1) unless all three produced the identical matrix (modes.ts: outcome and
+// auth both ways per cell). Writes the figures
 // to s2s-matrix-report/bench.json.
 //
 // Sharding row: the scenario as 2 and 4 shards (`--shard i/n`), the shards one
@@ -17,6 +18,7 @@ import { cleanupOnExit } from "./docker/cleanup.ts";
 import { LABEL_RUN, newRunId } from "./docker/labels.ts";
 import { prepare, runMatrix, type Prepared } from "./matrix.ts";
 import { mergeShards } from "./merge.ts";
+import { modeDifferences } from "./modes.ts";
 import type { Isolation } from "./plan.ts";
 import { selectShard, stampShard } from "./shard.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
@@ -69,7 +71,6 @@ function sampleMemory(runId: string) {
   };
 }
 
-const key = (c: CellResult) => `${c.outcome}/${c.auth.outbound}`;
 /** What a merged matrix must share with the single run, per cell. */
 const verdict = (c: CellResult) => JSON.stringify([c.spec.scenario, c.spec.id, c.outcome, c.auth.outbound, c.spec.expected]);
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -124,7 +125,7 @@ async function main() {
   const scenario = args.find((a) => !a.startsWith("--")) ?? "scenarios/letsencrypt-2026.yaml";
   const prepared = await prepare({ scenarioFiles: [scenario] });
   const figures: Figures[] = [];
-  const matrices: Map<string, string>[] = [];
+  const runs: { mode: string; cells: CellResult[] }[] = [];
   let single: RunResults | undefined;
   // The capture relay's cost shows as a third column: the shared mode with --capture.
   for (const mode of shardingOnly ? (["vhost"] as const) : (["vhost", "container", "vhost+capture"] as const)) {
@@ -160,7 +161,7 @@ async function main() {
       peakContainersMiB: MiB(mem.containers),
       asExpected: run.results.summary.asExpected,
     });
-    matrices.push(new Map(run.results.cells.map((c) => [`${c.spec.scenario}\n${c.spec.id}`, key(c)])));
+    runs.push({ mode: { vhost: "shared", container: "isolated", "vhost+capture": "shared+capture" }[mode], cells: run.results.cells });
   }
   // Sharding: the shared run is "1 shard", timed as the shards are (runMatrix, start to end).
   const oneShard: ShardFigures = {
@@ -194,9 +195,7 @@ async function main() {
   }
 
   const [shared, isolated, captured] = figures;
-  const differ = [...matrices[0]]
-    .filter(([id, v]) => matrices[1].get(id) !== v || matrices[2].get(id) !== v)
-    .map(([id, v]) => `${id.split("\n")[1]}: shared ${v}, isolated ${matrices[1].get(id)}, shared+capture ${matrices[2].get(id)}`);
+  const differ = modeDifferences(runs);
   const ratio = Math.round((isolated.wallSeconds / shared.wallSeconds) * 10) / 10;
 
   const rows: [string, keyof Figures][] = [
@@ -213,7 +212,7 @@ async function main() {
     "| --- | ---: | ---: | ---: |",
     ...rows.map(([label, k]) => `| ${label} | ${shared[k]} | ${isolated[k]} | ${captured[k]} |`),
     `| isolated / shared wall time | ${ratio}× | | |`,
-    `| identical matrix in all three (outcome + auth per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
+    `| identical matrix in all three (outcome + auth both ways per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
   ].join("\n");
   process.stdout.write(out + "\n\n" + shardTable + "\n");
   for (const d of [...differ, ...shardDiffer]) process.stdout.write(`  differs: ${d}\n`);

@@ -48,6 +48,8 @@ const duration = (v: string) => {
   return ms;
 };
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+/** --only: commas inside [...] are part of a cell id ("a → b [dual-eku, dialback on]"), not separators. */
+const onlyList = (v: string, prev: string[] = []) => [...prev, ...v.split(/,(?![^[\]]*\])/).map((s) => s.trim()).filter(Boolean)];
 
 const program = new Command()
   .name("s2s-matrix")
@@ -62,7 +64,7 @@ program
   .description("run scenario files on real servers and write the compatibility matrix")
   .argument("<scenario...>", "scenario YAML files (see scenarios/)")
   .option("-o, --out <dir>", "report directory", "s2s-matrix-report")
-  .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated)", list)
+  .option("--only <text>", "keep only cells whose id contains the text (repeatable, comma-separated; a comma inside [...] belongs to the id)", onlyList)
   .option("--baseline <file>", "fail (exit 1) on a cell that federated in this earlier run and no longer does (its baseline.jsonl, or its results.json)")
   .option("--servers <list>", "extra servers added to every scenario (comma-separated): ejabberd@26.07; ours=ejabberd@26.07 to name one; ours=prosody@image:registry.example/prosody:pr-42 for an image of your own", list)
   .option("--pull", "pull images that are not present locally (upstream, published releases, your own image:) instead of stopping with exit 3")

@@ -39,6 +39,14 @@ describe("s2s-matrix run --shard / --list, s2s-matrix merge (no Docker)", () => 
     expect(r.stdout).toContain("ejabberd@23.01 → prosody@0.12.3 [server-only, dialback off]  (#3)");
   }, 90_000);
 
+  it("--only takes a cell id with a comma in its brackets whole, and still splits between ids", async () => {
+    const ids = ["jabberd2@2.7.0 → jabberd2@2.7.0 [dual-eku, dialback on]", "prosody@0.12.3 → jabberd2@2.7.0 [dual-eku, dialback on]"];
+    const r = await runCli(["run", join(ROOT, "scenarios/letsencrypt-2026.yaml"), "--list", "--only", ids.join(",")], { env: NO_DOCKER, ...T });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^2 cells, /m);
+    for (const id of ids) expect(r.stdout).toContain(`  ${id}\n`);
+  }, 90_000);
+
   it("a bad --shard exits 2 before Docker, showing the form", async () => {
     const r = await runCli(["run", join(ROOT, "scenarios/smoke.yaml"), "--shard", "4/3", "--out", join(dir, "never")], { env: NO_DOCKER, ...T });
     expect(r.code, r.stderr).toBe(2);

@@ -84,6 +84,25 @@ export class LogBuffer {
   }
 }
 
+const sessionOf = (l: string) => l.split(/\s/, 1)[0];
+const isS2sSession = (id: string) => /^s2s(in|out)[0-9a-f]+$/.test(id);
+const isC2sSession = (id: string) => /^c2s[0-9a-f]+$/.test(id);
+
+/** Keeps the first and last halves of more than `max` lines. */
+function bounded(picked: string[], max: number): string[] {
+  if (picked.length <= max) return picked;
+  const half = Math.floor(max / 2);
+  return [...picked.slice(0, half), `… ${picked.length - max} lines left out …`, ...picked.slice(-half)];
+}
+
+/** Per line: it concerns the domains (names one, or is of an s2s session that did). The probe's c2s lines never do. */
+function concerns(lines: string[], domains: string[]): boolean[] {
+  const mentions = (l: string) => domains.some((d) => l.includes(d));
+  const sessions = new Set<string>();
+  for (const l of lines) if (mentions(l) && isS2sSession(sessionOf(l))) sessions.add(sessionOf(l));
+  return lines.map((l) => !isC2sSession(sessionOf(l)) && (mentions(l) || sessions.has(sessionOf(l))));
+}
+
 /**
  * The s2s lines of a log that concern the given domains: those naming one of
  * them, plus every line of an s2s session (first column, e.g. Prosody's
@@ -91,14 +110,28 @@ export class LogBuffer {
  * Bounded to `max` lines, keeping the first and last halves.
  */
 export function linesFor(lines: string[], domains: string[], max = 400): string[] {
-  const mentions = (l: string) => domains.some((d) => l.includes(d));
-  const session = (l: string) => l.split(/\s/, 1)[0];
-  const sessions = new Set<string>();
-  for (const l of lines) {
-    if (mentions(l) && /^s2s(in|out)[0-9a-f]+$/.test(session(l))) sessions.add(session(l));
-  }
-  const picked = lines.filter((l) => !/^c2s[0-9a-f]+$/.test(session(l)) && (mentions(l) || sessions.has(session(l))));
-  if (picked.length <= max) return picked;
-  const half = Math.floor(max / 2);
-  return [...picked.slice(0, half), `… ${picked.length - max} lines left out …`, ...picked.slice(-half)];
+  const mine = concerns(lines, domains);
+  return bounded(lines.filter((_, i) => mine[i]), max);
+}
+
+/** Marks a line that names no test domain: the server's, for any cell on it at the time. */
+export const UNATTRIBUTED = "(names no domain) ";
+const ERROR_WORD = /\b(error|fatal|crit(ical)?|alert|emerg(ency)?)\b/i;
+
+/**
+ * linesFor's lines, plus, in log order and marked UNATTRIBUTED, the error lines
+ * that name no test domain at all (no `<name>.<tld>` of the domains' TLD, no s2s
+ * session that named one): a server's process-wide failures, such as jabberd2's
+ * TLS errors on an incoming connection, which name an address only. On a server
+ * other cells share, such a line may be theirs; hidden, it explained nothing.
+ * For the cell's evidence; auth events are read from linesFor's lines only.
+ */
+export function evidenceFor(lines: string[], domains: string[], max = 400): string[] {
+  const mine = concerns(lines, domains);
+  const tlds = [...new Set(domains.map((d) => d.slice(d.lastIndexOf(".") + 1)))].map((t) => t.replace(/[^\w-]/g, "\\$&"));
+  const anyDomain = new RegExp(`[\\w-]+\\.(?:${tlds.join("|")})\\b`, "i");
+  const named = new Set<string>();
+  for (const l of lines) if (anyDomain.test(l) && isS2sSession(sessionOf(l))) named.add(sessionOf(l));
+  const nobodys = (l: string) => !anyDomain.test(l) && !named.has(sessionOf(l)) && !isC2sSession(sessionOf(l)) && ERROR_WORD.test(l);
+  return bounded(lines.flatMap((l, i) => (mine[i] ? [l] : nobodys(l) ? [UNATTRIBUTED + l] : [])), max);
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { LogBuffer, linesFor } from "./logbuffer.ts";
+import { LogBuffer, UNATTRIBUTED, evidenceFor, linesFor } from "./logbuffer.ts";
 
 describe("LogBuffer", () => {
   test("splits a stream into lines across chunk borders", () => {
@@ -77,5 +77,25 @@ describe("linesFor", () => {
     const out = linesFor(many, ["c1-a.example"], 100);
     expect(out).toHaveLength(101);
     expect(out[50]).toMatch(/900 lines left out/);
+  });
+});
+
+describe("evidenceFor", () => {
+  // jabberd2 names an incoming connection by fd and address only: its TLS error names no domain.
+  const log = [
+    "s2s: [12] [172.18.0.5, port=41234] incoming connection",
+    "s2s: [12] [172.18.0.5, port=41234] error: SSL handshake error (error:04000066:object identifier routines::oid exists)",
+    "s2s: [13] [172.18.0.6, port=5269] outgoing route 'c1-b.example/c1-a.example' is now valid",
+    "s2s: [14] [172.18.0.7, port=5269] error: SSL handshake error (certificate verify failed) {fd 14: out c2-b.example}",
+    "s2sin77bb error Traceback (most recent call last)",
+    "s2sin77bb info Incoming s2s stream c2-a.example->c2-b.example",
+    "c2s55cc error something about the probe's client",
+    "s2s: [15] [172.18.0.8, port=5269] debug: nothing went wrong",
+  ];
+  test("adds, marked, error lines that name no test domain; not other cells' lines, the probe's, or non-errors", () => {
+    expect(evidenceFor(log, ["c1-a.example", "c1-b.example"])).toEqual([UNATTRIBUTED + log[1], log[2]]);
+  });
+  test("linesFor, which auth events are read from, stays without them", () => {
+    expect(linesFor(log, ["c1-a.example", "c1-b.example"])).toEqual([log[2]]);
   });
 });

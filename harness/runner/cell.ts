@@ -3,7 +3,7 @@
 import { captureCell } from "../capture/transcript.ts";
 import type { StartedRelay } from "../capture/relay.ts";
 import type { StartedInstance } from "../instance.ts";
-import { linesFor } from "../docker/logbuffer.ts";
+import { evidenceFor, linesFor } from "../docker/logbuffer.ts";
 import type { PlannedCell } from "../plan.ts";
 import { diagnose, hasVerdict, undecided } from "../probe/diagnose.ts";
 import { decidedBy, lostText, messageLost, replyLost } from "../probe/evidence.ts";
@@ -91,7 +91,9 @@ export async function runCell(
       await new Promise((res) => setTimeout(res, 25));
       r = read();
     }
-    const { la, lb } = r;
+    // The evidence also shows each server's error lines that name no domain (evidenceFor).
+    const la = evidenceFor(ia.logs.since(marks[0]), names);
+    const lb = ia === ib ? [] : evidenceFor(ib.logs.since(marks[1]), names);
     // The receiver's words first: it is the side that judged the certificate.
     const events = [...r.eb, ...r.ea];
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);

@@ -18,6 +18,14 @@
 //   and aborts the handshake when it fails. No name check is made anywhere.
 // - <security><require_tls> is read as a number (j_atoi): the packaged example
 //   `<require_tls/>` means 0; the harness writes 1.
+// - Its TLS errors can be stale (sx/ssl.c with OpenSSL 3): after every handshake in
+//   which the peer presented a certificate it calls OBJ_create for id-on-xmppAddr,
+//   an object OpenSSL >= 1.1 has built in, so the call fails and leaves "oid
+//   exists" on the error queue until the process's next handshake step clears it.
+//   sx reads 1024 bytes at a time: a TLS record read in parts makes SSL_read
+//   return -1, SSL_get_error then finds the stale entry and answers SSL_ERROR_SSL
+//   instead of "want more", and the connection is closed as "SSL handshake error
+//   (…oid exists)". jabberd2-oid-exists.py shows it on this machine's OpenSSL.
 import { randomBytes } from "node:crypto";
 import { escapeXml } from "../../core/text.ts";
 import type { AuthEvent } from "../../core/types.ts";

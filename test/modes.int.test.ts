@@ -1,0 +1,76 @@
+// One truth in every mode: the same cells run with shared virtual hosts, with a
+// container per cell (--isolation container) and through the capture relay
+// (--capture) get the same verdict, cell for cell (outcome, auth both ways).
+// A small set, so that the isolated mode's two boots per cell stay cheap: every
+// family as initiator and as receiver, every certificate profile, dialback off
+// and on, and the cells the modes once disagreed on (issue #24).
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { prepare, runMatrix, type Prepared } from "../harness/matrix.ts";
+import { modeDifferences, modeVerdict } from "../harness/modes.ts";
+import type { CellResult } from "../core/types.ts";
+import { ROOT } from "./reliability/helpers.ts";
+
+const LE = join(ROOT, "scenarios/letsencrypt-2026.yaml");
+const PROFILES = join(ROOT, "scenarios/certificate-profiles.yaml");
+
+/** [scenario file, cell id]. */
+const CELLS: [string, string][] = [
+  // jabberd2 with itself: federated shared, failed isolated (a single-host jabberd2).
+  [LE, "jabberd2@2.7.0 → jabberd2@2.7.0 [dual-eku, dialback on]"],
+  // Failed only with --capture in a whole run's concurrency.
+  [LE, "prosody@13.0.7 → jabberd2@2.7.0 [dual-eku, dialback on]"],
+  [PROFILES, "ejabberd@26.07 → prosody@13.0.7 [server-only→dual-eku, dialback off]"],
+  [PROFILES, "jabberd2@2.7.0 → ejabberd@23.01 [dual-eku→no-eku, dialback on]"],
+  [PROFILES, "prosody@13.0.7 → ejabberd@23.01 [client-only→dual-eku, dialback off]"],
+  [PROFILES, "ejabberd@23.01 → jabberd2@2.7.0 [expired→dual-eku, dialback on]"],
+  [PROFILES, "jabberd2@2.7.0 → prosody@13.0.7 [dual-eku→wrong-name, dialback on]"],
+  [PROFILES, "prosody@13.0.7 → jabberd2@2.7.0 [untrusted→dual-eku, dialback off]"],
+  [PROFILES, "jabberd2@2.7.0 → ejabberd@26.07 [self-signed→dual-eku, dialback off]"],
+];
+
+async function subset(): Promise<Prepared> {
+  const prepared = await prepare({ scenarioFiles: [LE, PROFILES], only: CELLS.map(([, id]) => id) });
+  const names = new Map(prepared.scenarios.map((s, i) => [[LE, PROFILES][i], s.name]));
+  const wanted = new Set(CELLS.map(([file, id]) => `${names.get(file)}\n${id}`));
+  return { ...prepared, cells: prepared.cells.filter((c) => wanted.has(`${c.scenario}\n${c.id}`)) };
+}
+
+const MODES = [
+  { mode: "shared", isolation: "vhost", capture: false },
+  { mode: "isolated", isolation: "container", capture: false },
+  { mode: "shared+capture", isolation: "vhost", capture: true },
+] as const;
+
+describe("the run modes agree", () => {
+  let prepared: Prepared;
+  const runs: { mode: string; cells: CellResult[] }[] = [];
+  beforeAll(async () => {
+    prepared = await subset();
+    for (const m of MODES) {
+      const run = await runMatrix(prepared, {
+        scenarioFiles: [LE, PROFILES],
+        isolation: m.isolation,
+        capture: m.capture,
+        // A re-run would hide a mode's first answer.
+        retryUnexpected: false,
+        log: (s) => process.stderr.write(`[modes ${m.mode}] ${s}\n`),
+      });
+      runs.push({ mode: m.mode, cells: run.results.cells });
+    }
+  }, 1_200_000);
+
+  test("the subset has every cell it names, once", () => {
+    expect(prepared.cells.map((c) => c.id).sort()).toEqual(CELLS.map(([, id]) => id).sort());
+  });
+
+  test.each(MODES.map((m) => m.mode))("%s: every cell as its scenario expects", (mode) => {
+    const cells = runs.find((r) => r.mode === mode)!.cells;
+    const off = cells.filter((c) => !c.asExpected).map((c) => `${c.spec.id}: ${modeVerdict(c)} (${c.mismatch ?? ""}; ${c.reason ?? ""})\n${c.logs.slice(-12).join("\n")}`);
+    expect(off).toEqual([]);
+  });
+
+  test("the same outcome and auth both ways in every cell, in all three modes", () => {
+    expect(modeDifferences(runs)).toEqual([]);
+  });
+});
