@@ -17,15 +17,6 @@ export function authMethod(events: AuthEvent[], from: string, to: string): AuthM
 }
 
 /**
- * Whether the receiving server's own events (`from → to`) hold its verdict on the
- * stream: lines it writes before the verdict (SASL EXTERNAL accepted) precede it,
- * so nothing later can change the direction's auth method.
- */
-export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string): boolean {
-  return receiverEvents.some((e) => e.from === from && e.to === to && /^(external-ok|dialback-ok|connection-ok)$/.test(e.kind));
-}
-
-/**
  * The first failure the logs give for the direction, in the judging server's words:
  * a server's own verdict on the peer's certificate first (the receiver's on the
  * initiator's, or the initiator's on the receiver's server certificate), then a

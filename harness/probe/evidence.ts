@@ -2,11 +2,15 @@
 // which a stanza can no longer pass, so the probe stops waiting for one.
 import type { AuthEvent, Decided, MessageResult, PingResult } from "../../core/types.ts";
 
-const OK = /^(external-ok|dialback-ok|connection-ok)$/;
-
-/** `from → to` was accepted: stanzas pass on it, whatever fails later. */
-const accepted = (events: AuthEvent[], from: string, to: string): boolean =>
-  events.some((e) => e.from === from && e.to === to && OK.test(e.kind));
+/**
+ * Whether the receiving server's own events (`from → to`) hold its verdict on the
+ * stream: lines it writes before the verdict (SASL EXTERNAL accepted) precede it,
+ * so nothing later can change the direction's auth method. Accepted: stanzas pass
+ * on it, whatever fails later.
+ */
+export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string): boolean {
+  return receiverEvents.some((e) => e.from === from && e.to === to && /^(external-ok|dialback-ok|connection-ok)$/.test(e.kind));
+}
 
 /** A final event on the stream `from → to` ("" on a line that names one side only). */
 const finalOn = (e: AuthEvent, from: string, to: string): boolean =>
@@ -19,7 +23,7 @@ const finalOn = (e: AuthEvent, from: string, to: string): boolean =>
  * key (B opens nothing else to A until A's stanzas reach it).
  */
 export function messageLost(events: AuthEvent[], a: string, b: string): AuthEvent | undefined {
-  if (accepted(events, a, b)) return undefined;
+  if (hasVerdict(events, a, b)) return undefined;
   return events.find((e) => finalOn(e, a, b) || (e.final && e.to === a && (e.from === b || e.from === "")));
 }
 

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { parseEjabberdAuthEvents } from "./ejabberd.ts";
 import { parseProsodyAuthEvents, saslErrorText } from "./prosody.ts";
-import { authMethod, diagnose, failureReason, hasVerdict } from "../probe/diagnose.ts";
+import { authMethod, diagnose, failureReason } from "../probe/diagnose.ts";
+import { hasVerdict } from "../probe/evidence.ts";
 import { replyLost } from "../probe/evidence.ts";
 import type { AuthEvent } from "../../core/types.ts";
 
