@@ -1,10 +1,12 @@
 // The stand-in runner itself (test/action-runner/), without Docker: what it must do the
 // way GitHub's runner does, or the action's tests through it prove nothing.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CommandChannel, evaluateIf, interpolate, Job, parseKeyValue, runSteps, STEP_SUMMARY_LIMIT, type StepDef } from "./action-runner/index.ts";
+import { installNpmCiCache } from "./action-runner/npm-ci-cache.ts";
 
 const base = mkdtempSync(join(tmpdir(), "s2s-runner-unit-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -187,5 +189,37 @@ describe("stand-ins for actions/cache and artifacts", () => {
     const { results } = await runSteps(j, [{ uses: "mikepenz/action-junit-report@v5" }]);
     expect(results[0].outcome).toBe("failure");
     expect(j.channel.annotations[0].message).toMatch(/mikepenz\/action-junit-report@v5: not provided by the stand-in runner/);
+  });
+});
+
+describe("the stand-in npm (npm-ci-cache.ts)", () => {
+  it("the first npm ci runs the real one; the same lock and arguments again get its node_modules hard-linked; another lock, or another command, goes to the real one", () => {
+    const dir = join(base, "npm");
+    // The "real" npm: records each call, and `ci` installs one file.
+    const calls = join(dir, "calls");
+    const real = join(dir, "real-npm");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(real, `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\nif [ "$1" = ci ]; then mkdir -p node_modules/dep && echo "$(cat package-lock.json)" > node_modules/dep/index.js; fi\n`);
+    chmodSync(real, 0o755);
+    installNpmCiCache(join(dir, "tools"), join(dir, "kept"), real);
+    const npm = (cwd: string, ...args: string[]) => execFileSync(join(dir, "tools", "npm"), args, { cwd, encoding: "utf8" });
+    const checkout = (name: string, lock: string): string => {
+      const ws = join(dir, name);
+      mkdirSync(ws);
+      writeFileSync(join(ws, "package.json"), "{}");
+      writeFileSync(join(ws, "package-lock.json"), lock);
+      return ws;
+    };
+    const first = checkout("a", "lock 1");
+    npm(first, "ci", "--no-audit");
+    const second = checkout("b", "lock 1");
+    expect(npm(second, "ci", "--no-audit")).toMatch(/linked from an earlier npm ci/);
+    expect(statSync(join(second, "node_modules/dep/index.js")).ino).toBe(statSync(join(first, "node_modules/dep/index.js")).ino);
+    const other = checkout("c", "lock 2");
+    npm(other, "ci", "--no-audit");
+    expect(readFileSync(join(other, "node_modules/dep/index.js"), "utf8")).toBe("lock 2\n");
+    npm(checkout("d", "lock 1"), "ci", "--omit=dev");
+    npm(first, "pack");
+    expect(readFileSync(calls, "utf8").split("\n")).toEqual(["ci --no-audit", "ci --no-audit", "ci --omit=dev", "pack", ""]);
   });
 });
