@@ -1,27 +1,33 @@
 // apt's Release-file freshness check (Valid-Until) is switched off for sid images
 // only. The real apt-setup.sh runs in a throwaway debian:bookworm container with
-// no network, apt-get and dpkg-query stubbed: nothing is downloaded or built.
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+// no network, apt-get and dpkg-query stubbed: nothing is downloaded or built. A version
+// the archive no longer has fails the build with a message naming what to update.
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { IMAGES_DIR } from "../docker/images.ts";
 
-/** What apt-setup.sh leaves in /etc/apt/apt.conf.d for this DIST (all files, concatenated). */
-function aptConfigAfterSetup(dist: string): string {
+/** apt-setup.sh DIST prosody 1.0 with dpkg-query saying `installed`; then what `after` prints. */
+function aptSetup(dist: string, installed: string, after: string): SpawnSyncReturns<string> {
   const script = [
     "mkdir /stub",
     "printf '#!/bin/sh\\nexit 0\\n' > /stub/apt-get",
-    "printf '#!/bin/sh\\necho 1.0-1\\n' > /stub/dpkg-query",
+    `printf '#!/bin/sh\\necho ${installed}\\n' > /stub/dpkg-query`,
     "chmod +x /stub/*",
     `PATH=/stub:$PATH sh /setup/apt-setup.sh '${dist}' prosody 1.0 >/dev/null`,
-    "cat /etc/apt/apt.conf.d/* 2>/dev/null; true",
+    after,
   ].join(" && ");
-  const r = spawnSync(
+  return spawnSync(
     "docker",
     ["run", "--rm", "--network", "none", "--label", "s2s-matrix.test=apt-setup", "-v", `${join(IMAGES_DIR, "common")}:/setup:ro`, "debian:bookworm", "sh", "-c", script],
     { encoding: "utf8", timeout: 120_000 },
   );
+}
+
+/** What apt-setup.sh leaves in /etc/apt/apt.conf.d for this DIST (all files, concatenated). */
+function aptConfigAfterSetup(dist: string): string {
+  const r = aptSetup(dist, "1.0-1", "cat /etc/apt/apt.conf.d/* 2>/dev/null; true");
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -45,5 +51,15 @@ describe("apt-setup.sh: Acquire::Check-Valid-Until", () => {
       }
       expect(dockerfile, `${dir}/Dockerfile`).not.toMatch(/Check-Valid-Until/);
     }
+  });
+});
+
+describe("apt-setup.sh: a version the archive no longer has", () => {
+  it("fails, naming the package, both versions and the catalog file to update (a file that exists)", () => {
+    const r = aptSetup("bookworm", "2.0-1", "true");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the catalog promises prosody 1\.0 from bookworm but the archive installed 2\.0-1; update (\S+)$/m);
+    const named = /; update (\S+)$/m.exec(r.stderr)![1];
+    expect(existsSync(join(IMAGES_DIR, "..", "..", named)), named).toBe(true);
   });
 });

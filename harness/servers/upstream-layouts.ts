@@ -21,7 +21,7 @@
 //   /opt/ejabberd/database (writable, the image's own). No Perl: the extauth
 //   program is a POSIX sh script copied in with the config (both layouts).
 // Logs: both adapters configure logging to the console, i.e. the container's
-// stdout, which the harness streams (harness/logbuffer.ts); ejabberd also writes
+// stdout, which the harness streams (harness/docker/logbuffer.ts); ejabberd also writes
 // its log file, which readiness reads.
 import type { CatalogEntry, LayoutKind, XmppUser } from "./adapter.ts";
 

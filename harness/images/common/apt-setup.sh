@@ -17,7 +17,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t 
 installed=$(dpkg-query -W -f='${Version}' "$pkg")
 case "$installed" in
   "$version"|"$version"-*|"$version"+*|"$version"~*) ;;
-  *) echo "s2s-matrix: the catalog promises $pkg $version from $dist but the archive installed $installed; update harness/catalog.ts" >&2; exit 1 ;;
+  *) echo "s2s-matrix: the catalog promises $pkg $version from $dist but the archive installed $installed; update harness/servers/catalog.ts" >&2; exit 1 ;;
 esac
 echo "$installed" > /etc/s2s-matrix-version
 rm -rf /var/lib/apt/lists/*
