@@ -7,7 +7,8 @@
 // beside it must be passed over). This week one rule expects a cell to fail that federates,
 // with a forged workflow command in its reason: that shard fails (exit 1), and the site is
 // still built from every shard and deployed, as site.yml promises.
-// Slow (5 × npm ci, 4 shards and the earlier run on real servers).
+// Slow (4 shards and the earlier run on real servers). The legs' `npm ci` runs for real
+// once; the other legs, with the same lock, get its node_modules linked (npm-ci-cache.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunResults } from "../core/types.ts";
 import { cloneTree, installFakeGh, recordRun, runWorkflow, type LegResult } from "./action-runner/index.ts";
+import { installNpmCiCache } from "./action-runner/npm-ci-cache.ts";
 import { ROOT, runCli } from "./reliability/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-site-workflow-"));
@@ -70,6 +72,7 @@ beforeAll(async () => {
   recordRun(runs, { id: 41, workflow: "site.yml", conclusion: "success", createdAt: "2026-11-30T04:17:00Z" }, { "s2s-site-history": history });
   recordRun(runs, { id: 42, workflow: "site.yml", conclusion: "failure", createdAt: "2026-12-01T04:17:00Z" }, { "s2s-site-history": failedHistory });
   installFakeGh(join(dir, "tools"), runs);
+  installNpmCiCache(join(dir, "tools"), join(dir, "node-modules"));
 
   legs = await runWorkflow(join(ROOT, ".github", "workflows", "site.yml"), {
     workspace: (job, leg) => join(dir, `${job}-${leg}`),
@@ -110,6 +113,9 @@ describe("site.yml through the stand-in runner, on a small scenario", () => {
     const merged = results(join(leg("site").workspace, "merged", "results.json"));
     expect(merged.cells.map((c) => c.spec.id).sort()).toEqual(shards.map((s) => s.cells[0].spec.id).sort());
     expect(merged.cells.filter((c) => !c.asExpected).map((c) => c.spec.id)).toEqual([WRONG_CELL]);
+    // One real `npm ci` (the first shard's); the other four legs' came from it.
+    const linked = legs.filter((l) => stepLog(l, "Install dependencies").some((line) => line.startsWith("stand-in npm: node_modules linked")));
+    expect(linked.map((l) => l.job)).toEqual(["shard", "shard", "shard", "site"]);
   });
 
   test("the s2s-matrix steps run while the runner takes no commands; the forged one in a rule's reason commanded nothing", () => {
