@@ -21,8 +21,8 @@ export const DEPS: Record<string, string[]> = {
   "harness/probe": ["core"],
   "harness/capture": ["core", "harness/docker", "harness/servers"],
   "harness/report": ["core", "scenarios"],
-  // The static site (s2s-matrix site): pages from results.json, with the reports' wording and escaping (scenarios: its test fixture expands the shipped certificate-profiles.yaml).
-  "harness/site": ["core", "scenarios", "harness/report"],
+  // The static site (s2s-matrix site): pages from results.json, with the reports' wording and escaping.
+  "harness/site": ["core", "harness/report"],
   // The runner, the CLI and the library entry: everything below it.
   harness: ["core", "ca", "scenarios", "harness/servers", "harness/docker", "harness/probe", "harness/capture", "harness/report", "harness/site"],
 };

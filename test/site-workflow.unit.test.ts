@@ -1,7 +1,8 @@
 // site.yml's steps that need no server, each run through the stand-in runner as they
 // stand in the file: fetching the earlier runs' history with gh (its token's permissions,
 // the failed run passed over, the 12 newest kept), and the Pages jobs (upload-pages-artifact's
-// own steps, deploy-pages refusing what GitHub refuses). The whole workflow on real servers:
+// own steps, deploy-pages refusing what GitHub refuses), and three weeks of fetch, build and
+// keep on real runs (test/site-data.ts), the history chained. The whole workflow on real servers:
 // test/site-workflow.int.test.ts.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 import { installFakeGh, recordRun, runWorkflow, type LegResult, type StepDef } from "./action-runner/index.ts";
 import { ROOT } from "./reliability/helpers.ts";
+import { SITE_RUNS, siteRun, writeSiteRun } from "./site-data.ts";
 
 const base = mkdtempSync(join(tmpdir(), "s2s-site-steps-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ interface JobDef {
 const siteYml = () => parseYaml(readFileSync(join(ROOT, ".github", "workflows", "site.yml"), "utf8")) as { permissions: unknown; jobs: Record<string, JobDef> };
 
 /** One job (a changed copy of one of site.yml's, or steps of it) run alone in a fresh directory. */
-async function runJob(job: JobDef, prepare: (ws: string, d: string) => void = () => {}, workflowPermissions = siteYml().permissions): Promise<LegResult & { dir: string }> {
+async function runJob(job: JobDef, prepare: (ws: string, d: string) => void = () => {}, workflowPermissions = siteYml().permissions, runId = "7001"): Promise<LegResult & { dir: string }> {
   const d = join(base, String(++n));
   const ws = join(d, "ws");
   mkdirSync(ws, { recursive: true });
@@ -38,7 +40,7 @@ async function runJob(job: JobDef, prepare: (ws: string, d: string) => void = ()
     artifactsDir: join(d, "artifacts"),
     runnerTemp: join(d, "temp"),
     pagesDir: join(d, "pages"),
-    runId: "7001",
+    runId,
     toolPath: [join(d, "tools")],
   });
   return { ...leg, dir: d };
@@ -152,4 +154,61 @@ describe("site.yml: the site to GitHub Pages", () => {
     const leg = await runJob(job, site);
     expect(errors(leg).join("\n")).toMatch(/has actions\/upload-pages-artifact at fc324d3547104276b827a68afc52ff2a11cc49c9 only/);
   });
+});
+
+describe("site.yml: three weeks of real runs, each week's site with the earlier weeks as history", () => {
+  const STEPS = ["Fetch the previous runs' results", "Build the site", "Keep the history for next week"];
+  const weekJob = (): JobDef => {
+    const site = siteYml().jobs.site;
+    return { permissions: site.permissions, steps: site.steps.filter((s) => STEPS.includes(s.name!)) };
+  };
+  const runs = join(base, "recorded-runs");
+  const tools = join(base, "week-tools");
+  installFakeGh(tools, runs);
+
+  /** Week `k` (1…3): SITE_RUNS[k-1] is what the shards merged; the earlier weeks are recorded site.yml runs. */
+  async function week(k: number) {
+    const runId = String(7100 + k);
+    const leg = await runJob(
+      weekJob(),
+      (ws, d) => {
+        // The checkout: the CLI and the scripts of this tree (npx finds bin/ through package.json).
+        for (const f of ["package.json", "bin", "scripts", "node_modules"]) symlinkSync(join(ROOT, f), join(ws, f));
+        writeSiteRun(SITE_RUNS[k - 1]!, join(ws, "merged"), "results.json");
+        mkdirSync(join(d, "tools"), { recursive: true });
+        symlinkSync(join(tools, "gh"), join(d, "tools", "gh"));
+      },
+      siteYml().permissions,
+      runId,
+    );
+    expect(leg.status, leg.log.join("\n")).toBe("success");
+    recordRun(runs, { id: Number(runId), workflow: "site.yml", conclusion: "success", createdAt: `2026-12-${String(k * 7).padStart(2, "0")}T04:17:00Z` }, { "s2s-site-history": join(leg.dir, "artifacts", "s2s-site-history") });
+    return leg;
+  }
+
+  it("week 3's site chains run 1 → 2 → 3 in its history; its history artifact holds the three results as given", async () => {
+    const legs = [await week(1), await week(2), await week(3)];
+    const data = SITE_RUNS.map(siteRun);
+    const site = (k: number, f: string) => readFileSync(join(legs[k - 1]!.dir, "ws", "_site", f), "utf8");
+    const steps = (k: number) => (JSON.parse(site(k, "history.json")) as { steps: { from?: { runId: string }; to: { runId: string; startedAt: string } }[] }).steps;
+    // Newest first: run 3 compared with run 2, run 2 with run 1, run 1 the first.
+    const [r1, r2, r3] = data.map((r) => r.runId);
+    expect(steps(3).map((s) => [s.from?.runId, s.to.runId])).toEqual([[r2, r3], [r1, r2], [undefined, r1]]);
+    expect(steps(3).map((s) => s.to.startedAt)).toEqual([data[2]!.startedAt, data[1]!.startedAt, data[0]!.startedAt]);
+    expect(steps(2).map((s) => [s.from?.runId, s.to.runId])).toEqual([[r1, r2], [undefined, r1]]);
+    expect(steps(1).map((s) => [s.from?.runId, s.to.runId])).toEqual([[undefined, r1]]);
+    // The page says it too: each run's id, and the run it was compared with.
+    const page = site(3, "history.html");
+    expect(page).toContain(`run ${r3} compared with run ${r2}`);
+    expect(page).toContain(`run ${r2} compared with run ${r1}`);
+    // The overview is this week's run; the history handed on is the three results, byte for byte.
+    expect(JSON.parse(site(3, "index.json")).runs.map((r: { runId: string }) => r.runId)).toEqual([r3]);
+    const kept = join(legs[2]!.dir, "artifacts", "s2s-site-history");
+    const files = readdirSync(kept).sort();
+    expect(files.map((f) => f.replace(/^\d{4}-\d\d-\d\d-/, ""))).toEqual(["7101.json", "7102.json", "7103.json"]);
+    files.forEach((f, i) => {
+      expect(JSON.parse(readFileSync(join(kept, f), "utf8")).runId).toBe(data[i]!.runId);
+      expect(readFileSync(join(kept, f), "utf8")).toBe(readFileSync(join(legs[i]!.dir, "ws", "merged", "results.json"), "utf8"));
+    });
+  }, 600_000);
 });

@@ -47,8 +47,9 @@ function summaryTable(o: OverviewPage): string {
 
 export function overviewHtml(o: OverviewPage): string {
   const runs = o.runs.map((r) => `<li>${h(r.scenarios.join(", "))}: run ${h(r.runId)}, started ${h(r.startedAt)}, ${r.cells} cells</li>`).join("");
+  // A statement's text ends with its count ("— 158 cells"): shown once, as written.
   const findings = o.findings.length
-    ? `<h2 id="findings">Findings</h2>${o.findings.map((f) => `<h3>${h(f.scenario)}</h3><ul>${f.statements.map((s) => `<li>${h(s.text)}${s.cells !== undefined ? ` <span class="meta">(${s.cells} cells)</span>` : ""}</li>`).join("")}</ul>`).join("")}`
+    ? `<h2 id="findings">Findings</h2>${o.findings.map((f) => `<h3>${h(f.scenario)}</h3><ul>${f.statements.map((s) => `<li>${h(s.text)}</li>`).join("")}</ul>`).join("")}`
     : summaryTable(o);
   return page({
     title: "XMPP server-to-server federation: which versions accept which certificates",

@@ -1,6 +1,8 @@
 // The site in Debian's Chromium (test/chromium.ts): every page loads without errors or
 // requests, every link resolves, the overview fits a phone and a laptop, axe finds nothing
-// serious, every verdict carries a word. Screenshots go to a directory printed below.
+// serious, every verdict carries a word. The site is built from real runs (test/site-data.ts:
+// the merged certificate-profiles run, two older ones as history); only the escaping check
+// has a synthesized run of its own. Screenshots go to a directory printed below.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,9 +11,24 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, haveChromium, launch, skipReason, VERDICT_WORDS, watchedPage } from "../../test/chromium.ts";
+import { SITE_RUNS, siteRun } from "../../test/site-data.ts";
+import { sampleResults } from "../report/fixtures.ts";
 import { siteFiles } from "./build.ts";
-import { certificateProfilesRun, withVersion, XSS_RECEIVER } from "./fixtures.ts";
 import { evidencePath } from "./data.ts";
+import type { SiteRun } from "./model.ts";
+
+const RUNS: SiteRun[] = SITE_RUNS.map((name) => ({ file: `${name}.json`, results: siteRun(name) }));
+/** The merged run's server versions, as its cells name them. */
+const VERSIONS = new Set(siteRun("certificate-profiles").cells.flatMap((c) => [c.spec.initiator.server, c.spec.receiver.server]));
+/** The synthesized run's cell with markup in its log is received by this version (harness/report/fixtures.ts). */
+const XSS_RECEIVER = "ejabberd@23.01";
+
+async function writeSite(dir: string, runs: SiteRun[]): Promise<void> {
+  for (const [path, content] of siteFiles(runs)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+}
 
 const title = haveChromium ? "the site in headless Chromium" : `the site in headless Chromium — ${skipReason}`;
 
@@ -23,12 +40,8 @@ describe.skipIf(!haveChromium)(title, () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "s2s-site-"));
-    const now = await certificateProfilesRun("2026-12-04T15:00:00.000Z", "now");
-    const old = withVersion(await certificateProfilesRun("2026-11-27T15:00:00.000Z", "old"), "ejabberd@26.07", "ejabberd@26.04");
-    for (const [path, content] of siteFiles([{ file: "old.json", results: old }, { file: "now.json", results: now }])) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
+    await writeSite(dir, RUNS);
+    await writeSite(join(dir, "xss"), [{ file: "sample.json", results: sampleResults() }]);
     shots = process.env.S2S_SITE_SHOTS ?? (await mkdtemp(join(tmpdir(), "s2s-site-shots-")));
     await mkdir(shots, { recursive: true });
     console.log(`site screenshots: ${shots}`);
@@ -67,8 +80,8 @@ describe.skipIf(!haveChromium)(title, () => {
     const anchors = fragments.length;
     expect(fragments.filter((f) => !ids.get(f.page)?.has(f.id)).map((f) => `${f.from} links to ${f.page}#${f.id}: no such id`)).toEqual([]);
     expect(problems).toEqual([]);
-    // Overview, history, 8 versions with their evidence.
-    expect(seen.size).toBe(2 + 8 * 2);
+    // Overview, history, each version of the merged run with its evidence.
+    expect(seen.size).toBe(2 + VERSIONS.size * 2);
     expect(anchors).toBeGreaterThan(0);
   }, 600_000);
 
@@ -126,11 +139,12 @@ describe.skipIf(!haveChromium)(title, () => {
     }
   });
 
-  it("the history names the replaced version and the logs' markup stays text", async () => {
+  it("the history names each run; the logs' markup stays text", async () => {
     const page = await watchedPage(browser, []);
     await page.goto(url("history.html"));
-    expect(await page.locator("main").innerText()).toContain("ejabberd 26.04 → 26.07: no change");
-    await page.goto(url(evidencePath(XSS_RECEIVER)));
+    const history = await page.locator("main").innerText();
+    for (const r of RUNS) expect(history).toContain(`run ${r.results.runId}`);
+    await page.goto(url(`xss/${evidencePath(XSS_RECEIVER)}`));
     expect(await page.locator("main").innerText()).toContain('<script>window.__pwned = 1</script>');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("main script, main img").count()).toBe(0);

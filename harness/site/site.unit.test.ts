@@ -1,5 +1,6 @@
 // The site without a browser: the verdicts' definitions, the history's wording, the size
-// budget on a certificate-profiles run, escaping, and the CLI's bad-input exit.
+// budget and the findings on real certificate-profiles runs (test/site-data.ts), escaping
+// (a synthesized run with markup in its logs), and the CLI's bad-input exit.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,13 +11,28 @@ import { runCli } from "../../test/reliability/helpers.ts";
 import { badgeVerdict, groupVerdict } from "./verdict.ts";
 import { diffRuns } from "./history.ts";
 import { siteFiles } from "./build.ts";
-import { certificateProfilesRun, withVersion } from "./fixtures.ts";
+import { SITE_RUNS, siteRun, writeSiteRun } from "../../test/site-data.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-site-unit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (results: RunResults, file = "r.json") => ({ file, results });
 const withOutcome = (c: CellResult, outcome: CellResult["outcome"]): CellResult => ({ ...c, outcome });
+
+/** `results` with one server version renamed throughout (an older run that had another release). */
+function withVersion(results: RunResults, from: string, to: string): RunResults {
+  const rename = (s: string) => (s === from ? to : s);
+  const cells = results.cells.map((c) => ({
+    ...c,
+    spec: {
+      ...c.spec,
+      id: c.spec.id.split(from).join(to),
+      initiator: { ...c.spec.initiator, server: rename(c.spec.initiator.server) },
+      receiver: { ...c.spec.receiver, server: rename(c.spec.receiver.server) },
+    },
+  }));
+  return { ...results, cells };
+}
 
 describe("verdicts", () => {
   it("a group: accepted when every cell federates, refused when every cell fails, partly between, undecided without a verdict", () => {
@@ -65,14 +81,13 @@ describe("history", () => {
 });
 
 describe("siteFiles", () => {
-  it("a certificate-profiles run with a week-older one as history stays within 5 MB", async () => {
-    const now = await certificateProfilesRun("2026-12-04T15:00:00.000Z", "now");
-    const old = withVersion(await certificateProfilesRun("2026-11-27T15:00:00.000Z", "old"), "ejabberd@26.07", "ejabberd@26.04");
-    const files = siteFiles([run(old), run(now)]);
+  it("the merged certificate-profiles run with two older runs as history stays within 5 MB", () => {
+    const files = siteFiles(SITE_RUNS.map((name) => run(siteRun(name), name)));
     const bytes = [...files.values()].reduce((n, c) => n + Buffer.byteLength(c), 0);
-    console.log(`site of the certificate-profiles fixture (1680 cells + history): ${files.size} files, ${bytes} bytes`);
+    const cells = siteRun("certificate-profiles").cells.length;
+    console.log(`site of the merged certificate-profiles run (${cells} cells + 2 older runs): ${files.size} files, ${bytes} bytes`);
     expect(bytes).toBeLessThanOrEqual(5_000_000);
-    expect(JSON.parse(files.get("history.json")!).steps[0].changes[0].text).toBe("ejabberd 26.04 → 26.07: no change");
+    expect(JSON.parse(files.get("history.json")!).steps).toHaveLength(SITE_RUNS.length);
   });
 
   it("escapes server words and log lines everywhere; every JSON file parses", () => {
@@ -90,24 +105,36 @@ describe("siteFiles", () => {
 });
 
 describe("findings", () => {
-  it("the overview leads with results.json's findings where a run has them, else a line per version", () => {
-    const plain = siteFiles([run(sampleResults())]);
-    expect(plain.get("index.html")).toContain('<h2 id="summary">Per version</h2>');
-    const findings = [{ scenario: "smoke", cells: 9, default: { outcome: "federates", text: "Every pair federates <by default>", cells: 5 }, statements: [{ when: {}, outcome: "fails", text: "ejabberd 23.01 refuses a server-only initiator", cells: 4 }], undecided: [], unexplained: [] }];
-    const files = siteFiles([run({ ...sampleResults(), findings } as RunResults)]);
-    const html = files.get("index.html")!;
-    expect(html).toContain('<h2 id="findings">Findings</h2>');
-    expect(html).toContain("<li>Every pair federates &lt;by default&gt; <span class=\"meta\">(5 cells)</span></li>");
-    expect(html).toContain("<li>ejabberd 23.01 refuses a server-only initiator <span class=\"meta\">(4 cells)</span></li>");
+  /** The text of each item of the overview's findings list, unescaped. */
+  const findingItems = (html: string): string[] => {
+    const section = html.slice(html.indexOf('<h2 id="findings">'), html.indexOf('<h2 id="receiver">'));
+    const text = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+    return [...section.matchAll(/<li>(.*?)<\/li>/g)].map((m) => text(m[1]!));
+  };
+
+  it("the overview leads with the run's findings, each statement as the run wrote it: its count once", () => {
+    const merged = siteRun("certificate-profiles");
+    const html = siteFiles([run(merged)]).get("index.html")!;
+    const [f] = merged.findings!;
+    const statements = [f!.default, ...f!.statements];
+    expect(findingItems(html)).toEqual(statements.map((s) => s.text));
+    // The count is in the text ("— 158 cells"), not repeated beside it.
+    expect(statements[0]!.text).toContain(`— ${statements[0]!.cells} cells`);
+    expect(html.split(`${statements[0]!.cells} cells`)).toHaveLength(2);
     expect(html).not.toContain('id="summary"');
-    expect(JSON.parse(files.get("index.json")!).findings[0].statements).toHaveLength(2);
+  });
+
+  it("a run without findings gets a line per version instead", () => {
+    const { findings: _, ...without } = siteRun("prosody-13.0.7-ejabberd-26.07");
+    const html = siteFiles([run(without as RunResults)]).get("index.html")!;
+    expect(html).toContain('<h2 id="summary">Per version</h2>');
+    expect(html).not.toContain('id="findings"');
   });
 });
 
 describe("s2s-matrix site", () => {
   it("builds the site from a results.json, and refuses a file that is not one (exit 2, naming it)", async () => {
-    const good = join(dir, "results.json");
-    writeFileSync(good, JSON.stringify(sampleResults()));
+    const good = writeSiteRun("prosody-13.0.7-ejabberd-26.07", dir);
     const out = join(dir, "site");
     const ok = await runCli(["site", good, "--out", out]);
     expect(ok.code).toBe(0);
