@@ -1,13 +1,15 @@
 // The upgrade gate as a user runs it: README's workflow, copied from the README, executed
-// through the stand-in runner (test/action-runner/) with this repository's action as a
-// fresh clone (no node_modules, no dist: the action builds and installs the package
-// itself), on real servers. A scenario names its server `ours`:
-//   (a) ours = ejabberd 26.07: all as expected; its report becomes the baseline;
-//   (b) the bump to 24.12 regresses: the step fails with exit 1, regressions ≥ 1, an error
-//       annotation at the rule's line of the scenario file; the images (a) used come from
-//       the cache it saved (docker save → cache → docker load), and only those.
+// through the stand-in runner (test/action-runner/) with this repository's action, on real
+// servers. A scenario names its server `ours`:
+//   (a) ours = ejabberd 26.07, the action as a fresh clone of a branch (no node_modules, no
+//       dist: it builds, packs and installs the package itself): all as expected; its report
+//       becomes the baseline;
+//   (b) the bump to 24.12 regresses, the action as a release tag (the clone with the dist/
+//       of (a)'s pack: it installs only the production dependencies): the step fails with
+//       exit 1, regressions ≥ 1, an error annotation at the rule's line of the scenario file;
+//       the images (a) used come from the cache it saved (docker save → cache → docker load), and only those.
 // Untrusted text (the scenario's name and a rule's reason carry `\n::error …`) commands nothing.
-// Slow (two whole jobs: the package built from the clone, docker save/load of the images).
+// Slow (two whole jobs: the package built from the clone once, docker save/load of the images).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +62,16 @@ beforeAll(() => {
   expect(existsSync(join(actionPath, "dist"))).toBe(false);
 });
 
+/** Where the action installs the package it packed (action.yml: RUNNER_TEMP/s2s-matrix-tool). */
+const packed = () => join(dir, "_temp", "s2s-matrix-tool", "node_modules", "s2s-matrix");
+
+/** A release tag's checkout of the action: the branch's clone with the dist/ of (a)'s pack. */
+function releaseCheckout(): string {
+  const release = cloneTree(ROOT, join(dir, "release"));
+  cpSync(join(packed(), "dist"), join(release, "dist"), { recursive: true });
+  return release;
+}
+
 interface Gate {
   leg: LegResult;
   ws: string;
@@ -67,7 +79,7 @@ interface Gate {
   step(id: string): LegResult["steps"][number];
 }
 
-async function runGate(name: string, version: string, baseline?: string): Promise<Gate> {
+async function runGate(name: string, version: string, action: string, baseline?: string): Promise<Gate> {
   const ws = join(dir, name, "ws");
   mkdirSync(join(ws, "xmpp"), { recursive: true });
   writeFileSync(join(ws, "xmpp", "s2s-scenario.yaml"), scenario(version));
@@ -83,7 +95,7 @@ async function runGate(name: string, version: string, baseline?: string): Promis
     cacheDir: CACHE,
     runnerTemp: join(dir, "_temp"),
     artifactsDir: artifacts,
-    actions: { "<owner>/s2s-matrix": actionPath },
+    actions: { "<owner>/s2s-matrix": action },
     echo: process.env.S2S_RUNNER_ECHO ? (l) => process.stderr.write(l) : undefined,
   });
   const s2s = leg.steps.find((s) => s.id === "s2s")!;
@@ -103,7 +115,7 @@ describe("the README's upgrade gate, through the stand-in runner, on real server
   let bump: Gate;
 
   test("(a) a good run: the job passes, outputs set, summary and the report files uploaded; the images go to the cache", async () => {
-    good = await runGate("good", "26.07");
+    good = await runGate("good", "26.07", actionPath);
     const log = good.leg.log.join("\n");
     expect(good.leg.status, log.slice(-4000)).toBe("success");
     const s2s = good.leg.steps.find((s) => s.id === "s2s")!;
@@ -114,15 +126,24 @@ describe("the README's upgrade gate, through the stand-in runner, on real server
     // An empty cache: nothing to load; the images are saved for the next run.
     expect(good.step("cache").outputs["cache-matched-key"]).toBeUndefined();
     expect(good.step("save").outputs.saved).toBe("true");
+    // A branch: the package packed from the clone and installed from its tarball.
+    expect(good.step("install").outputs.pkg).toBe(packed());
     expect(errors(good.leg)).toEqual([]);
   }, 1_800_000);
 
   test("(b) the bump that regresses: exit 1, regressions ≥ 1, an error annotation at the rule's line; the images loaded from the cache", async () => {
     // What the README tells the user to commit: the run's baseline.jsonl.
     const baseline = join(good.artifacts, "s2s-matrix-s2s-gate-0-1", "baseline.jsonl");
-    bump = await runGate("bump", "24.12", baseline);
+    // Before (b)'s job empties RUNNER_TEMP, where (a) installed what it packed.
+    const release = releaseCheckout();
+    bump = await runGate("bump", "24.12", release, baseline);
     const log = bump.leg.log.join("\n");
     expect(bump.leg.status, log.slice(-4000)).toBe("failure");
+    // A release tag: run from the checkout's dist/ with production dependencies only; nothing packed.
+    expect(bump.step("install").outputs).toMatchObject({ pkg: release, bin: join(release, "bin", "s2s-matrix.js") });
+    expect(existsSync(join(release, "node_modules", "dockerode"))).toBe(true);
+    expect(existsSync(join(release, "node_modules", "vitest"))).toBe(false);
+    expect(existsSync(packed())).toBe(false);
     const s2s = bump.leg.steps.find((s) => s.id === "s2s")!;
     expect(s2s.outcome).toBe("failure");
     expect(bump.step("run").exitCode).toBe(1);
