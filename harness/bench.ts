@@ -14,7 +14,9 @@
 // `npm run bench [scenario.yaml] --sharding-only` skips the isolated and capture runs.
 // Where the shared run's time went (runner/timings.ts) is printed as a phase table,
 // and each shard's phases go to bench.json.
+// `npm run bench -- --boots [scenario.yaml]`: each server's boot alone (bench-boots.ts).
 import { mkdir, writeFile } from "node:fs/promises";
+import { benchBoots, bootsTable } from "./bench-boots.ts";
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
 import { LABEL_RUN, newRunId } from "./docker/labels.ts";
@@ -131,6 +133,13 @@ async function main() {
   const args = process.argv.slice(2);
   const shardingOnly = args.includes("--sharding-only");
   const scenario = args.find((a) => !a.startsWith("--")) ?? "scenarios/letsencrypt-2026.yaml";
+  if (args.includes("--boots")) {
+    const boots = await benchBoots(scenario);
+    process.stdout.write(bootsTable(boots) + "\n");
+    await mkdir("s2s-matrix-report", { recursive: true });
+    await writeFile("s2s-matrix-report/bench-boots.json", JSON.stringify({ scenario, date: new Date().toISOString(), boots }, null, 2) + "\n");
+    return;
+  }
   const prepared = await prepare({ scenarioFiles: [scenario] });
   const figures: Figures[] = [];
   const runs: { mode: string; cells: CellResult[] }[] = [];
