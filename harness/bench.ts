@@ -12,7 +12,11 @@
 // all shards, the sum of the shard times, the largest shard's time (the wall
 // time on n runners), and whether the merged matrix is the single run's.
 // `npm run bench [scenario.yaml] --sharding-only` skips the isolated and capture runs.
+// Where the shared run's time went (runner/timings.ts) is printed as a phase table,
+// and each shard's phases go to bench.json.
+// `npm run bench -- --boots [scenario.yaml]`: each server's boot alone (bench-boots.ts).
 import { mkdir, writeFile } from "node:fs/promises";
+import { benchBoots, bootsTable } from "./bench-boots.ts";
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
 import { LABEL_RUN, newRunId } from "./docker/labels.ts";
@@ -20,6 +24,7 @@ import { prepare, runMatrix, type Prepared } from "./matrix.ts";
 import { mergeShards } from "./merge.ts";
 import { modeDifferences } from "./modes.ts";
 import type { Isolation } from "./plan.ts";
+import { phaseTable, type Span } from "./runner/timings.ts";
 import { selectShard, stampShard } from "./shard.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 
@@ -84,6 +89,8 @@ interface ShardFigures {
   largestRatio: number;
   identical: boolean;
   differ: string[];
+  /** Each shard's phases (runner/timings.ts), shard 1 first. */
+  timings?: Span[][];
 }
 
 /** The scenario as n shards, one after another; the merge compared with the single run. */
@@ -91,6 +98,7 @@ async function shardRow(scenario: string, prepared: Prepared, n: number, single:
   const results: RunResults[] = [];
   let containers = 0;
   const times: number[] = [];
+  const timings: Span[][] = [];
   for (let i = 1; i <= n; i++) {
     const sel = selectShard(prepared.cells, { index: i, count: n });
     const runId = newRunId();
@@ -101,6 +109,7 @@ async function shardRow(scenario: string, prepared: Prepared, n: number, single:
     times.push(Date.now() - t0);
     uninstall();
     containers += run.stats.containersStarted;
+    timings.push(run.stats.timings);
     results.push(stampShard(run.results, sel));
   }
   const merged = mergeShards(results.map((r, i) => ({ file: `shard ${i + 1}/${n}`, results: r })), newRunId());
@@ -116,6 +125,7 @@ async function shardRow(scenario: string, prepared: Prepared, n: number, single:
     largestRatio: Math.round((largest / single.durationMs) * 1000) / 1000,
     identical: differ.length === 0 && got.length === want.length,
     differ,
+    timings,
   };
 }
 
@@ -123,10 +133,18 @@ async function main() {
   const args = process.argv.slice(2);
   const shardingOnly = args.includes("--sharding-only");
   const scenario = args.find((a) => !a.startsWith("--")) ?? "scenarios/letsencrypt-2026.yaml";
+  if (args.includes("--boots")) {
+    const boots = await benchBoots(scenario);
+    process.stdout.write(bootsTable(boots) + "\n");
+    await mkdir("s2s-matrix-report", { recursive: true });
+    await writeFile("s2s-matrix-report/bench-boots.json", JSON.stringify({ scenario, date: new Date().toISOString(), boots }, null, 2) + "\n");
+    return;
+  }
   const prepared = await prepare({ scenarioFiles: [scenario] });
   const figures: Figures[] = [];
   const runs: { mode: string; cells: CellResult[] }[] = [];
   let single: RunResults | undefined;
+  let phases: Span[] = [];
   // The capture relay's cost shows as a third column: the shared mode with --capture.
   for (const mode of shardingOnly ? (["vhost"] as const) : (["vhost", "container", "vhost+capture"] as const)) {
     const runId = newRunId();
@@ -150,7 +168,10 @@ async function main() {
     const wall = (Date.now() - t0) / 1000;
     const mem = await stop();
     uninstall();
-    if (mode === "vhost") single = { ...run.results, durationMs: wall * 1000 };
+    if (mode === "vhost") {
+      single = { ...run.results, durationMs: wall * 1000 };
+      phases = run.stats.timings;
+    }
     figures.push({
       mode,
       cells: run.results.cells.length,
@@ -185,11 +206,12 @@ async function main() {
     `| merged matrix identical to the single run (outcome, auth, expectation per cell) | ${sharding.map((f) => (f.identical ? "yes" : `NO: ${f.differ.length} cells differ`)).join(" | ")} |`,
   ].join("\n");
   const shardDiffer = sharding.flatMap((f) => f.differ.map((d) => `${f.shards} shards: ${d}`));
+  const phaseOut = `Where the shared run's time went (phases overlap: servers boot while cells run):\n\n${phaseTable(phases)}`;
   if (shardingOnly) {
-    process.stdout.write(shardTable + "\n");
+    process.stdout.write(phaseOut + "\n\n" + shardTable + "\n");
     for (const d of shardDiffer) process.stdout.write(`  differs: ${d}\n`);
     await mkdir("s2s-matrix-report", { recursive: true });
-    await writeFile("s2s-matrix-report/bench.json", JSON.stringify({ scenario, date: new Date().toISOString(), shared: figures[0], sharding }, null, 2) + "\n");
+    await writeFile("s2s-matrix-report/bench.json", JSON.stringify({ scenario, date: new Date().toISOString(), shared: figures[0], phases, sharding }, null, 2) + "\n");
     process.exitCode = shardDiffer.length ? 1 : 0;
     return;
   }
@@ -214,12 +236,12 @@ async function main() {
     `| isolated / shared wall time | ${ratio}× | | |`,
     `| identical matrix in all three (outcome + auth both ways per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
   ].join("\n");
-  process.stdout.write(out + "\n\n" + shardTable + "\n");
+  process.stdout.write(out + "\n\n" + phaseOut + "\n\n" + shardTable + "\n");
   for (const d of [...differ, ...shardDiffer]) process.stdout.write(`  differs: ${d}\n`);
   await mkdir("s2s-matrix-report", { recursive: true });
   await writeFile(
     "s2s-matrix-report/bench.json",
-    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ, sharding }, null, 2) + "\n",
+    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ, phases, sharding }, null, 2) + "\n",
   );
   process.exitCode = differ.length || shardDiffer.length ? 1 : 0;
 }

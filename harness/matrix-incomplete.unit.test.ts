@@ -80,7 +80,7 @@ describe("runMatrix: a run that stops early", () => {
   });
 
   it("a run that ends: exit 1 for an unexpected cell, 0 when all are as expected", async () => {
-    const measures = (outcome: CellResult["outcome"]): MatrixDeps["runCells"] => async (o) => ({ results: o.cells.map((c) => result(c, outcome)), stats: { containersStarted: 0, instances: [] } });
+    const measures = (outcome: CellResult["outcome"]): MatrixDeps["runCells"] => async (o) => ({ results: o.cells.map((c) => result(c, outcome)), stats: { containersStarted: 0, instances: [], timings: [] } });
     expect((await runMatrix(prepared, { scenarioFiles: ["s.yaml"] }, { imagePresent: present, runCells: measures("federates") })).exitCode).toBe(0);
     const failed = await runMatrix(prepared, { scenarioFiles: ["s.yaml"] }, { imagePresent: present, runCells: measures("fails") });
     expect(failed.exitCode).toBe(1);

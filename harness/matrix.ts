@@ -277,7 +277,7 @@ export async function runMatrix(all: Prepared, opts: MatrixOptions & { baseline?
         onCellMeasured: (r) => (measured.set(r.spec, r), opts.onCellMeasured?.(r)),
         onCellDone: (r) => (measured.set(r.spec, r), opts.onCellDone?.(r)),
       })
-    : { results: [], stats: { containersStarted: 0, instances: [] } };
+    : { results: [], stats: { containersStarted: 0, instances: [], timings: [] } };
   const cells = keptAndMeasured(prepared.cells, kept, new Map(ran.map((r) => [r.spec, r])));
   const results = completeResults(header, cells);
   const comparison = opts.baseline ? compareBaseline(results, opts.baseline) : undefined;

@@ -15,6 +15,7 @@ import { settle, toResult } from "./runner/cell.ts";
 import { ensureImages, openEnvironment, type Environment } from "./runner/environment.ts";
 import { RunFaults } from "./runner/faults.ts";
 import { STAGE_DEPS, Stages, type RunStats, type StageDeps } from "./runner/stages.ts";
+import { Timings } from "./runner/timings.ts";
 
 export interface RunOptions {
   runId: string;
@@ -80,14 +81,15 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   const isolation = opts.isolation ?? "vhost";
   const concurrency = Math.max(1, opts.concurrency ?? defaultConcurrency());
 
+  const timings = new Timings();
   const d = await docker();
   const leftovers = await removeDeadRuns();
   if (leftovers.containers.length || leftovers.networks.length) log(`leftovers of dead runs: ${describeRemoved(leftovers)}`);
-  const images = await ensureImages(opts.cells, opts.runServers, !!opts.capture, log);
+  const images = await ensureImages(opts.cells, opts.runServers, !!opts.capture, log, timings);
 
   const faults = new RunFaults();
   await faults.start(d, opts.runId);
-  const environment = openEnvironment(d, opts.runId, images, { keepKeysDir: opts.keepKeysDir, log });
+  const environment = openEnvironment(d, opts.runId, images, { keepKeysDir: opts.keepKeysDir, log, timings });
   let stages: Stages | undefined;
   try {
     const env = await faults.race(environment.opening);
@@ -103,6 +105,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       // An operator's config: given to runCells directly (API), else the scenario's `config:` of the server's name.
       baseConfigOf: (server) => opts.baseConfigs?.[server] ?? opts.runServers?.get(server)?.config,
       log,
+      timings,
     }, { ...STAGE_DEPS, ...opts.stageDeps });
     const round = roundRunner(opts, env, stages, isolation, concurrency, log);
 
@@ -131,9 +134,11 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
   } finally {
     // The run's own removals are no faults.
     faults.close();
-    await stages?.stopAll();
-    await environment.close();
-    await removeRun(opts.runId).catch(() => {});
+    await timings.time("teardown", async () => {
+      await stages?.stopAll();
+      await environment.close();
+      await removeRun(opts.runId).catch(() => {});
+    });
   }
 }
 

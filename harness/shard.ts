@@ -13,10 +13,42 @@ import { plan, type Isolation, type PlanOptions } from "./plan.ts";
 import type { CellSpec, RunResults, ShardInfo } from "../core/types.ts";
 
 /**
- * What a boot costs, in cells. On 2 cores about half of the 196-cell LE run is its
- * 14 boots (README "Performance"): a boot's CPU is worth about 14 cells'.
+ * What a shard costs, in seconds on this machine (2 cores; README "Sharding"):
+ * a fixed part every run pays (network, name server, CA, teardown: ~2 s wall,
+ * runner/timings.ts), plus the CPU of its boots and its cells shared by the cores.
+ * Boot CPU by family from `npm run bench -- --boots` (prosody 0.17–0.21 CPU-s,
+ * jabberd2 0.42, ejabberd 2.1–3.0), rounded up for boots that compete with cells;
+ * a family not measured is costed as the dearest.
  */
-export const BOOT_COST = 14;
+export interface CostModel {
+  fixedSeconds: number;
+  bootCpuSeconds: Record<string, number>;
+  unknownBootCpuSeconds: number;
+  cellCpuSeconds: number;
+  /** Fixed, not this machine's count: the same cells and n must give the same split everywhere. */
+  cores: number;
+}
+
+export const COST_MODEL: CostModel = {
+  fixedSeconds: 2,
+  bootCpuSeconds: { prosody: 0.4, jabberd2: 0.6, ejabberd: 2.8 },
+  unknownBootCpuSeconds: 2.8,
+  cellCpuSeconds: 0.2,
+  cores: 2,
+};
+
+/** A container's boot CPU, by the family its plan key names (`ejabberd@23.01#2` → ejabberd). */
+export function bootCpu(key: string, model: CostModel = COST_MODEL): number {
+  const family = /^([^@#]+)@/.exec(key)?.[1];
+  return family && Object.hasOwn(model.bootCpuSeconds, family) ? model.bootCpuSeconds[family] : model.unknownBootCpuSeconds;
+}
+
+/** A shard's cost in seconds: fixed + (its boots' CPU + its cells' CPU) / cores. */
+export function shardSeconds(instances: Iterable<string>, cells: number, model: CostModel = COST_MODEL): number {
+  let cpu = cells * model.cellCpuSeconds;
+  for (const k of instances) cpu += bootCpu(k, model);
+  return model.fixedSeconds + cpu / model.cores;
+}
 
 export interface ShardSpec {
   /** 1-based. */
@@ -47,7 +79,7 @@ export interface Shard {
   cells: CellSpec[];
   /** Containers the shard boots (plan.ts keys), as the cost model counts them. */
   instances: string[];
-  /** BOOT_COST × instances + cells. */
+  /** shardSeconds(instances, cells): the model's seconds for the shard's run. */
   cost: number;
 }
 
@@ -65,18 +97,18 @@ interface Bin {
 type PlanHooks = Pick<PlanOptions, "serverWideKey" | "maxVirtualHosts">;
 
 const newBin = (): Bin => ({ groups: [], keys: new Map(), cells: 0 });
-const binCost = (b: Bin) => b.keys.size * BOOT_COST + b.cells;
+const binCost = (b: Bin) => shardSeconds(b.keys.keys(), b.cells);
 
 /** The bin's cost with `add` added and `remove` removed. */
 function costWith(b: Bin, add?: Group, remove?: Group): number {
-  let boots = b.keys.size;
+  const boots = new Set(b.keys.keys());
   const removed = new Map<string, number>();
   if (remove) {
     for (const k of remove.keys) removed.set(k, (removed.get(k) ?? 0) + 1);
-    for (const [k, n] of removed) if (b.keys.get(k) === n) boots--;
+    for (const [k, n] of removed) if (b.keys.get(k) === n) boots.delete(k);
   }
-  if (add) for (const k of new Set(add.keys)) if ((b.keys.get(k) ?? 0) - (removed.get(k) ?? 0) <= 0) boots++;
-  return boots * BOOT_COST + b.cells + (add?.cells.length ?? 0) - (remove?.cells.length ?? 0);
+  if (add) for (const k of add.keys) boots.add(k);
+  return shardSeconds(boots, b.cells + (add?.cells.length ?? 0) - (remove?.cells.length ?? 0));
 }
 
 function put(b: Bin, g: Group): void {
@@ -181,7 +213,7 @@ export function splitShards(cells: CellSpec[], count: number, isolation: Isolati
   let cap = Math.ceil(cells.length / count);
   let groups = cut(cap);
   while (groups.length < count) groups = cut(--cap);
-  const weight = (g: Group) => g.keys.length * BOOT_COST + g.cells.length;
+  const weight = (g: Group) => shardSeconds(g.keys, g.cells.length);
   groups.sort((a, b) => weight(b) - weight(a) || a.cells[0] - b.cells[0]);
 
   // Greedy: each group, heaviest first, to the shard it makes least costly.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prepare } from "./matrix.ts";
 import { plan } from "./plan.ts";
-import { BOOT_COST, cellsDigest, describeRun, parseShard, selectShard, splitShards, stampShard } from "./shard.ts";
+import { bootCpu, cellsDigest, describeRun, parseShard, selectShard, splitShards, stampShard } from "./shard.ts";
 import { sampleResults } from "./report/fixtures.ts";
 import type { CellSpec } from "../core/types.ts";
 
@@ -53,11 +53,19 @@ describe("splitShards (Let's Encrypt scenario, 256 cells, 8 servers)", () => {
     }
   });
 
-  it("costs a shard its boots and its cells, counted by hand on smoke (P→P, P→E, E→P, E→E)", () => {
-    // Whole run: prosody and ejabberd twice each (self-pairs), 4 cells.
-    expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([4 * BOOT_COST + 4]);
-    // 3 shards: P→P (2 prosody boots, 1 cell), P↔E (1 + 1 boots, 2 cells), E→E (2 ejabberd boots, 1 cell).
-    expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([2 * BOOT_COST + 1, 2 * BOOT_COST + 2, 2 * BOOT_COST + 1]);
+  it("costs a shard in seconds: 2 s fixed + (boot CPU by family + 0.2 CPU-s a cell) / 2 cores, counted by hand on smoke", () => {
+    // Whole run: 2 prosody boots (0.8) + 2 ejabberd boots (5.6) + 4 cells (0.8) = 7.2 CPU-s → 2 + 3.6 = 5.6 s.
+    expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([expect.closeTo(5.6, 9)]);
+    // 3 shards: P→P 2 + (0.8 + 0.2)/2 = 2.5; P↔E 2 + (0.4 + 2.8 + 0.4)/2 = 3.8; E→E 2 + (5.6 + 0.2)/2 = 4.9.
+    expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([expect.closeTo(2.5, 9), expect.closeTo(3.8, 9), expect.closeTo(4.9, 9)]);
+  });
+
+  it("a boot's CPU by the family its container key names; a family not measured costs as ejabberd", () => {
+    expect(bootCpu("prosody@13.0.7#1")).toBe(0.4);
+    expect(bootCpu("jabberd2@2.7.0#2")).toBe(0.6);
+    expect(bootCpu("ejabberd@23.01#1")).toBe(2.8);
+    expect(bootCpu("openfire@4.9.2#1")).toBe(2.8);
+    expect(bootCpu("my-server#1")).toBe(2.8);
   });
 
   it("balances boots + cells: 4 shards' costliest ≤ 35 % of the whole run's, fewer boots than a round-robin split", () => {

@@ -14,6 +14,7 @@ import { describeEntry, entryOf, type RunServers } from "../named-servers.ts";
 import { adapterFor } from "../servers/catalog.ts";
 import type { CatalogEntry, ServerAdapter } from "../servers/adapter.ts";
 import type { CellSpec } from "../../core/types.ts";
+import type { Timings } from "./timings.ts";
 
 export interface Environment {
   network: string;
@@ -29,7 +30,14 @@ export interface Environment {
 }
 
 /** Every image the cells need (built or checked), the name server's, and the relay's with --capture. */
-export async function ensureImages(cells: CellSpec[], runServers: RunServers | undefined, capture: boolean, log: (s: string) => void): Promise<Pick<Environment, "entries" | "images" | "adapterOf">> {
+export async function ensureImages(
+  cells: CellSpec[],
+  runServers: RunServers | undefined,
+  capture: boolean,
+  log: (s: string) => void,
+  timings?: Timings,
+): Promise<Pick<Environment, "entries" | "images" | "adapterOf">> {
+  const end = timings?.start("image checks");
   const entries = new Map<string, CatalogEntry>();
   for (const c of cells) for (const s of [c.initiator.server, c.receiver.server]) entries.set(s, entryOf(s, runServers));
   const images = new Map<string, string>();
@@ -46,6 +54,7 @@ export async function ensureImages(cells: CellSpec[], runServers: RunServers | u
     }),
   );
   await Promise.all([ensureDnsImage(log), capture ? ensureRelayImage(log) : undefined]);
+  end?.();
   return { entries, images, adapterOf: (server) => adapterFor(entries.get(server)!.family) };
 }
 
@@ -57,16 +66,17 @@ export function openEnvironment(
   d: Dockerode,
   runId: string,
   images: Pick<Environment, "entries" | "images" | "adapterOf">,
-  opts: { keepKeysDir?: string; log: (s: string) => void },
+  opts: { keepKeysDir?: string; log: (s: string) => void; timings: Timings },
 ): { opening: Promise<Environment>; close: () => Promise<void> } {
   const network = `s2s-matrix-${runId}`;
+  const { timings } = opts;
   let nameServer: Promise<StartedDns> | undefined;
   const opening = (async () => {
-    const creatingCa = createCa({ tld: "example" });
+    const creatingCa = timings.time("CA", () => createCa({ tld: "example" }));
     creatingCa.catch(() => {}); // awaited below
-    await d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId), CheckDuplicate: true });
+    await timings.time("network", () => d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId), CheckDuplicate: true }));
     // One name server per run (docker/dns.ts), starting while the CA is made.
-    nameServer = startDns({ runId, network, log: opts.log });
+    nameServer = timings.time("name server", () => startDns({ runId, network, log: opts.log }));
     nameServer.catch(() => {}); // awaited by the first server, and at the end
     const ca = await creatingCa;
     if (opts.keepKeysDir) await keepCa(opts.keepKeysDir, ca);

@@ -18,6 +18,7 @@ import { runCell } from "./cell.ts";
 import type { Environment } from "./environment.ts";
 import { RunFaults, ServerDied } from "./faults.ts";
 import { Slots, type Generation } from "./slots.ts";
+import type { Span, Timings } from "./timings.ts";
 
 export interface StageOptions {
   runId: string;
@@ -32,11 +33,15 @@ export interface StageOptions {
   /** An operator's config (scenario `config:`) for a server name. */
   baseConfigOf: (server: string) => InstanceConfig["baseConfig"] | undefined;
   log: (s: string) => void;
+  /** Where the run's time goes: each boot, the certificates, the cells. */
+  timings: Timings;
 }
 
 export interface RunStats {
   containersStarted: number;
   instances: string[];
+  /** The run's phases (runner/timings.ts); the run adds its own (network, name server, CA, teardown). */
+  timings: Span[];
 }
 
 /** What a stage does to the outside world: Docker, the CA, the probe. Tests give fakes. */
@@ -56,7 +61,7 @@ export const upstreamAlias = (domain: string) => `upstream.${domain}`;
 
 /** Runs stages; keeps what every stage shares (servers running, versions installed, counts). */
 export class Stages {
-  readonly stats: RunStats = { containersStarted: 0, instances: [] };
+  readonly stats: RunStats;
   /** Server name → installed version. */
   readonly installed = new Map<string, string>();
   private running = new Set<StartedInstance>();
@@ -71,7 +76,9 @@ export class Stages {
     private faults: RunFaults,
     private opts: StageOptions,
     private deps: StageDeps = STAGE_DEPS,
-  ) {}
+  ) {
+    this.stats = { containersStarted: 0, instances: [], timings: opts.timings.spans };
+  }
 
   private notice = (s: string) => this.noticed.has(s) || (this.noticed.add(s), this.opts.log(s));
 
@@ -95,7 +102,9 @@ export class Stages {
     // The first server boots after its own certificates, not after all of the stage's (392 take ~2 s).
     const issue = (hosts: PlannedHost[]) =>
       this.issuing(async () => {
+        const since = opts.timings.mark();
         for (const [domain, c] of await this.deps.issueCertificates(hosts.filter((h) => !tls.has(h.domain)), env.ca, opts.keepKeysDir)) tls.set(domain, c);
+        opts.timings.cover("certificates", since);
       });
     let relay: StartedRelay | undefined;
     if (opts.capture) {
@@ -140,9 +149,11 @@ export class Stages {
         onCellStart?.(cell.spec);
         const [ga, gb] = await slots.both(cell);
         slots.begin(cell);
+        const since = opts.timings.mark();
         try {
           onAttempt(cell.spec, await this.attempt(cell, ga, gb, relay));
         } finally {
+          opts.timings.cover("cells", since);
           // A server whose last cell is done is removed at once, behind the cells still running.
           for (const inst of slots.end(cell)) early.push(this.stop(inst));
         }
@@ -182,7 +193,8 @@ export class Stages {
         await certified(pi);
         // Keys repeat across rounds (the re-run's `prosody@0.12.3#1`): this container's death counts again.
         faults.expectRunning(pi.key);
-        const inst = await this.deps.startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns: await env.dns() });
+        const dns = await env.dns();
+        const inst = await opts.timings.time(`boot ${pi.key}`, () => this.deps.startPlanned(pi, env, tls, opts.baseConfigOf(pi.server), { ...startOpts, dns }));
         this.running.add(inst);
         this.installed.set(pi.server, inst.installedVersion);
         this.stats.containersStarted++;

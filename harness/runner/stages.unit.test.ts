@@ -10,6 +10,7 @@ import type { Attempt, CellSpec } from "../../core/types.ts";
 import type { Environment } from "./environment.ts";
 import { RunFaults } from "./faults.ts";
 import { Stages, type StageDeps } from "./stages.ts";
+import { Timings } from "./timings.ts";
 
 const at = new Date("2026-12-04T10:00:00Z");
 const killed = (instance: string) => ({ kind: "died" as const, instance, exitCode: 137, oom: false, at });
@@ -63,7 +64,7 @@ function world(opts: { concurrency?: number } = {}) {
   const stages = new Stages(
     env,
     faults,
-    { runId: "r", readyTimeoutMs: 1000, concurrency: opts.concurrency ?? 1, timeouts: {} as ProbeTimeouts, capture: false, bootConcurrency: 4, baseConfigOf: () => undefined, log: (s) => void log.push(s) },
+    { runId: "r", readyTimeoutMs: 1000, concurrency: opts.concurrency ?? 1, timeouts: {} as ProbeTimeouts, capture: false, bootConcurrency: 4, baseConfigOf: () => undefined, log: (s) => void log.push(s), timings: new Timings() },
     deps,
   );
   const run = (stage: Stage) => stages.run(stage, undefined, (spec, a) => void attempts.set(spec.id, a));
@@ -82,6 +83,7 @@ describe("Stages.run: a stage's story on fake servers", () => {
     expect(w.starts.sort()).toEqual(["a#1", "b#1"]);
     expect(w.alive.size).toBe(0);
     expect(w.stages.stats).toMatchObject({ containersStarted: 2 });
+    expect(w.stages.stats.timings.map((s) => s.phase).sort()).toEqual(["boot a#1", "boot b#1", "cells", "certificates"]);
     expect(w.stages.installed.get("a@1")).toBe("1.0");
   });
 
