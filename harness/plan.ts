@@ -11,7 +11,10 @@
 // server-wide split a version into one container per distinct setting. A
 // server that holds only a few virtual hosts (Openfire: one) gets as many
 // containers as it needs: with one host each, `openfire@4.9.2#c17-a` serves
-// just the initiator side of cell 17.
+// just the initiator side of cell 17. A server whose self-pair verdict depends on
+// what else its process does (`quietSelfPair`: jabberd2, whose stale OpenSSL error
+// another connection's handshake clears) runs each self-pair cell on two containers
+// of its own, as the isolated mode does, so both modes see the same quiet servers.
 //
 // Isolated mode (`--isolation container`): two fresh containers per cell, the
 // reference the shared mode must agree with.
@@ -54,6 +57,8 @@ export interface PlanOptions {
   serverWideKey?: (server: string, host: PlannedHost) => string | undefined;
   /** Most virtual hosts one instance of the server holds; undefined = no limit. Default: the adapter's maxVirtualHosts. */
   maxVirtualHosts?: (server: string) => number | undefined;
+  /** The server's self-pair cells each need two containers of their own. Default: the adapter's quietSelfPair. */
+  quietSelfPair?: (server: string) => boolean;
 }
 
 /** The adapter's limit for a catalog server (`family@version`); undefined when it has none or the server is unknown. */
@@ -66,6 +71,12 @@ export function catalogMaxVirtualHosts(server: string): number | undefined {
 export function catalogServerWideKey(server: string, host: PlannedHost): string | undefined {
   const entry = findEntry(server);
   return entry ? adapterFor(entry.family).serverWideKey?.(host) : undefined;
+}
+
+/** The adapter's quietSelfPair for a catalog server; false when unknown. */
+export function catalogQuietSelfPair(server: string): boolean {
+  const entry = findEntry(server);
+  return entry ? adapterFor(entry.family).quietSelfPair === true : false;
 }
 
 /** Cells numbered from 1 in the given order; the number names their domains. */
@@ -96,10 +107,11 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
   const maxHosts = opts.maxVirtualHosts ?? catalogMaxVirtualHosts;
   /** Hosts placed so far per group (server, server-wide key, copy), for servers with a limit. */
   const placed = new Map<string, number>();
-  const place = (server: string, host: PlannedHost, copy: 1 | 2): string => {
+  const quiet = opts.quietSelfPair ?? catalogQuietSelfPair;
+  const place = (server: string, host: PlannedHost, copy: 1 | 2, alone = false): string => {
     const max = maxHosts(server);
     let key: string;
-    if (max === 1) {
+    if (max === 1 || alone) {
       // One host per instance: the instance is named after its host (c17-a), and a
       // self-pair's two sides are separate instances anyway.
       key = `${server}#${host.domain.slice(0, host.domain.length - tld.length - 1)}`;
@@ -123,10 +135,11 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
     const a = hostFor(n, "a", spec);
     const b = hostFor(n, "b", spec);
     const selfPair = spec.initiator.server === spec.receiver.server;
+    const alone = selfPair && quiet(spec.initiator.server);
     return {
       spec,
-      initiator: { instance: place(spec.initiator.server, a, selfPair ? 2 : 1), domain: a.domain },
-      receiver: { instance: place(spec.receiver.server, b, 1), domain: b.domain },
+      initiator: { instance: place(spec.initiator.server, a, selfPair ? 2 : 1, alone), domain: a.domain },
+      receiver: { instance: place(spec.receiver.server, b, 1, alone), domain: b.domain },
     };
   });
   return [{ instances: [...instances.values()], cells: planned }];

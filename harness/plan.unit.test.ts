@@ -1,7 +1,7 @@
 // Where cells run: containers per server version, virtual hosts per cell, and the
 // servers that hold only one domain (Openfire).
 import { describe, expect, test } from "vitest";
-import { catalogMaxVirtualHosts, plan, type PlannedInstance, type Stage } from "./plan.ts";
+import { catalogMaxVirtualHosts, catalogQuietSelfPair, plan, type PlannedInstance, type Stage } from "./plan.ts";
 import type { CellSpec, Dialback, ProfileName } from "../core/types.ts";
 import { PROFILE_NAMES } from "../ca/profiles.ts";
 import { ownProfileInstance } from "./servers/ejabberd.ts";
@@ -81,6 +81,21 @@ describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
     const inst = byKey(stages[0]!);
     expect(domains(inst.get(`${P}#1`))).toEqual(["c1-b.example", "c2-a.example", "c3-b.example"]);
     expect(domains(inst.get(`${P}#2`))).toEqual(["c1-a.example"]);
+  });
+
+  test("jabberd2 (quietSelfPair) runs each self-pair cell on two containers of its own; its other cells share #1", () => {
+    const J = "jabberd2@2.7.0";
+    expect([J, P, E].map(catalogQuietSelfPair)).toEqual([true, false, false]);
+    const [stage] = plan(numbered([cell(J, J, "on"), cell(J, J, "off"), cell(J, P), cell(P, J)]), { isolation: "vhost" });
+    expect(stage!.cells.map((c) => [c.initiator.instance, c.receiver.instance])).toEqual([
+      [`${J}#c1-a`, `${J}#c1-b`],
+      [`${J}#c2-a`, `${J}#c2-b`],
+      [`${J}#1`, `${P}#1`],
+      [`${P}#1`, `${J}#1`],
+    ]);
+    const inst = byKey(stage!);
+    expect(domains(inst.get(`${J}#c1-b`))).toEqual(["c1-b.example"]);
+    expect(domains(inst.get(`${J}#1`))).toEqual(["c3-a.example", "c4-b.example"]);
   });
 
   test("each host keeps its cell side's certificate and dialback setting", () => {

@@ -152,6 +152,7 @@ function roundRunner(opts: RunOptions, env: Environment, stages: Stages, isolati
       prefix,
       maxVirtualHosts: (server) => env.adapterOf(server).maxVirtualHosts,
       serverWideKey: (server, host) => env.adapterOf(server).serverWideKey?.(host),
+      quietSelfPair: (server) => env.adapterOf(server).quietSelfPair === true,
     });
     if (isolation === "vhost") {
       const keys = planned[0].instances.map((i) => i.key);

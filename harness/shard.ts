@@ -94,7 +94,7 @@ interface Bin {
   cells: number;
 }
 
-type PlanHooks = Pick<PlanOptions, "serverWideKey" | "maxVirtualHosts">;
+type PlanHooks = Pick<PlanOptions, "serverWideKey" | "maxVirtualHosts" | "quietSelfPair">;
 
 const newBin = (): Bin => ({ groups: [], keys: new Map(), cells: 0 });
 const binCost = (b: Bin) => shardSeconds(b.keys.keys(), b.cells);

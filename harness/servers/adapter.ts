@@ -113,4 +113,9 @@ export interface ServerAdapter<F extends string = string> {
   serverWideKey?(vhost: Pick<VirtualHost, "domain" | "certificate" | "dialback">): string;
   /** Most virtual hosts one instance can serve (Openfire: 1, one XMPP domain per server); undefined = no limit. */
   maxVirtualHosts?: number;
+  /**
+   * Its self-pair's verdict depends on what else the process is doing (jabberd2): the
+   * planner gives each self-pair cell two containers of its own in every mode (plan.ts).
+   */
+  quietSelfPair?: boolean;
 }
