@@ -60,6 +60,10 @@ describe("splitShards (Let's Encrypt scenario, 256 cells, 8 servers)", () => {
   it("costs a shard in seconds: 2 s fixed + (boot CPU by family + 0.2 CPU-s a cell) / 2 cores, counted by hand on smoke", () => {
     // Whole run: 2 prosody boots (0.8) + 2 ejabberd boots (5.6) + 4 cells (0.8) = 7.2 CPU-s → 2 + 3.6 = 5.6 s.
     expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([expect.closeTo(5.6, 9)]);
+    // 2 shards: {P→P, P↔E} boots P#1 P#2 E#1: 2 + (0.4 + 0.4 + 2.8 + 0.6)/2 = 4.1; E→E 4.9 (below).
+    // The other cut, P→P alone (2.5) and {P↔E, E→E} (2 + (0.4 + 5.6 + 0.6)/2 = 5.3), has the costlier shard.
+    expect(splitShards(SMOKE, 2).map((s) => s.cost)).toEqual([expect.closeTo(4.1, 9), expect.closeTo(4.9, 9)]);
+    expect(splitShards(SMOKE, 2).map((s) => s.cells.length)).toEqual([3, 1]);
     // 3 shards: P→P 2 + (0.8 + 0.2)/2 = 2.5; P↔E 2 + (0.4 + 2.8 + 0.4)/2 = 3.8; E→E 2 + (5.6 + 0.2)/2 = 4.9.
     expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([expect.closeTo(2.5, 9), expect.closeTo(3.8, 9), expect.closeTo(4.9, 9)]);
   });
