@@ -19,6 +19,8 @@ const B = "b.example";
 const F = "f.example";
 /** An initiator whose receiver sends no CertificateRequest and offers dialback only. */
 const N = "n.example";
+/** A receiver domain whose server sends large session tickets (served by the same scripted receiver). */
+const L = "l.example";
 const NS_HEADER = "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'";
 const header = (from: string, to: string) => `<stream:stream ${NS_HEADER} from='${from}' to='${to}' version='1.0'>`;
 
@@ -137,7 +139,7 @@ describe("relay.mjs on loopback", () => {
   beforeAll(async () => {
     const testCa = await createCa({ tld: "example" });
     ca = testCa.trustBundle;
-    certs = { [A]: await testCa.issue(A, "server-only"), [B]: await testCa.issue(B, "server-only"), [N]: await testCa.issue(N, "dual-eku") };
+    certs = { [A]: await testCa.issue(A, "server-only"), [B]: await testCa.issue(B, "server-only"), [N]: await testCa.issue(N, "dual-eku"), [L]: await testCa.issue(L, "server-only") };
     receiver = net.createServer((s) => void serve(s).catch(() => s.destroy()));
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
     const up = `127.0.0.1:${(receiver.address() as net.AddressInfo).port}`;
@@ -145,7 +147,7 @@ describe("relay.mjs on loopback", () => {
       env: { ...process.env, RELAY_CONFIG: "-", RELAY_PORT: "0", RELAY_HOST: "127.0.0.1" },
       stdio: ["pipe", "pipe", "inherit"],
     });
-    relay.stdin!.end(relayConfig([A, B, N].map((d) => ({ domain: d, tls: certs[d], upstream: up })), ca));
+    relay.stdin!.end(relayConfig([A, B, N, L].map((d) => ({ domain: d, tls: certs[d], upstream: up, tickets: d === L ? "large" : "small" })), ca));
     let partial = "";
     relay.stdout!.on("data", (d: Buffer) => {
       const parts = (partial + d.toString()).split("\n");
@@ -283,6 +285,30 @@ describe("relay.mjs on loopback", () => {
     expect(mine.reduce((n, l) => n + l.length + 1, 0)).toBeLessThanOrEqual(64 * 1024 + 1024);
     const [t] = transcripts(lines).filter((x) => x.id === conn);
     expect(t.events.at(-1)!.ev).toBe("end");
+  });
+
+  /** The TLS 1.3 session tickets the relay sends an initiator (with a client certificate) on its way to `to`. */
+  async function ticketsTowards(to: string): Promise<number[]> {
+    const sock = net.connect(relayPort, "127.0.0.1");
+    const p = new Peer(sock);
+    p.send(header(A, to));
+    await p.waitFor("</stream:features>");
+    p.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    await p.waitFor("<proceed");
+    sock.removeAllListeners("data");
+    const t = tls.connect({ socket: sock, servername: to, ca, key: certs[A].key, cert: certs[A].fullchain });
+    const sizes: number[] = [];
+    // OpenSSL's default: two tickets, sent together after the handshake.
+    await new Promise<void>((resolve) => t.on("session", () => sizes.push(t.getTLSTicket()!.length) === 2 && resolve()));
+    t.destroy();
+    return sizes;
+  }
+
+  test("session tickets the size the receiver's server sends: small (stateful) by default, large (the session inside) where the host says so", async () => {
+    // Measured on Node 20 / OpenSSL 3: a stateful ticket is 32 bytes; a stateless one with
+    // the client certificate in it over 500 (jabberd2's own: ~1.1 KiB for two).
+    for (const n of await ticketsTowards(B)) expect(n).toBeLessThan(100);
+    for (const n of await ticketsTowards(L)) expect(n).toBeGreaterThan(500);
   });
 
   test("a stream to a domain the relay does not know is recorded and closed", async () => {

@@ -114,7 +114,7 @@ describe("TLS-intercepting relay between Prosody 13.0.7 and ejabberd 23.01 (serv
       runId,
       network,
       image: relayImage,
-      hosts: [...a, ...b].map((v) => ({ domain: v.domain, tls: v.tls, upstream: upstream(v.domain) })),
+      hosts: [...a, ...b].map((v) => ({ domain: v.domain, tls: v.tls, upstream: upstream(v.domain), tickets: "small" as const })),
       trustedCa: trust,
       log,
     });

@@ -18,6 +18,8 @@ export interface RelayHost {
   tls: HostCertificate;
   /** Hostname (optionally `host:port`, default port 5269) of the server that really serves the domain. */
   upstream: string;
+  /** The size of the TLS 1.3 session tickets the real server sends (ServerAdapter.sessionTickets); the relay sends its own alike. */
+  tickets: "small" | "large";
 }
 
 export interface StartRelayOptions {
@@ -54,7 +56,7 @@ export function relayConfig(hosts: RelayHost[], trustedCa: string): string {
     seen.add(h.domain);
   }
   return JSON.stringify({
-    hosts: Object.fromEntries(hosts.map((h) => [h.domain, { cert: h.tls.cert, key: h.tls.key, fullchain: h.tls.fullchain, upstream: h.upstream }])),
+    hosts: Object.fromEntries(hosts.map((h) => [h.domain, { cert: h.tls.cert, key: h.tls.key, fullchain: h.tls.fullchain, upstream: h.upstream, tickets: h.tickets }])),
     ca: trustedCa,
   });
 }

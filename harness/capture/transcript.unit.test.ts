@@ -155,12 +155,12 @@ describe("captureFor and diagnoseCapture", () => {
 describe("relayConfig", () => {
   const tls = { cert: "C", key: "K", fullchain: "F" };
   it("maps domains to certificate, key, chain and upstream", () => {
-    expect(JSON.parse(relayConfig([{ domain: "a.example", tls, upstream: "upstream.a.example" }], "CA"))).toEqual({
-      hosts: { "a.example": { cert: "C", key: "K", fullchain: "F", upstream: "upstream.a.example" } },
+    expect(JSON.parse(relayConfig([{ domain: "a.example", tls, upstream: "upstream.a.example", tickets: "large" }], "CA"))).toEqual({
+      hosts: { "a.example": { cert: "C", key: "K", fullchain: "F", upstream: "upstream.a.example", tickets: "large" } },
       ca: "CA",
     });
   });
   it("refuses a domain given twice", () => {
-    expect(() => relayConfig([{ domain: "a.example", tls, upstream: "x" }, { domain: "a.example", tls, upstream: "y" }], "CA")).toThrow(/twice/);
+    expect(() => relayConfig([{ domain: "a.example", tls, upstream: "x", tickets: "small" }, { domain: "a.example", tls, upstream: "y", tickets: "small" }], "CA")).toThrow(/twice/);
   });
 });

@@ -110,7 +110,10 @@ export class Stages {
     if (opts.capture) {
       // The relay presents every domain's certificate: all of them first.
       await issue(stage.instances.flatMap((pi) => pi.hosts));
-      const hosts = stage.instances.flatMap((pi) => pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain) })));
+      const hosts = stage.instances.flatMap((pi) => {
+        const tickets = adapterFor(env.entries.get(pi.server)!.family).sessionTickets ?? "small";
+        return pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain), tickets }));
+      });
       const key = `relay-${stage.instances[0]?.key ?? ""}`;
       this.faults.expectRunning(key);
       relay = await this.faults.race(this.deps.startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));

@@ -118,4 +118,12 @@ export interface ServerAdapter<F extends string = string> {
    * planner gives each self-pair cell two containers of its own in every mode (plan.ts).
    */
   quietSelfPair?: boolean;
+  /**
+   * The TLS 1.3 session tickets it sends an initiator that presented a certificate:
+   * "small" (stateful, under 100 bytes each: Prosody, ejabberd) or "large" (stateless,
+   * the client certificate inside, over 1 KiB together: jabberd2). The capture relay
+   * sends its own tickets the same size, because a peer can fail on one size and not
+   * the other (jabberd2 on a record split across its 1 KiB reads). Default "small".
+   */
+  sessionTickets?: "small" | "large";
 }

@@ -280,4 +280,5 @@ export const jabberd2: ServerAdapter<"jabberd2"> = {
   // arrives in two 1024-byte reads after the stale "oid exists", see the top) and works
   // only when another connection's handshake clears the stale error in between (#24).
   quietSelfPair: true,
+  sessionTickets: "large",
 };

@@ -14,7 +14,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, constants } from "node:crypto";
 import SaxLtx from "ltx/src/parsers/ltx.js";
 import Element from "ltx/src/Element.js";
 
@@ -199,10 +199,20 @@ try {
   process.exit(2);
 }
 const hosts = config.hosts ?? {};
-const contexts = new Map();
+/**
+ * Per domain, a server context per ticket size. TLS 1.3 servers send session tickets
+ * right after the handshake: stateful ones (SSL_OP_NO_TICKET) are under 100 bytes,
+ * stateless ones carry the session with the client certificate (over 1 KiB for two).
+ * The relay sends the size its receiver sends (`tickets` of the host an initiator
+ * asked for): jabberd2 2.7.0 as initiator fails on a ticket record split across its
+ * 1 KiB reads, so the other size would change the cell's verdict.
+ */
+const contexts = { small: new Map(), large: new Map() };
 const fingerprints = new Map(); // leaf fingerprint → domain whose key we hold
 for (const [domain, h] of Object.entries(hosts)) {
-  contexts.set(domain, tls.createSecureContext({ cert: h.fullchain ?? h.cert, key: h.key, ca: config.ca }));
+  const pem = { cert: h.fullchain ?? h.cert, key: h.key, ca: config.ca };
+  contexts.small.set(domain, tls.createSecureContext({ ...pem, secureOptions: constants.SSL_OP_NO_TICKET }));
+  contexts.large.set(domain, tls.createSecureContext(pem));
   const info = certInfo(h.cert ?? h.fullchain);
   if (info) fingerprints.set(info.fingerprint256, domain);
 }
@@ -361,7 +371,8 @@ class Connection {
     this.emit("starttls", "relay");
     this.phase.i2r = this.phase.r2i = "tls";
     let sni = null;
-    const fallback = contexts.get(this.to);
+    const byTickets = hosts[this.to].tickets === "large" ? contexts.large : contexts.small;
+    const fallback = byTickets.get(this.to);
     const ti = new tls.TLSSocket(i, {
       isServer: true,
       secureContext: fallback,
@@ -370,7 +381,7 @@ class Connection {
       rejectUnauthorized: false,
       SNICallback: (name, cb) => {
         sni = name;
-        cb(null, contexts.get(name) ?? fallback);
+        cb(null, byTickets.get(name) ?? fallback);
       },
     });
     this.iSock = ti;
@@ -385,7 +396,7 @@ class Connection {
         version: ti.getProtocol(),
         cipher: c?.standardName ?? c?.name,
         sni,
-        served: sni && contexts.has(sni) ? sni : this.to,
+        served: sni && byTickets.has(sni) ? sni : this.to,
         // The relay always asks for a client certificate (as the receiver would): this is what the initiator answered.
         peerCertificate: peer,
       });
