@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { xml } from "@xmpp/client-core";
 import { createClient, type XmppClient } from "./client.ts";
-import { within } from "../../core/time.ts";
+import { formatDuration, within } from "../../core/time.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";
 
 export interface Endpoint {
@@ -31,10 +31,23 @@ export const DEFAULT_TIMEOUTS: ProbeTimeouts = { loginMs: 20_000, messageMs: 15_
 
 /** The harness could not log in: never a federation outcome. */
 export class LoginError extends Error {
-  constructor(readonly domain: string, cause: Error) {
-    super(`c2s login to ${domain} failed: ${cause.message}`);
+  /**
+   * `errors`: every attempt's, in order. The first usually ate the budget (a server
+   * that never answered), the last had what was left: both are shown when they differ.
+   */
+  constructor(readonly domain: string, errors: Error[], budgetMs: number) {
+    const said = errors.map(errorText);
+    const first = said[0] ?? "no attempt";
+    const last = said.at(-1);
+    const attempts = `${errors.length} attempt${errors.length === 1 ? "" : "s"} in ${formatDuration(budgetMs)}`;
+    super(`c2s login to ${domain} failed (${attempts}): ${first}${last !== undefined && last !== first ? `; last: ${last}` : ""}`);
     this.name = "LoginError";
   }
+}
+
+/** An error's own words; a library error with no message is named by its code or class. */
+function errorText(e: Error & { code?: unknown }): string {
+  return e.message || (e.code ? String(e.code) : "") || e.name || String(e);
 }
 
 /**
@@ -43,7 +56,7 @@ export class LoginError extends Error {
  */
 export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promise<XmppClient> {
   const deadline = Date.now() + timeoutMs;
-  let last: Error = new Error("no attempt");
+  const errors: Error[] = [];
   while (Date.now() < deadline) {
     const client = createClient({ ...ep, ca });
     client.on("error", () => {}); // surfaced through start()'s rejection
@@ -51,12 +64,12 @@ export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promis
       await within(Math.max(1000, deadline - Date.now()), `login to ${ep.domain}`, client.start());
       return client;
     } catch (e) {
-      last = e as Error;
+      errors.push(e as Error);
       await client.stop().catch(() => {});
       await new Promise((r) => setTimeout(r, 300));
     }
   }
-  throw new LoginError(ep.domain, last);
+  throw new LoginError(ep.domain, errors, timeoutMs);
 }
 
 export async function stopQuietly(...clients: (XmppClient | undefined)[]): Promise<void> {
