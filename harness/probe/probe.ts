@@ -100,17 +100,42 @@ function whenAbandoned(abandon?: () => string | undefined): { gaveUp: Promise<st
 export const BOUNCE_GRACE_MS = 500;
 
 /**
+ * A wait's timeout goes on while the servers are still working on the cell: a
+ * loaded machine once took 18 s to deliver a message its logs showed under way.
+ * Each time the timeout comes and `progress` grew since the last look, it waits
+ * PATIENCE.extendMs more, up to PATIENCE.factor × the timeout in all. Silence
+ * ends the wait on time.
+ */
+export const PATIENCE = { extendMs: 5_000, factor: 2 };
+
+/** Calls `fire` after `ms`, or later while `progress()` (a count of evidence, e.g. log lines) grows: see PATIENCE. */
+export function patientTimer(ms: number, fire: () => void, progress?: () => number): { stop(): void } {
+  const t0 = Date.now();
+  let seen = progress?.() ?? 0;
+  let timer: NodeJS.Timeout;
+  const check = () => {
+    const now = progress?.() ?? seen;
+    const left = t0 + ms * PATIENCE.factor - Date.now();
+    if (now === seen || left <= 0) return fire();
+    seen = now;
+    timer = setTimeout(check, Math.min(PATIENCE.extendMs, left));
+  };
+  timer = setTimeout(check, ms);
+  return { stop: () => clearTimeout(timer) };
+}
+
+/**
  * A→B chat message: delivered to B's client, bounced back to A, or timed out.
  * `abandon` (asked every 100 ms) ends the wait once the logs say no stanza can
  * pass, after BOUNCE_GRACE_MS for a bounce: a timeout whose `text` is its reason.
  */
-export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number, abandon?: () => string | undefined): Promise<MessageResult> {
+export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: number, abandon?: () => string | undefined, progress?: () => number): Promise<MessageResult> {
   const id = `s2s-matrix-${randomBytes(6).toString("hex")}`;
   const t0 = Date.now();
   const evidence = whenAbandoned(abandon);
   return new Promise((resolve) => {
     const finish = (r: Omit<MessageResult, "ms">) => {
-      clearTimeout(timer);
+      timer.stop();
       evidence.stop();
       a.removeListener("stanza", onA);
       b.removeListener("stanza", onB);
@@ -122,11 +147,11 @@ export function sendMessage(a: XmppClient, b: XmppClient, toJid: string, ms: num
     const onA = (el: any) => {
       if (el.is("message") && el.attrs.id === id && el.attrs.type === "error") finish({ status: "bounced", ...stanzaError(el) });
     };
-    let timer = setTimeout(() => finish({ status: "timeout" }), ms);
+    let timer = patientTimer(ms, () => finish({ status: "timeout" }), progress);
     void evidence.gaveUp.then((text) => {
       // The server that gave up usually bounces right after its line: the bounce's words say more.
-      clearTimeout(timer);
-      timer = setTimeout(() => finish({ status: "timeout", text }), BOUNCE_GRACE_MS);
+      timer.stop();
+      timer = patientTimer(BOUNCE_GRACE_MS, () => finish({ status: "timeout", text }));
     });
     b.on("stanza", onB);
     a.on("stanza", onA);
@@ -142,7 +167,8 @@ const pingIq = (to: string) => xml("iq", { type: "get", to }, xml("ping", { xmln
  * result that B cannot deliver is dropped, never bounced, so without `abandon`
  * a one-way pair costs the whole timeout; `abandon` (asked every 100 ms) ends
  * the wait early with its reason once no reply can come. With `after`, the `ms`
- * count from when `after.settled` settles (at most `after.withinMs` from now).
+ * count from when `after.settled` settles (at most `after.withinMs` from now), and
+ * go on while `progress` grows (PATIENCE).
  */
 export async function ping(
   a: XmppClient,
@@ -150,19 +176,20 @@ export async function ping(
   ms: number,
   abandon?: () => string | undefined,
   after?: { settled: Promise<unknown>; withinMs: number },
+  progress?: () => number,
 ): Promise<PingResult> {
   const t0 = Date.now();
   const { gaveUp, stop } = whenAbandoned(abandon);
   let done = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: { stop(): void } | undefined;
   const timedOut = new Promise<{ why?: string }>((resolve) => {
     if (after) void after.settled.then(() => {
-      if (!done) timer = setTimeout(() => resolve({}), ms);
+      if (!done) timer = patientTimer(ms, () => resolve({}), progress);
     });
   });
   try {
     // With `after`, the request's own bound is only a backstop behind the timer above.
-    const request = a.iqCaller.request(pingIq(toDomain), ms + (after?.withinMs ?? 0));
+    const request = a.iqCaller.request(pingIq(toDomain), (after ? ms * PATIENCE.factor : ms) + (after?.withinMs ?? 0));
     const ended = await Promise.race([request.then(() => undefined), gaveUp.then((why) => ({ why })), timedOut]);
     if (ended) return { status: "timeout", ...(ended.why ? { text: ended.why } : {}), ms: Date.now() - t0 };
     return { status: "result", ms: Date.now() - t0 };
@@ -172,7 +199,7 @@ export async function ping(
   } finally {
     done = true;
     stop();
-    clearTimeout(timer);
+    timer?.stop();
   }
 }
 
@@ -181,6 +208,8 @@ export async function ping(
  * `replyPathFailed` says why B can no longer answer A (from B's log); it ends the
  * ping wait early, once the message has been delivered. `messageLost` says why A's
  * message can no longer arrive (from both logs); it ends the message wait.
+ * `progress` counts the cell's evidence so far (its log lines): a wait whose time
+ * is up goes on while it grows (PATIENCE).
  */
 export async function probePair(
   initiator: Endpoint,
@@ -189,6 +218,7 @@ export async function probePair(
   t: ProbeTimeouts = DEFAULT_TIMEOUTS,
   replyPathFailed?: () => string | undefined,
   messageLost?: () => string | undefined,
+  progress?: () => number,
 ): Promise<{ message: MessageResult; ping: PingResult }> {
   let a: XmppClient | undefined;
   let b: XmppClient | undefined;
@@ -207,13 +237,13 @@ export async function probePair(
     let delivered = false;
     // The ping goes on the message's stream: a message lost by the logs ends its wait too.
     let lost: string | undefined;
-    const sent = sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs, messageLost).then(
+    const sent = sendMessage(a!, b, `${receiver.username}@${receiver.domain}`, t.messageMs, messageLost, progress).then(
       (m) => ((delivered = m.status === "delivered"), (lost = m.status === "timeout" ? m.text : undefined), m),
     );
     // The ping's time counts from the message's end: a slow delivery must not eat it.
     const [message, pingResult] = await Promise.all([
       sent,
-      ping(a!, receiver.domain, t.pingMs, () => (delivered ? replyPathFailed?.() : lost), { settled: sent, withinMs: t.messageMs + BOUNCE_GRACE_MS }),
+      ping(a!, receiver.domain, t.pingMs, () => (delivered ? replyPathFailed?.() : lost), { settled: sent, withinMs: t.messageMs * PATIENCE.factor + BOUNCE_GRACE_MS }, progress),
     ]);
     return { message, ping: pingResult };
   } finally {

@@ -72,7 +72,13 @@ export async function runCell(
       evidence.message = shown(e, r);
       return lostText(e, domains.initiator);
     };
-    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed, lost);
+    // The servers still at work on the cell: its lines in both logs and the relay's.
+    const quoted = names.map((n) => JSON.stringify(n));
+    const progress = () => {
+      const r = read();
+      return r.la.length + r.lb.length + (relay ? relay.logs.since(marks[2]).filter((l) => quoted.some((q) => l.includes(q))).length : 0);
+    };
+    const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed, lost, progress);
     // A server that died during the probe explains a bounce or a timeout ("connection
     // refused"): that is no federation verdict, the cell is an error naming it.
     if (message.status !== "delivered" || ping.status !== "result") {
