@@ -50,10 +50,9 @@ describe("patientTimer", () => {
 
 /** Two clients on an EventEmitter: `b` receives what `deliver` hands it. */
 function clients() {
-  const a = Object.assign(new EventEmitter(), { send: async () => {} });
-  const b = new EventEmitter();
   let id = "";
-  a.send = async (el: { attrs: { id: string } }) => void (id = el.attrs.id);
+  const a = Object.assign(new EventEmitter(), { send: async (el: { attrs: { id: string } }) => void (id = el.attrs.id) });
+  const b = new EventEmitter();
   const deliver = () => b.emit("stanza", { is: (n: string) => n === "message", attrs: { id, type: "chat" } });
   return { a: a as unknown as XmppClient, b: b as unknown as XmppClient, deliver };
 }
