@@ -120,15 +120,21 @@ describe("relay.mjs on loopback", () => {
     t.end();
   }
 
-  /** The scripted initiator up to TLS: stream, <starttls/>, TLS towards the relay verified with `trust`. */
-  async function initiate(from: string, trust: string): Promise<{ p: Peer; t: tls.TLSSocket }> {
+  /** A connection to the relay that opened with `opening`, up to the receiver's <proceed/>: the socket is the TLS layer's to take. */
+  async function untilProceed(opening: string): Promise<{ p: Peer; sock: net.Socket }> {
     const sock = net.connect(relayPort, "127.0.0.1");
     const p = new Peer(sock);
-    p.send(`<?xml version='1.0'?>${header(from, B)}`);
+    p.send(opening);
     await p.waitFor("</stream:features>");
     p.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     await p.waitFor("<proceed");
     sock.removeAllListeners("data");
+    return { p, sock };
+  }
+
+  /** The scripted initiator up to TLS: stream, <starttls/>, TLS towards the relay verified with `trust`. */
+  async function initiate(from: string, trust: string): Promise<{ p: Peer; t: tls.TLSSocket }> {
+    const { p, sock } = await untilProceed(`<?xml version='1.0'?>${header(from, B)}`);
     const t = tls.connect({ socket: sock, servername: B, ca: trust, key: certs[from].key, cert: certs[from].fullchain });
     await new Promise<void>((r, j) => (t.once("secureConnect", () => r()), t.once("error", j)));
     p.buf = "";
@@ -248,13 +254,7 @@ describe("relay.mjs on loopback", () => {
   });
 
   test("a handshake the relay cannot complete (no shared cipher): its OpenSSL error is recorded", async () => {
-    const sock = net.connect(relayPort, "127.0.0.1");
-    const p = new Peer(sock);
-    p.send(header(A, B));
-    await p.waitFor("</stream:features>");
-    p.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-    await p.waitFor("<proceed");
-    sock.removeAllListeners("data");
+    const { sock } = await untilProceed(header(A, B));
     // ECDSA-only suites against the relay's RSA certificate.
     const t = tls.connect({ socket: sock, servername: B, ca, maxVersion: "TLSv1.2", ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256" });
     const err = await new Promise<Error & { code?: string }>((r) => t.once("error", r));
@@ -289,13 +289,7 @@ describe("relay.mjs on loopback", () => {
 
   /** The TLS 1.3 session tickets the relay sends an initiator (with a client certificate) on its way to `to`. */
   async function ticketsTowards(to: string): Promise<number[]> {
-    const sock = net.connect(relayPort, "127.0.0.1");
-    const p = new Peer(sock);
-    p.send(header(A, to));
-    await p.waitFor("</stream:features>");
-    p.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-    await p.waitFor("<proceed");
-    sock.removeAllListeners("data");
+    const { sock } = await untilProceed(header(A, to));
     const t = tls.connect({ socket: sock, servername: to, ca, key: certs[A].key, cert: certs[A].fullchain });
     const sizes: number[] = [];
     // OpenSSL's default: two tickets, sent together after the handshake.

@@ -47,10 +47,11 @@ export async function runCell(
   };
   try {
     const names = [domains.initiator, domains.receiver];
-    /** Both servers' lines about this cell so far, and the auth events in them. */
+    /** Both servers' lines about this cell so far. */
+    const lines = () => ({ la: linesFor(ia.logs.since(marks[0]), names), lb: ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names) });
+    /** Those lines and the auth events in them. */
     const read = () => {
-      const la = linesFor(ia.logs.since(marks[0]), names);
-      const lb = ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names);
+      const { la, lb } = lines();
       return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
     };
     // The line that ended a wait, as `logs` shows it: the attempt's evidence.
@@ -75,7 +76,7 @@ export async function runCell(
     // The servers still at work on the cell: its lines in both logs and the relay's.
     const quoted = names.map((n) => JSON.stringify(n));
     const progress = () => {
-      const r = read();
+      const r = lines();
       return r.la.length + r.lb.length + (relay ? relay.logs.since(marks[2]).filter((l) => quoted.some((q) => l.includes(q))).length : 0);
     };
     const { message, ping } = await probePair(ia.endpoint(domains.initiator), ib.endpoint(domains.receiver), ca, timeouts, ia === ib ? undefined : replyPathFailed, lost, progress);
