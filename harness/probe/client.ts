@@ -77,6 +77,15 @@ export function createClient(opts: ClientOptions): XmppClient {
   const mw = middleware({ entity });
   const features = streamFeatures({ middleware: mw });
   const caller = iqCaller({ middleware: mw, entity });
+  // xmpp.js keeps a request whose reply never came pending (with its timer) after the
+  // stream is gone, until its own bound: a ping's 60 s timer kept every finished run
+  // alive a minute after its reports. A stream that ends ends its requests.
+  const endRequests = () => {
+    for (const pending of caller.handlers.values()) pending.reject(new Error("stream closed before the reply"));
+    caller.handlers.clear();
+  };
+  entity.on("disconnect", endRequests);
+  entity.on("offline", endRequests);
   iqCallee({ middleware: mw, entity }).get("urn:xmpp:ping", "ping", () => ({}));
 
   features.use("starttls", NS_TLS, async ({ entity: e }: any) => {
