@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm test`: the unit project beside the integration project, in two vitest processes.
+// In one process vitest runs a project whose files go one at a time (integration:
+// fileParallelism off, they share the Docker engine) after every other project, so
+// the unit tests' ~4 minutes came before the first server booted. The integration
+// tests mostly wait on their containers: the unit tests use that time.
+// Output: the integration tests' live; the unit tests' as one block when they end.
+// Exit: the first failing process's code, else 0. Arguments go to both (a filter
+// may leave one project without files: that is not a failure). With --project,
+// one vitest process as usual.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const args = process.argv.slice(2);
+const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+const run = (extra, stdio) => spawn(process.execPath, [vitest, "run", ...extra, ...args], { stdio });
+
+/** The exit code of a child; a signal counts as a failure. */
+const exited = (child) => new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+
+if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
+  process.exit(await exited(run([], "inherit")));
+}
+
+const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
+const unit = run(["--project", "unit", ...filtered], ["ignore", "pipe", "pipe"]);
+const integration = run(["--project", "integration", ...filtered], "inherit");
+// Ctrl-C reaches both through the terminal's process group; a TERM sent to this process only is passed on.
+for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => [unit, integration].forEach((c) => c.kill(sig)));
+
+const block = [];
+unit.stdout.on("data", (b) => block.push(b));
+unit.stderr.on("data", (b) => block.push(b));
+const unitCode = exited(unit).then((code) => {
+  process.stdout.write(`\n──── unit tests (ran beside the integration tests): exit ${code} ────\n`);
+  process.stdout.write(Buffer.concat(block));
+  process.stdout.write(`──── end of the unit tests ────\n\n`);
+  return code;
+});
+const codes = await Promise.all([unitCode, exited(integration)]);
+process.exit(codes.find((c) => c !== 0) ?? 0);

@@ -1,0 +1,44 @@
+// scripts/test.mjs (`npm test`) runs the unit and integration projects side by side:
+// it must fail when either fails and show both. Run on the two-project fixture.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./reliability/helpers.ts";
+
+const CONFIG = join(ROOT, "test", "fixtures", "test-script", "vitest.config.mjs");
+
+function npmTest(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, "scripts", "test.mjs"), "--config", CONFIG, ...args], {
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    });
+    let out = "";
+    child.stdout.on("data", (b) => (out += b));
+    child.stderr.on("data", (b) => (out += b));
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+describe.concurrent("scripts/test.mjs", () => {
+  it("passes when both projects pass, and shows both", async () => {
+    const r = await npmTest({ FAIL: "" });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/✓ .*integration.* integration\.check\.mjs/);
+    expect(r.out).toContain("unit tests (ran beside the integration tests): exit 0");
+    expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
+  });
+
+  for (const failing of ["unit", "integration"]) {
+    it(`fails when the ${failing} project fails`, async () => {
+      const r = await npmTest({ FAIL: failing });
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toContain(`× ${failing} fixture test`);
+    });
+  }
+
+  it("a filter that leaves one project without files is not a failure", async () => {
+    const r = await npmTest({ FAIL: "" }, ["unit.check"]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
+  });
+});
