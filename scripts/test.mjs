@@ -26,7 +26,9 @@ if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
 const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
 const unit = run(["--project", "unit", ...filtered], ["ignore", "pipe", "pipe"]);
 const integration = run(["--project", "integration", ...filtered], "inherit");
-// Ctrl-C reaches both through the terminal's process group; a TERM sent to this process only is passed on.
+// Ctrl-C reaches both through the terminal's process group: this process waits for them
+// to clean up (containers) and exit. A TERM or HUP sent to this process only is passed on.
+process.on("SIGINT", () => {});
 for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => [unit, integration].forEach((c) => c.kill(sig)));
 
 const block = [];

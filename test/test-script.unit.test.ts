@@ -1,13 +1,15 @@
 // scripts/test.mjs (`npm test`) runs the unit and integration projects side by side:
 // it must fail when either fails and show both. Run on the two-project fixture.
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./reliability/helpers.ts";
 
 const CONFIG = join(ROOT, "test", "fixtures", "test-script", "vitest.config.mjs");
 
-function npmTest(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; out: string }> {
+function npmTest(env: Record<string, string>, args: string[] = [], onSpawn?: (pid: number) => void): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "scripts", "test.mjs"), "--config", CONFIG, ...args], {
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
@@ -16,6 +18,7 @@ function npmTest(env: Record<string, string>, args: string[] = []): Promise<{ co
     child.stdout.on("data", (b) => (out += b));
     child.stderr.on("data", (b) => (out += b));
     child.on("close", (code) => resolve({ code, out }));
+    onSpawn?.(child.pid!);
   });
 }
 
@@ -40,5 +43,21 @@ describe.concurrent("scripts/test.mjs", () => {
     const r = await npmTest({ FAIL: "" }, ["unit.check"]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
+  });
+
+  it("a TERM sent to it alone ends both vitest processes, and it exits failed", async () => {
+    const marks = mkdtempSync(join(tmpdir(), "s2s-test-script-"));
+    try {
+      let pid = 0;
+      const ended = npmTest({ FAIL: "", HANG: marks }, [], (p) => (pid = p));
+      // Both projects' tests have started and will never end by themselves.
+      while (!existsSync(join(marks, "unit")) || !existsSync(join(marks, "integration"))) await new Promise((r) => setTimeout(r, 100));
+      process.kill(pid, "SIGTERM");
+      const r = await ended;
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.out).toContain("unit tests (ran beside the integration tests)");
+    } finally {
+      rmSync(marks, { recursive: true, force: true });
+    }
   });
 });
