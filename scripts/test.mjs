@@ -4,13 +4,15 @@
 // fileParallelism off, they share the Docker engine) after every other project, so
 // the unit tests' ~4 minutes came before the first server booted. The integration
 // tests mostly wait on their containers: the unit tests use that time.
-// Output: the integration tests' live; the unit tests' as one block when they end.
+// Output: the integration tests' live; the unit tests' as one block when they end, and
+// a closing recap (both exit codes; what failed in the unit project).
 // Exit: the first failing process's code, else 0. Arguments go to both (a filter
 // may leave one project without files: that is not a failure). With --project,
 // one vitest process as usual.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { recap } from "./vitest-recap.mjs";
 
 const args = process.argv.slice(2);
 const vitest = join(dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
@@ -40,5 +42,8 @@ const unitCode = exited(unit).then((code) => {
   process.stdout.write(`──── end of the unit tests ────\n\n`);
   return code;
 });
-const codes = await Promise.all([unitCode, exited(integration)]);
-process.exit(codes.find((c) => c !== 0) ?? 0);
+const [u, i] = await Promise.all([unitCode, exited(integration)]);
+// The last lines say how both ended; the unit project's failures are repeated here.
+process.stdout.write(`\n──── npm test: integration exit ${i} (its report is above), unit exit ${u} ────\n`);
+if (u !== 0) process.stdout.write(recap(Buffer.concat(block).toString()).map((l) => `  ${l}\n`).join(""));
+process.exit([u, i].find((c) => c !== 0) ?? 0);

@@ -22,6 +22,9 @@ function npmTest(env: Record<string, string>, args: string[] = [], onSpawn?: (pi
   });
 }
 
+/** What follows the closing line (`──── npm test: …`). */
+const closing = (out: string) => out.slice(out.lastIndexOf("──── npm test:"));
+
 describe.concurrent("scripts/test.mjs", () => {
   it("passes when both projects pass, and shows both", async () => {
     const r = await npmTest({ FAIL: "" });
@@ -36,8 +39,21 @@ describe.concurrent("scripts/test.mjs", () => {
       const r = await npmTest({ FAIL: failing });
       expect(r.code, r.out).toBe(1);
       expect(r.out).toContain(`× ${failing} fixture test`);
+      expect(closing(r.out)).toContain(failing === "unit" ? "unit exit 1" : "integration exit 1");
     });
   }
+
+  // The unit block can be printed long before the end: the last lines name what failed in it.
+  it("ends with the unit project's failed tests and their errors", async () => {
+    const r = await npmTest({ FAIL: "unit" });
+    expect(closing(r.out)).toMatch(/FAIL\s+\|?unit\|?\s+unit\.check\.mjs > unit fixture test\n\s+AssertionError: expected 'unit' not to be 'unit'/);
+  });
+
+  it("ends with the unit project's unhandled errors", async () => {
+    const r = await npmTest({ UNHANDLED: "unit" });
+    expect(r.code, r.out).toBe(1);
+    expect(closing(r.out)).toMatch(/Unhandled Rejection\n\s+Error: unit fixture rejection/);
+  });
 
   it("a filter that leaves one project without files is not a failure", async () => {
     const r = await npmTest({ FAIL: "" }, ["unit.check"]);
