@@ -1,11 +1,11 @@
 // The stand-in runner itself (test/action-runner/), without Docker: what it must do the
 // way GitHub's runner does, or the action's tests through it prove nothing.
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CommandChannel, evaluateIf, interpolate, Job, parseKeyValue, runSteps, STEP_SUMMARY_LIMIT, type StepDef } from "./action-runner/index.ts";
+import { CommandChannel, evaluateIf, interpolate, Job, parseKeyValue, runSteps, runWorkflow, STEP_SUMMARY_LIMIT, type StepDef } from "./action-runner/index.ts";
 import { installNpmCiCache } from "./action-runner/npm-ci-cache.ts";
 
 const base = mkdtempSync(join(tmpdir(), "s2s-runner-unit-"));
@@ -140,6 +140,20 @@ describe("steps", () => {
   });
 });
 
+describe("workflows (workflow.ts)", () => {
+  it("runs a matrix's legs side by side, as GitHub does, each with its own RUNNER_TEMP", async () => {
+    const dir = join(base, "legs");
+    mkdirSync(dir, { recursive: true });
+    // Each leg waits for the other to have started: legs one after another never meet.
+    const meet = `touch "${dir}/started-$N"; i=0; until [ -e "${dir}/started-1" ] && [ -e "${dir}/started-2" ]; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done; echo "temp=$RUNNER_TEMP" >> "$GITHUB_OUTPUT"`;
+    const file = join(dir, "wf.yml");
+    writeFileSync(file, `jobs:\n  legs:\n    strategy:\n      matrix:\n        n: [1, 2]\n    steps:\n      - id: meet\n        env: {N: "\${{ matrix.n }}"}\n        run: ${JSON.stringify(meet)}\n`);
+    const legs = await runWorkflow(file, { workspace: (_, i) => join(dir, `ws-${i}`), cacheDir: join(dir, "cache"), artifactsDir: join(dir, "artifacts"), runnerTemp: join(dir, "temp") });
+    expect(legs.map((l) => [l.matrix.n, l.status])).toEqual([[1, "success"], [2, "success"]]);
+    expect(legs.map((l) => l.steps[0].outputs.temp)).toEqual([join(dir, "temp-1"), join(dir, "temp-2")]);
+  });
+});
+
 describe("stand-ins for actions/cache and artifacts", () => {
   it("cache: exact key is a hit; a restore-key prefix restores the newest match without a hit; a miss sets neither", async () => {
     const j = job();
@@ -221,5 +235,43 @@ describe("the stand-in npm (npm-ci-cache.ts)", () => {
     npm(checkout("d", "lock 1"), "ci", "--omit=dev");
     npm(first, "pack");
     expect(readFileSync(calls, "utf8").split("\n")).toEqual(["ci --no-audit", "ci --no-audit", "ci --omit=dev", "pack", ""]);
+  });
+
+  it("npm ci in legs side by side: one installs, the others wait for it and get its node_modules", async () => {
+    const dir = join(base, "npm-side-by-side");
+    const calls = join(dir, "calls");
+    const go = join(dir, "go");
+    const real = join(dir, "real-npm");
+    mkdirSync(dir, { recursive: true });
+    // The "real" npm ci records its call and installs only once the test says go.
+    writeFileSync(real, `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\nwhile [ ! -e ${JSON.stringify(go)} ]; do sleep 0.05; done\nmkdir -p node_modules/dep && echo x > node_modules/dep/index.js\n`);
+    chmodSync(real, 0o755);
+    installNpmCiCache(join(dir, "tools"), join(dir, "kept"), real);
+    const leg = (name: string) => {
+      const ws = join(dir, name);
+      mkdirSync(ws);
+      writeFileSync(join(ws, "package.json"), "{}");
+      writeFileSync(join(ws, "package-lock.json"), "lock");
+      let out = "";
+      const done = new Promise<void>((resolve, reject) => {
+        const child = execFile(join(dir, "tools", "npm"), ["ci"], { cwd: ws }, (e) => (e ? reject(e) : resolve()));
+        child.stdout!.on("data", (b) => (out += String(b)));
+      });
+      return { done, out: () => out, ws };
+    };
+    const callCount = () => (existsSync(calls) ? readFileSync(calls, "utf8").split("\n").filter(Boolean).length : 0);
+    const until = async (what: () => boolean) => {
+      while (!what()) await new Promise((r) => setTimeout(r, 20));
+    };
+    const first = leg("a");
+    await until(() => callCount() === 1); // the first is installing
+    const second = leg("b");
+    // The second either waits for the lock or (without one) runs the real npm ci too.
+    await until(() => second.out().includes("waiting for the npm ci in progress") || callCount() > 1);
+    writeFileSync(go, "");
+    await Promise.all([first.done, second.done]);
+    expect(callCount()).toBe(1);
+    expect(second.out()).toMatch(/linked from an earlier npm ci/);
+    expect(statSync(join(second.ws, "node_modules/dep/index.js")).ino).toBe(statSync(join(first.ws, "node_modules/dep/index.js")).ino);
   });
 });

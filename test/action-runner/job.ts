@@ -31,7 +31,9 @@ export interface JobOptions {
   runAttempt?: number;
   /**
    * RUNNER_TEMP, emptied when the job starts; the same path for every job, as on GitHub's
-   * hosted runners (the cache's version hashes the paths, runner.temp included). Default: a new temp dir.
+   * hosted runners (the cache's version hashes the paths, runner.temp included), but
+   * `<path>-<n>` for the legs of a matrix, which share this machine (workflow.ts: legTemp).
+   * Default: a new temp dir.
    */
   runnerTemp?: string;
   /** Echo the job's log lines here as they come (e.g. process.stderr.write); default: kept only. */

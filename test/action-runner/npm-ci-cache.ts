@@ -2,7 +2,8 @@
 // same tree: the first `npm ci` runs for real, and its node_modules is kept; a later
 // `npm ci` with the same package.json, package-lock.json and arguments gets a hard-linked
 // copy of it instead of installing again (what the npm cache of setup-node saves on
-// GitHub, and more). Anything else goes to the real npm. Run as `npm` by installNpmCiCache.
+// GitHub, and more). Legs side by side take a lock per key: one installs, the others wait
+// for its node_modules. Anything else goes to the real npm. Run as `npm` by installNpmCiCache.
 import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 
@@ -31,12 +32,17 @@ real=${q(realNpm)}
 if [ "$1" != ci ] || [ ! -f package-lock.json ]; then exec "$real" "$@"; fi
 key=$( { cat package.json package-lock.json; printf '%s\\n' "$@"; } | sha256sum | cut -c1-16)
 kept=${q(resolve(storeDir))}/$key
+exec 9>"$kept.lock"
+if ! flock -n 9; then
+  echo "stand-in npm: waiting for the npm ci in progress ($key)"
+  flock 9
+fi
 if [ -d "$kept/node_modules" ]; then
   rm -rf node_modules && cp -al "$kept/node_modules" node_modules || exit 1
   echo "stand-in npm: node_modules linked from an earlier npm ci ($key)"
   exit 0
 fi
-"$real" "$@" || exit $?
+"$real" "$@" 9>&- || exit $?
 rm -rf "$kept.part" && mkdir -p "$kept.part" && cp -al node_modules "$kept.part/node_modules" && mv "$kept.part" "$kept"
 `;
   writeFileSync(join(toolDir, "npm"), script);

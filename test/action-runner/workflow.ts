@@ -1,7 +1,7 @@
 // A workflow file's jobs through the stand-in: a job's `strategy.matrix` expanded into
-// legs (lists only), `needs` and the job's `if:` (success() of the needed jobs unless a
-// status function is named), each leg a Job with its own RUNNER_TEMP, its token's
-// `permissions:` and its `environment:`.
+// legs (lists only) that run side by side as on GitHub, `needs` and the job's `if:`
+// (success() of the needed jobs unless a status function is named), each leg a Job with
+// its own RUNNER_TEMP, its token's `permissions:` and its `environment:`.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { Annotation } from "./commands.ts";
@@ -46,7 +46,15 @@ export function expandMatrix(matrix: Record<string, unknown[]> | undefined): Rec
   return Object.entries(matrix).reduce<Record<string, unknown>[]>((legs, [k, values]) => legs.flatMap((leg) => values.map((v) => ({ ...leg, [k]: v }))), [{}]);
 }
 
-/** Runs a workflow's jobs one after another (legs of a matrix in order; GitHub would run them side by side). */
+/**
+ * A leg's RUNNER_TEMP: the given path, as on GitHub's hosted runners (where each leg has a
+ * machine of its own); legs side by side here share one machine, so each gets `<path>-<n>`.
+ */
+export function legTemp(runnerTemp: string | undefined, leg: number, legs: number): string | undefined {
+  return runnerTemp === undefined || legs === 1 ? runnerTemp : `${runnerTemp}-${leg + 1}`;
+}
+
+/** Runs a workflow's jobs one after another in file order; a matrix's legs side by side, as GitHub does. */
 export async function runWorkflow(file: string, opts: WorkflowRunOptions): Promise<LegResult[]> {
   const wf = parseYaml(readFileSync(file, "utf8")) as { env?: Record<string, string>; permissions?: JobDef["permissions"]; jobs: Record<string, JobDef> };
   const all: LegResult[] = [];
@@ -57,12 +65,12 @@ export async function runWorkflow(file: string, opts: WorkflowRunOptions): Promi
     const needed = Object.fromEntries(needs.map((n) => [n, done[n] ?? { result: "skipped", outputs: {} }]));
     const upstream: JobStatus = needs.every((n) => done[n]?.result === "success") ? "success" : "failure";
     const legs = expandMatrix(def.strategy?.matrix);
-    const results: LegResult[] = [];
-    for (const [i, matrix] of legs.entries()) {
+    const runLeg = async (matrix: Record<string, unknown>, i: number): Promise<LegResult> => {
       const job = new Job({
         ...opts,
         name,
         workspace: opts.workspace(name, i),
+        runnerTemp: legTemp(opts.runnerTemp, i, legs.length),
         matrix,
         needs: needed,
         strategy: { "job-index": i, "job-total": legs.length, "fail-fast": def.strategy?.["fail-fast"] ?? true },
@@ -71,12 +79,13 @@ export async function runWorkflow(file: string, opts: WorkflowRunOptions): Promi
         environment: typeof def.environment === "string" ? def.environment : def.environment?.name,
       });
       if (!evaluateIf(def.if, { contexts: job.contexts(), status: upstream, workspace: job.opts.workspace })) {
-        results.push({ job: name, matrix, status: "success", steps: [], annotations: [], summary: "", log: ["-- job skipped"], workspace: job.opts.workspace });
-        continue;
+        return { job: name, matrix, status: "success", steps: [], annotations: [], summary: "", log: ["-- job skipped"], workspace: job.opts.workspace };
       }
       const { results: steps, status } = await runSteps(job, def.steps);
-      results.push({ job: name, matrix, status, steps, annotations: job.channel.annotations, summary: job.summary, log: job.log, workspace: job.opts.workspace });
-    }
+      return { job: name, matrix, status, steps, annotations: job.channel.annotations, summary: job.summary, log: job.log, workspace: job.opts.workspace };
+    };
+    // In matrix order, whichever leg ends first.
+    const results = await Promise.all(legs.map(runLeg));
     done[name] = { result: results.every((r) => r.status === "success") ? "success" : "failure", outputs: {} };
     all.push(...results);
   }
