@@ -7,7 +7,8 @@
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
 import { newRunId } from "./docker/labels.ts";
-import { prepare, runMatrix } from "./matrix.ts";
+import { prepare } from "./inputs.ts";
+import { runMatrix } from "./matrix.ts";
 import { STAGE_DEPS, type StageDeps } from "./runner/stages.ts";
 import type { CellSpec } from "../core/types.ts";
 

@@ -11,13 +11,15 @@ import type { CellResult, RunResults } from "../core/types.ts";
 import type { StopReason } from "./matrix.ts";
 // Everything else is imported by the command that needs it: `--version` and `--help`
 // then start without loading Docker, the CA or the probe (see README "The npm package").
+let cleanupModule: Promise<typeof import("./docker/cleanup.ts")> | undefined;
 const lazy = {
   ca: () => import("../ca/index.ts"),
   catalog: () => import("./servers/catalog.ts"),
-  cleanup: () => import("./docker/cleanup.ts"),
+  cleanup: () => (cleanupModule ??= import("./docker/cleanup.ts")),
   client: () => import("./docker/client.ts"),
   provision: () => import("./docker/provision.ts"),
   images: () => import("./docker/images.ts"),
+  inputs: () => import("./inputs.ts"),
   matrix: () => import("./matrix.ts"),
   progress: () => import("./report/progress.ts"),
   write: () => import("./report/write.ts"),
@@ -85,11 +87,11 @@ program
       throw new UsageError("--update-expectations writes what the whole scenario did: leave out --only, --shard, --servers and --list");
     }
     const t0 = Date.now();
-    const [{ prepare, loadBaseline, runMatrix }, { dockerOrInstall }, { cleanupOnExit, stopInProgress }, { createProgress }, { prepareOutDir, writeReports, writeReportsSync }, { renderBaselineMarkdown }, { describeRun, parseShard, selectShard, stampShard }, { newKeysDir }, { loadResume }] =
-      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.shard(), lazy.ca(), lazy.resume()]);
     if (o.isolation !== "vhost" && o.isolation !== "container") {
       throw new UsageError(`--isolation ${JSON.stringify(o.isolation)}: allowed values are vhost, container`);
     }
+    // The input first, with only what reads it: a mistake is answered before Docker, the CA or the runner load.
+    const [{ prepare, loadBaseline }, { describeRun, parseShard, selectShard, stampShard }, { loadResume }] = await Promise.all([lazy.inputs(), lazy.shard(), lazy.resume()]);
     const whole = await prepare({ scenarioFiles: files, only: o.only, servers: o.servers });
     const shard = o.shard ? selectShard(whole.cells, parseShard(o.shard), o.isolation) : undefined;
     if (o.list) return out(describeRun(whole.cells, o.isolation, shard));
@@ -103,6 +105,8 @@ program
       const mine = new Set(prepared.cells.map((c) => c.id));
       baseline = { ...baseline, cells: baseline.cells.filter((c) => mine.has(c.key)) };
     }
+    const [{ runMatrix }, { dockerOrInstall }, { cleanupOnExit, stopInProgress }, { createProgress }, { prepareOutDir, writeReports, writeReportsSync }, { renderBaselineMarkdown }, { newKeysDir }] =
+      await Promise.all([lazy.matrix(), lazy.provision(), lazy.cleanup(), lazy.progress(), lazy.write(), lazy.baseline(), lazy.ca()]);
     await dockerOrInstall(err, o.installDocker); // or exit 3 with the fix before anything else happens
     await prepareOutDir(o.out);
     const runId = newRunId();
@@ -208,7 +212,7 @@ program
   .option("--baseline <file>", "fail (exit 1) on a cell that federated in this earlier run and no longer does (its baseline.jsonl or results.json)")
   .option("--json", "print the merged run's summary as JSON on stdout, the same object as run --json")
   .action(async (files: string[], o) => {
-    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }, { resultsExitCode, runSummary }] = await Promise.all([lazy.merge(), lazy.matrix(), lazy.baseline(), lazy.write(), lazy.summary()]);
+    const [{ mergeShards, readShardResults }, { loadBaseline }, { compareBaseline, renderBaselineMarkdown }, { writeReports }, { resultsExitCode, runSummary }] = await Promise.all([lazy.merge(), lazy.inputs(), lazy.baseline(), lazy.write(), lazy.summary()]);
     const shards = await Promise.all(files.map(readShardResults));
     const results = mergeShards(shards, newRunId());
     const baseline = o.baseline ? await loadBaseline(o.baseline, { cells: results.cells.map((c) => c.spec) }) : undefined;
@@ -229,7 +233,7 @@ program
   .argument("<results.json>", "results.json of a complete run (or a baseline.jsonl, checked and sorted again)")
   .option("-o, --out <file>", "file to write, e.g. baseline.jsonl (default: standard output)")
   .action(async (file: string, o) => {
-    const [{ baselineOfFile }, { renderBaseline }] = await Promise.all([lazy.matrix(), lazy.baselineFile()]);
+    const [{ baselineOfFile }, { renderBaseline }] = await Promise.all([lazy.inputs(), lazy.baselineFile()]);
     const baseline = await baselineOfFile(file);
     const text = renderBaseline(baseline);
     if (!o.out) return outRaw(text);
@@ -317,7 +321,8 @@ try {
   }
   // A signal's handler is removing the run: the run failing under it (its
   // containers vanish) must not exit first, with another code, mid-removal.
-  if ((await lazy.cleanup()).stopInProgress()) await new Promise(() => {});
+  // (Only a command that loaded cleanup.ts can have a removal under way: a bad input never loads it.)
+  if (cleanupModule && (await cleanupModule).stopInProgress()) await new Promise(() => {});
   const code = exitCodeOf(e);
   if (code === EXIT.internal) {
     err(`s2s-matrix: internal error (a bug in s2s-matrix ${HARNESS_VERSION}; please report it with this output):\n${(e as Error)?.stack ?? String(e)}`);

@@ -4,8 +4,10 @@ import { newRunId } from "./docker/labels.ts";
 import { cellId } from "../core/label.ts";
 import type { CellResult, CellSide, Expectation } from "../core/types.ts";
 
-export { prepare, runMatrix, loadBaseline } from "./matrix.ts";
-export type { MatrixOptions, MatrixRun, Prepared } from "./matrix.ts";
+export { prepare, loadBaseline } from "./inputs.ts";
+export { runMatrix } from "./matrix.ts";
+export type { Prepared } from "./inputs.ts";
+export type { MatrixOptions, MatrixRun } from "./matrix.ts";
 // The scenario layer's entry points (all of it: the "s2s-matrix/scenarios" export).
 export { loadScenario, parseScenario, ScenarioError, expandCells } from "../scenarios/index.ts";
 export type { Scenario } from "../scenarios/index.ts";

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { EnvironmentError } from "../core/errors.ts";
 import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
-import { runMatrix, type MatrixDeps, type Prepared, type StopReason } from "./matrix.ts";
+import type { Prepared } from "./inputs.ts";
+import { runMatrix, type MatrixDeps, type StopReason } from "./matrix.ts";
 import type { RunOptions } from "./run.ts";
 import type { Scenario } from "../scenarios/model.ts";
 

@@ -1,7 +1,8 @@
 // Missing upstream images: a required server stops the run before anything starts,
 // an optional one has its cells dropped with a notice.
 import { describe, expect, test } from "vitest";
-import { dropUnavailable, findMissingImages, pullMissing, type Prepared } from "./matrix.ts";
+import type { Prepared } from "./inputs.ts";
+import { dropUnavailable, findMissingImages, pullMissing } from "./matrix.ts";
 import { EnvironmentError, UsageError } from "../core/errors.ts";
 import { collectServers } from "./named-servers.ts";
 import type { Scenario } from "../scenarios/model.ts";

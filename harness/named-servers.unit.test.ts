@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { prepare } from "./matrix.ts";
+import { prepare } from "./inputs.ts";
 import { extraServer } from "./named-servers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-matrix-named-"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepare } from "./matrix.ts";
+import { prepare } from "./inputs.ts";
 import { plan } from "./plan.ts";
 import { bootCpu, cellsDigest, describeRun, parseShard, selectShard, splitShards, stampShard } from "./shard.ts";
 import { sampleResults } from "./report/fixtures.ts";

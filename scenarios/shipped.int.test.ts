@@ -5,7 +5,8 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { judge } from "../core/judge.ts";
-import { prepare, runMatrix, type MatrixRun } from "../harness/matrix.ts";
+import { prepare } from "../harness/inputs.ts";
+import { runMatrix, type MatrixRun } from "../harness/matrix.ts";
 import { writeReports } from "../harness/report/write.ts";
 import { cellId } from "../core/label.ts";
 

@@ -6,7 +6,8 @@
 // and on, and the cells the modes once disagreed on (issue #24).
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { prepare, runMatrix, type Prepared } from "../harness/matrix.ts";
+import { prepare, type Prepared } from "../harness/inputs.ts";
+import { runMatrix } from "../harness/matrix.ts";
 import { modeDifferences, modeVerdict } from "../harness/modes.ts";
 import type { CellResult } from "../core/types.ts";
 import { ROOT } from "./reliability/helpers.ts";

@@ -5,7 +5,7 @@ import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
 import { newRunId } from "../../harness/docker/labels.ts";
-import { prepare } from "../../harness/matrix.ts";
+import { prepare } from "../../harness/inputs.ts";
 import { runCells } from "../../harness/run.ts";
 import { labelled, removeLabelled } from "./helpers.ts";
 

@@ -8,7 +8,8 @@ import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../harness/docker/client.ts";
 import { newRunId } from "../../harness/docker/labels.ts";
-import { prepare, runMatrix } from "../../harness/matrix.ts";
+import { prepare } from "../../harness/inputs.ts";
+import { runMatrix } from "../../harness/matrix.ts";
 import { keyLikeFilesInRepo, labelled, removeLabelled, ROOT } from "./helpers.ts";
 
 const RUNS = 3;
