@@ -3,7 +3,7 @@
 // In one process vitest runs a project whose files go one at a time (integration:
 // fileParallelism off, they share the Docker engine) after every other project, so
 // the unit tests' ~4 minutes came before the first server booted. The integration
-// tests mostly wait on their containers: the unit tests use that time.
+// tests leave about a fifth of the two cores idle: the unit tests use it.
 // Output: the integration tests' live; the unit tests' as one block when they end, and
 // a closing recap (both exit codes; what failed in the unit project).
 // Exit: the first failing process's code, else 0. Arguments go to both (a filter
