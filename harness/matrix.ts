@@ -1,6 +1,6 @@
-// From scenario files to a judged matrix: load and validate everything first,
-// check that every upstream image is present, then run the cells, then compare
-// with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
+// From prepared cells (inputs.ts: the scenario files loaded and checked) to a judged
+// matrix: check that every upstream image is present, then run the cells, then
+// compare with a baseline. Used by the CLI, the vitest scenario suite and the benchmark.
 import type { Scenario } from "../scenarios/index.ts";
 import { upstreamImage } from "./servers/catalog.ts";
 import { imagePresent, pullImage } from "./docker/images.ts";
