@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CommandChannel, evaluateIf, interpolate, Job, parseKeyValue, runSteps, runWorkflow, STEP_SUMMARY_LIMIT, type StepDef } from "./action-runner/index.ts";
 import { installNpmCiCache } from "./action-runner/npm-ci-cache.ts";
+import { waitFor } from "./reliability/helpers.ts";
 
 const base = mkdtempSync(join(tmpdir(), "s2s-runner-unit-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -260,14 +261,11 @@ describe("the stand-in npm (npm-ci-cache.ts)", () => {
       return { done, out: () => out, ws };
     };
     const callCount = () => (existsSync(calls) ? readFileSync(calls, "utf8").split("\n").filter(Boolean).length : 0);
-    const until = async (what: () => boolean) => {
-      while (!what()) await new Promise((r) => setTimeout(r, 20));
-    };
     const first = leg("a");
-    await until(() => callCount() === 1); // the first is installing
+    expect(await waitFor(() => callCount() === 1, 60_000, 20), "the first leg's npm ci started").toBe(true);
     const second = leg("b");
     // The second either waits for the lock or (without one) runs the real npm ci too.
-    await until(() => second.out().includes("waiting for the npm ci in progress") || callCount() > 1);
+    expect(await waitFor(() => second.out().includes("waiting for the npm ci in progress") || callCount() > 1, 60_000, 20), "the second leg got to the lock").toBe(true);
     writeFileSync(go, "");
     await Promise.all([first.done, second.done]);
     expect(callCount()).toBe(1);

@@ -1,6 +1,6 @@
 // A mistake in the input, and --list, are answered before the runner loads: no Docker
-// client (testcontainers, dockerode), no runner. The answer comes in about a second
-// instead of three, and needs nothing but Node. Seen through a resolve hook
+// client (testcontainers, dockerode), no runner. The answer costs about 1.7 s of CPU
+// from a checkout instead of 2.8 (README, "The npm package"), and needs nothing but Node. Seen through a resolve hook
 // (fixtures/trace-imports.mjs) that records every module the CLI process loads.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
