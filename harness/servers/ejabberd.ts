@@ -8,7 +8,8 @@ import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
-import { ejabberdAuthScript, EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
+import { ejabberdAuthScript } from "./ejabberd-extauth.ts";
+import { EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
 // Modules every host loads; listed in full per host so merge-or-replace semantics of host_config do not matter.
 const BASE_MODULES: Record<string, unknown> = { mod_disco: {}, mod_ping: {}, mod_roster: {} };
@@ -40,7 +41,7 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
     ca_file: `${CERTS}/ca.crt`,
     s2s_cafile: `${CERTS}/ca.crt`,
     ...policy,
-    // The run's probe users with their per-run password, and nobody else (ejabberdAuthScript).
+    // The run's probe users with their per-run password, and nobody else (ejabberd-extauth.ts).
     auth_method: ["external"],
     extauth_program: layout.authProgram,
     auth_use_cache: false,
@@ -97,7 +98,7 @@ function renderFiles(config: InstanceConfig, layout: EjabberdLayout, text: strin
   ];
   // It holds the per-run password: a secret's mode, executable wherever it is readable.
   const execMode = layout.secretMode | ((layout.secretMode & 0o444) >> 2);
-  files.push({ path: layout.authProgram, content: ejabberdAuthScript(config.users), mode: execMode });
+  files.push({ path: layout.authProgram, content: ejabberdAuthScript(config.users, layout.authLanguage), mode: execMode });
   for (const v of config.vhosts) {
     // ejabberd wants certificate and key in one PEM.
     files.push({ path: `${CERTS}/${v.domain}.pem`, content: v.tls.fullchain + v.tls.key, mode: layout.secretMode });

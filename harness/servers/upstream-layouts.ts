@@ -23,7 +23,8 @@
 // Logs: both adapters configure logging to the console, i.e. the container's
 // stdout, which the harness streams (harness/docker/logbuffer.ts); ejabberd also writes
 // its log file, which readiness reads.
-import type { CatalogEntry, LayoutKind, XmppUser } from "./adapter.ts";
+import type { CatalogEntry, LayoutKind } from "./adapter.ts";
+import type { ExtauthLanguage } from "./ejabberd-extauth.ts";
 
 export type { LayoutKind };
 
@@ -92,8 +93,10 @@ export interface EjabberdLayout {
   certs: string;
   /** Log files that hold the "is started in the node" line (the first that exists counts). */
   logFiles: string[];
-  /** Where render() copies the extauth program that knows the run's probe users (ejabberdAuthScript). */
+  /** Where render() copies the extauth program that knows the run's probe users (ejabberd-extauth.ts). */
   authProgram: string;
+  /** What the image can run it with: Perl where there is one, sh without. */
+  authLanguage: ExtauthLanguage;
   configMode: number;
   secretMode: number;
   command?: string[];
@@ -109,7 +112,8 @@ export const EJABBERD_LAYOUTS: Record<LayoutKind, EjabberdLayout> = {
     config: "/etc/ejabberd/ejabberd.yml",
     certs: "/etc/ejabberd/certs",
     logFiles: ["/var/log/ejabberd/ejabberd.log"],
-    authProgram: "/etc/ejabberd/s2s-matrix-auth.sh",
+    authProgram: "/etc/ejabberd/s2s-matrix-auth.pl",
+    authLanguage: "perl",
     configMode: 0o640,
     secretMode: 0o600,
     versionCommand: "cat /etc/s2s-matrix-version",
@@ -120,6 +124,7 @@ export const EJABBERD_LAYOUTS: Record<LayoutKind, EjabberdLayout> = {
     // LOGS_DIR of the image's ejabberdctl; /home/ejabberd is the ecs image's HOME, for images built on that layout.
     logFiles: [`${EJABBERD_UPSTREAM_HOME}/logs/ejabberd.log`, "/home/ejabberd/logs/ejabberd.log"],
     authProgram: `${EJABBERD_UPSTREAM_HOME}/conf/s2s-matrix-auth.sh`,
+    authLanguage: "sh",
     configMode: 0o644,
     secretMode: 0o644,
     // The image's CMD, spelled out: its ENTRYPOINT is `tini -- ejabberdctl`.
@@ -135,41 +140,6 @@ export const EJABBERD_LAYOUTS: Record<LayoutKind, EjabberdLayout> = {
 export function ejabberdReadyCommand(layout: EjabberdLayout): string {
   const files = layout.logFiles.map((f) => `'${f}'`).join(" ");
   return `for f in ${files}; do grep -q '${EJABBERD_STARTED}' "$f" 2>/dev/null && exit 0; done; exit 1`;
-}
-
-const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * ejabberd external authentication (extauth, `{packet, 2}` framing) in POSIX sh
- * (busybox dd/od suffice; the upstream image has no Perl). It knows only the run's
- * probe users: `auth` succeeds for one of them with its per-run password, `isuser`
- * for their names, everything else fails, so nobody else can log in while a run lasts.
- */
-export function ejabberdAuthScript(users: XmppUser[]): string {
-  // Requests: auth:User:Server:Password, isuser:User:Server (User and Server hold no ':').
-  const cases = users
-    .flatMap((u) => [
-      `    ${shQuote(`auth:${u.username}:`)}*) [ "\${msg#auth:*:*:}" = ${shQuote(u.password)} ] && ok=1 ;;`,
-      `    ${shQuote(`isuser:${u.username}:`)}*) ok=1 ;;`,
-    ])
-    .join("\n");
-  return `#!/bin/sh
-# Written by s2s-matrix: ejabberd extauth for this run's probe users only.
-# Each request is a 2-byte big-endian length and that many bytes; each answer is
-# length 2 followed by 1 (true) or 0 (false).
-while :; do
-  set -- $(dd bs=1 count=2 2>/dev/null | od -An -tu1)
-  [ $# -eq 2 ] || exit 0
-  n=$(($1 * 256 + $2))
-  msg=
-  [ "$n" -gt 0 ] && msg=$(dd bs=1 count="$n" 2>/dev/null)
-  ok=0
-  case "$msg" in
-${cases}
-  esac
-  if [ "$ok" = 1 ]; then printf '\\000\\002\\000\\001'; else printf '\\000\\002\\000\\000'; fi
-done
-`;
 }
 
 export const prosodyLayout = (entry: CatalogEntry): ProsodyLayout => PROSODY_LAYOUTS[layoutOf(entry)];
