@@ -13,8 +13,10 @@
 // containers as it needs: with one host each, `openfire@4.9.2#c17-a` serves
 // just the initiator side of cell 17. A server whose self-pair verdict depends on
 // what else its process does (`quietSelfPair`: jabberd2, whose stale OpenSSL error
-// another connection's handshake clears) runs each self-pair cell on two containers
-// of its own, as the isolated mode does, so both modes see the same quiet servers.
+// another connection's handshake clears) runs its self-pair cells on two quiet
+// containers of their own (`#quiet-a`, `#quiet-b`), one cell at a time (their
+// `queue`): each cell then meets servers that nothing else is talking to, as in the
+// isolated mode, for the price of two containers instead of two per cell.
 //
 // Isolated mode (`--isolation container`): two fresh containers per cell, the
 // reference the shared mode must agree with.
@@ -40,6 +42,8 @@ export interface PlannedCell {
   spec: CellSpec;
   initiator: { instance: string; domain: string };
   receiver: { instance: string; domain: string };
+  /** Cells of one queue run one after another, in plan order (a quiet self-pair's). */
+  queue?: string;
 }
 
 /** A group of instances started together and the cells that run on them. */
@@ -57,7 +61,7 @@ export interface PlanOptions {
   serverWideKey?: (server: string, host: PlannedHost) => string | undefined;
   /** Most virtual hosts one instance of the server holds; undefined = no limit. Default: the adapter's maxVirtualHosts. */
   maxVirtualHosts?: (server: string) => number | undefined;
-  /** The server's self-pair cells each need two containers of their own. Default: the adapter's quietSelfPair. */
+  /** The server's self-pair cells need two containers of their own, one cell at a time. Default: the adapter's quietSelfPair. */
   quietSelfPair?: (server: string) => boolean;
 }
 
@@ -108,10 +112,12 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
   /** Hosts placed so far per group (server, server-wide key, copy), for servers with a limit. */
   const placed = new Map<string, number>();
   const quiet = opts.quietSelfPair ?? catalogQuietSelfPair;
-  const place = (server: string, host: PlannedHost, copy: 1 | 2, alone = false): string => {
+  const place = (server: string, host: PlannedHost, copy: 1 | 2, quietSide?: "a" | "b"): string => {
     const max = maxHosts(server);
     let key: string;
-    if (max === 1 || alone) {
+    if (quietSide) {
+      key = `${server}#quiet-${quietSide}`;
+    } else if (max === 1) {
       // One host per instance: the instance is named after its host (c17-a), and a
       // self-pair's two sides are separate instances anyway.
       key = `${server}#${host.domain.slice(0, host.domain.length - tld.length - 1)}`;
@@ -138,8 +144,9 @@ export function plan(cells: { spec: CellSpec; n: number }[], opts: PlanOptions):
     const alone = selfPair && quiet(spec.initiator.server);
     return {
       spec,
-      initiator: { instance: place(spec.initiator.server, a, selfPair ? 2 : 1, alone), domain: a.domain },
-      receiver: { instance: place(spec.receiver.server, b, 1, alone), domain: b.domain },
+      initiator: { instance: place(spec.initiator.server, a, selfPair ? 2 : 1, alone ? "a" : undefined), domain: a.domain },
+      receiver: { instance: place(spec.receiver.server, b, 1, alone ? "b" : undefined), domain: b.domain },
+      ...(alone ? { queue: `${spec.initiator.server}#quiet` } : {}),
     };
   });
   return [{ instances: [...instances.values()], cells: planned }];

@@ -83,19 +83,29 @@ describe("shared mode (--isolation vhost): Prosody and ejabberd", () => {
     expect(domains(inst.get(`${P}#2`))).toEqual(["c1-a.example"]);
   });
 
-  test("jabberd2 (quietSelfPair) runs each self-pair cell on two containers of its own; its other cells share #1", () => {
+  test("jabberd2 (quietSelfPair) runs its self-pair cells on two quiet containers, one cell at a time; its other cells share #1", () => {
     const J = "jabberd2@2.7.0";
     expect([J, P, E].map(catalogQuietSelfPair)).toEqual([true, false, false]);
-    const [stage] = plan(numbered([cell(J, J, "on"), cell(J, J, "off"), cell(J, P), cell(P, J)]), { isolation: "vhost" });
-    expect(stage!.cells.map((c) => [c.initiator.instance, c.receiver.instance])).toEqual([
-      [`${J}#c1-a`, `${J}#c1-b`],
-      [`${J}#c2-a`, `${J}#c2-b`],
-      [`${J}#1`, `${P}#1`],
-      [`${P}#1`, `${J}#1`],
+    const [stage] = plan(numbered([cell(J, J, "on"), cell(J, P), cell(J, J, "off"), cell(P, J), cell(P, P)]), { isolation: "vhost" });
+    expect(stage!.cells.map((c) => [c.initiator.instance, c.receiver.instance, c.queue])).toEqual([
+      [`${J}#quiet-a`, `${J}#quiet-b`, `${J}#quiet`],
+      [`${J}#1`, `${P}#1`, undefined],
+      [`${J}#quiet-a`, `${J}#quiet-b`, `${J}#quiet`],
+      [`${P}#1`, `${J}#1`, undefined],
+      [`${P}#2`, `${P}#1`, undefined],
     ]);
     const inst = byKey(stage!);
-    expect(domains(inst.get(`${J}#c1-b`))).toEqual(["c1-b.example"]);
-    expect(domains(inst.get(`${J}#1`))).toEqual(["c3-a.example", "c4-b.example"]);
+    expect(domains(inst.get(`${J}#quiet-a`))).toEqual(["c1-a.example", "c3-a.example"]);
+    expect(domains(inst.get(`${J}#quiet-b`))).toEqual(["c1-b.example", "c3-b.example"]);
+    expect(domains(inst.get(`${J}#1`))).toEqual(["c2-a.example", "c4-b.example"]);
+    expect(inst.has(`${J}#2`)).toBe(false);
+  });
+
+  test("the isolated mode queues nothing: every cell has fresh containers", () => {
+    const J = "jabberd2@2.7.0";
+    const stages = plan(numbered([cell(J, J, "on"), cell(J, J, "off")]), { isolation: "container" });
+    expect(stages.flatMap((s) => s.cells.map((c) => c.queue))).toEqual([undefined, undefined]);
+    expect(stages.flatMap((s) => s.instances.map((i) => i.key))).toEqual([`c1:a:${J}`, `c1:b:${J}`, `c2:a:${J}`, `c2:b:${J}`]);
   });
 
   test("each host keeps its cell side's certificate and dialback setting", () => {

@@ -44,6 +44,28 @@ export async function poolWhenReady<T>(
   if (failure) throw failure.reason;
 }
 
+/**
+ * Items that share a queue run one after another, in the order given: an item's
+ * turn comes once the one before it in its queue is done (whatever its result).
+ * Items without a queue never wait.
+ */
+export function turns<T>(items: T[], queueOf: (item: T) => string | undefined): { turn: (item: T) => Promise<void>; done: (item: T) => void } {
+  const last = new Map<string, Promise<void>>();
+  const entries = new Map<T, { turn: Promise<void>; done: () => void }>();
+  for (const item of items) {
+    const queue = queueOf(item);
+    if (queue === undefined) continue;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    entries.set(item, { turn: last.get(queue) ?? Promise.resolve(), done });
+    last.set(queue, finished);
+  }
+  return {
+    turn: (item) => entries.get(item)?.turn ?? Promise.resolve(),
+    done: (item) => entries.get(item)?.done(),
+  };
+}
+
 const sideKey = (s: CellSpec["initiator"]) => `${s.server}|${s.certificate}|${s.dialback}`;
 
 /**
@@ -99,9 +121,25 @@ export function limiter(n: number): <R>(fn: () => Promise<R>, weight?: number) =
  */
 export const bootWeight = (hosts: number): number => Math.max(1, hosts / 30);
 
-/** Instances by how many cells wait for them, most first: they boot first when boots are limited. */
-export function busiestFirst<I extends { key: string }>(instances: I[], cells: { initiator: { instance: string }; receiver: { instance: string } }[]): I[] {
+/**
+ * Instances in the order they boot when boots are limited: those a queue of cells
+ * runs on first (their cells cannot run side by side, so they are the longest
+ * chain of the run), then by how many cells wait for them, most first.
+ */
+export function busiestFirst<I extends { key: string }>(instances: I[], cells: { initiator: { instance: string }; receiver: { instance: string }; queue?: string }[]): I[] {
   const load = new Map<string, number>();
-  for (const c of cells) for (const k of [c.initiator.instance, c.receiver.instance]) load.set(k, (load.get(k) ?? 0) + 1);
-  return [...instances].sort((a, b) => (load.get(b.key) ?? 0) - (load.get(a.key) ?? 0));
+  const queued = new Set<string>();
+  for (const c of cells) {
+    for (const k of [c.initiator.instance, c.receiver.instance]) {
+      load.set(k, (load.get(k) ?? 0) + 1);
+      if (c.queue !== undefined) queued.add(k);
+    }
+  }
+  const rank = (i: I) => (queued.has(i.key) ? 1 : 0);
+  return [...instances].sort((a, b) => rank(b) - rank(a) || (load.get(b.key) ?? 0) - (load.get(a.key) ?? 0));
+}
+
+/** Queued cells first, each queue in its order, then the others in theirs: a queue's next cell takes the next free slot. */
+export function queuesFirst<T extends { queue?: string }>(cells: T[]): T[] {
+  return [...cells.filter((c) => c.queue !== undefined), ...cells.filter((c) => c.queue === undefined)];
 }

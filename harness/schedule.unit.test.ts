@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { busiestFirst, limiter, poolWhenReady, slowFirst } from "./schedule.ts";
+import { busiestFirst, limiter, poolWhenReady, queuesFirst, slowFirst, turns } from "./schedule.ts";
 import type { CellSide, CellSpec, Expectation } from "../core/types.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -48,6 +48,48 @@ describe("poolWhenReady: cells start as soon as their servers are up", () => {
     broken.reject(new Error("prosody@13.0.7#1 did not become ready"));
     await expect(run).rejects.toThrow(/did not become ready/);
     expect(finished).toEqual([1]);
+  });
+});
+
+describe("turns: cells of one queue run one after another", () => {
+  /** Whether the promise has settled: everything already settled runs its callbacks before setImmediate's. */
+  const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+
+  test("each item's turn comes when the one before it in its queue is done, failed or not; others never wait", async () => {
+    const items = ["q1", "x", "q2", "q3"];
+    const t = turns(items, (i) => (i.startsWith("q") ? "q" : undefined));
+    expect(await settled(t.turn("q1"))).toBe(true);
+    expect(await settled(t.turn("x"))).toBe(true);
+    expect(await settled(t.turn("q2"))).toBe(false);
+    t.done("x"); // another queue's (none) is no business of q2's
+    expect(await settled(t.turn("q2"))).toBe(false);
+    t.done("q1");
+    expect(await settled(t.turn("q2"))).toBe(true);
+    expect(await settled(t.turn("q3"))).toBe(false);
+    t.done("q2");
+    expect(await settled(t.turn("q3"))).toBe(true);
+  });
+
+  test("with poolWhenReady: never two of a queue at once, in their order, while the rest run beside them", async () => {
+    const items = ["q1", "a", "q2", "b", "q3", "c"];
+    const t = turns(items, (i) => (i.startsWith("q") ? "q" : undefined));
+    let inQueue = 0;
+    let peakInQueue = 0;
+    let peak = 0;
+    let active = 0;
+    const order: string[] = [];
+    await poolWhenReady(items, 4, (i) => t.turn(i), async (i) => {
+      peak = Math.max(peak, ++active);
+      if (i.startsWith("q")) peakInQueue = Math.max(peakInQueue, ++inQueue);
+      order.push(i);
+      await tick();
+      if (i.startsWith("q")) inQueue--;
+      active--;
+      t.done(i);
+    });
+    expect(peakInQueue).toBe(1);
+    expect(order.filter((i) => i.startsWith("q"))).toEqual(["q1", "q2", "q3"]);
+    expect(peak).toBeGreaterThan(1);
   });
 });
 
@@ -131,4 +173,20 @@ describe("limiter and busiestFirst: how servers boot", () => {
     ];
     expect(busiestFirst(inst, cells).map((i) => i.key)).toEqual(["p#1", "e#1", "p#2"]);
   });
+
+  test("the instances a queue runs on boot before busier ones: their cells form the longest chain", () => {
+    const inst = [{ key: "p#1" }, { key: "j#quiet-a" }, { key: "e#1" }, { key: "j#quiet-b" }];
+    const cells = [
+      { initiator: { instance: "p#1" }, receiver: { instance: "e#1" } },
+      { initiator: { instance: "e#1" }, receiver: { instance: "p#1" } },
+      { initiator: { instance: "p#1" }, receiver: { instance: "p#1" } },
+      { initiator: { instance: "j#quiet-a" }, receiver: { instance: "j#quiet-b" }, queue: "j#quiet" },
+    ];
+    expect(busiestFirst(inst, cells).map((i) => i.key)).toEqual(["j#quiet-a", "j#quiet-b", "p#1", "e#1"]);
+  });
+});
+
+test("queuesFirst: queued cells lead, each group keeping its order", () => {
+  const cells = [{ id: 1 }, { id: 2, queue: "q" }, { id: 3 }, { id: 4, queue: "r" }, { id: 5, queue: "q" }];
+  expect(queuesFirst(cells).map((c) => c.id)).toEqual([2, 4, 5, 1, 3]);
 });

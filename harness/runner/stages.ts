@@ -10,7 +10,7 @@ import { LABEL_RUN } from "../docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "../instance.ts";
 import type { PlannedCell, PlannedHost, PlannedInstance, Stage } from "../plan.ts";
 import type { ProbeTimeouts } from "../probe/probe.ts";
-import { bootWeight, limiter, poolWhenReady } from "../schedule.ts";
+import { bootWeight, limiter, poolWhenReady, queuesFirst, turns } from "../schedule.ts";
 import { adapterFor } from "../servers/catalog.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { Attempt, CellSpec } from "../../core/types.ts";
@@ -148,7 +148,11 @@ export class Stages {
     });
     const early: Promise<void>[] = [];
     try {
-      await poolWhenReady(stage.cells, opts.concurrency, (cell) => slots.both(cell), async (cell) => {
+      // A quiet self-pair's cells take turns on their two containers (plan.ts); when a
+      // turn comes, that cell goes before the others, or the queue would end the run.
+      const queued = turns(stage.cells, (cell) => cell.queue);
+      const ready = (cell: PlannedCell) => Promise.all([slots.both(cell), queued.turn(cell)]);
+      const probe = async (cell: PlannedCell) => {
         onCellStart?.(cell.spec);
         const [ga, gb] = await slots.both(cell);
         slots.begin(cell);
@@ -160,7 +164,8 @@ export class Stages {
           // A server whose last cell is done is removed at once, behind the cells still running.
           for (const inst of slots.end(cell)) early.push(this.stop(inst));
         }
-      });
+      };
+      await poolWhenReady(queuesFirst(stage.cells), opts.concurrency, ready, (cell) => probe(cell).finally(() => queued.done(cell)));
     } finally {
       slots.close();
       await Promise.all(early);

@@ -183,4 +183,32 @@ describe("Stages.run: a stage's story on fake servers", () => {
     expect(w.attempts.get("c1")).toMatchObject({ outcome: "error", interrupted: true });
     expect(w.attempts.get("c1")!.error).toMatch(/^a#1 was killed .* while the cell ran$/);
   });
+
+  it("cells of one queue (a quiet self-pair's) run one at a time in plan order, also after one ends in error; the others run beside them", async () => {
+    const w = world({ concurrency: 4 });
+    let inQueue = 0;
+    let peakInQueue = 0;
+    const order: string[] = [];
+    w.hooks.cell = async (id) => {
+      if (!id.startsWith("q")) return undefined;
+      peakInQueue = Math.max(peakInQueue, ++inQueue);
+      order.push(id);
+      // Room for another cell of the queue to start, were it allowed to.
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      inQueue--;
+      if (id === "q2") return { outcome: "error", error: "harness error: the probe broke", domains: { initiator: "q2-a.example", receiver: "q2-b.example" }, durationMs: 1 } as Attempt;
+      return undefined;
+    };
+    const queued = (c: PlannedCell): PlannedCell => ({ ...c, queue: "j#quiet" });
+    const stage = {
+      instances: [pi("j#quiet-a"), pi("j#quiet-b"), pi("a#1"), pi("b#1")],
+      cells: [queued(cell("q1", "j#quiet-a", "j#quiet-b")), cell("c1", "a#1", "b#1"), queued(cell("q2", "j#quiet-a", "j#quiet-b")), queued(cell("q3", "j#quiet-a", "j#quiet-b"))],
+    };
+    await w.run(stage);
+    expect(peakInQueue).toBe(1);
+    expect(order).toEqual(["q1", "q2", "q3"]);
+    expect(w.attempts.get("q2")).toMatchObject({ outcome: "error" });
+    expect(w.attempts.get("q3")).toMatchObject({ outcome: "federates" });
+    expect(w.alive.size).toBe(0);
+  });
 });
