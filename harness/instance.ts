@@ -12,6 +12,7 @@ import { docker, publishAddress } from "./docker/client.ts";
 import { isStopping } from "./docker/cleanup.ts";
 import { serverKey } from "./servers/catalog.ts";
 import { verifiableAsServer } from "../ca/profiles.ts";
+import { imageVersion } from "./image-version.ts";
 
 export interface InstanceSpec {
   /** Unique within the run, e.g. `prosody@0.12.3#1`. */
@@ -50,6 +51,8 @@ export interface StartOptions {
   notice?: (s: string) => void;
   /** Bound of the version check inside the container (default STAGE_TIMEOUTS_MS.versionCheck). */
   versionTimeoutMs?: number;
+  /** Image → installed version, for the run: the version check runs once per image (image-version.ts). */
+  versions?: Map<string, string>;
 }
 
 const containerName = (runId: string, key: string) =>
@@ -140,7 +143,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     const announced = entry.source.kind === "image" ? adapter.versionFromLog?.(logs.lines) : undefined;
     const version = async () =>
       (await within(opts.versionTimeoutMs ?? STAGE_TIMEOUTS_MS.versionCheck, `${spec.key}: version check in the container`, started.exec(["sh", "-c", adapter.versionCommand(entry)]))).output.trim();
-    instance.installedVersion = announced ?? ((await version()) || entry.version);
+    instance.installedVersion = announced ?? ((await imageVersion(spec.image, opts.versions, version)) || entry.version);
   } catch (e) {
     await instance.stop();
     throw notReady((e as Error).message);

@@ -70,6 +70,8 @@ export class Stages {
   private issuing = limiter(1);
   // What an operator's config lost is said once per server, not once per instance.
   private noticed = new Set<string>();
+  /** Image → installed version: read in the first container of each image only. */
+  private versions = new Map<string, string>();
 
   constructor(
     private env: Environment,
@@ -192,6 +194,7 @@ export class Stages {
       log: opts.log,
       notice: this.notice,
       aliases: opts.capture ? (d: string) => [upstreamAlias(d)] : undefined,
+      versions: this.versions,
     };
     const booting = limiter(opts.bootConcurrency);
     return (pi) =>
