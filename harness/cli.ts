@@ -200,8 +200,8 @@ program
   .description("print the expect: block (scenario syntax) that the cells of a results.json meet: its findings as rules, each under a comment in words")
   .argument("<results.json>", "results.json of a run")
   .action(async (file: string) => {
-    const { expectBlocks, readResults } = await lazy.expectations();
-    out(expectBlocks(await readResults(file)).trimEnd());
+    const { expectBlocks, readRunResults } = await lazy.expectations();
+    out(expectBlocks(await readRunResults(file)).trimEnd());
   });
 
 program

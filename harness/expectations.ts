@@ -8,26 +8,12 @@ import { UsageError } from "../core/errors.ts";
 import type { RunResults, ScenarioFindings } from "../core/types.ts";
 import { deriveFindings } from "./report/findings/derive.ts";
 import { expectBlock } from "./report/findings/expect-block.ts";
-import { resultsProblems } from "./report/validate.ts";
+import { readResults } from "./report/read-results.ts";
 import { replaceExpectBlock } from "../scenarios/expect-block.ts";
 import { cleanText } from "../core/text.ts";
 
 /** A results.json, checked against its schema; a UsageError (exit 2) names what is wrong. */
-export async function readResults(file: string): Promise<RunResults> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read it as JSON (${(e as Error).message}); give the results.json of an s2s-matrix run`);
-  }
-  const problems = resultsProblems(data);
-  if (problems.length) {
-    const shown = problems.slice(0, 5).map((p) => `  ${p}`);
-    if (problems.length > 5) shown.push(`  … and ${problems.length - 5} more`);
-    throw new UsageError(`${file}: not an s2s-matrix results.json (results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of a run`);
-  }
-  return data as RunResults;
-}
+export const readRunResults = (file: string): Promise<RunResults> => readResults(file, { name: file, give: "the results.json of an s2s-matrix run" });
 
 /** One `expect:` block per scenario of the run; several are each headed by the scenario's name. */
 export function expectBlocks(results: Pick<RunResults, "scenarios" | "cells">): string {

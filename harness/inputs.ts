@@ -7,7 +7,7 @@ import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts"
 import { UsageError } from "../core/errors.ts";
 import { collectServers, extraServer, type RunServers } from "./named-servers.ts";
 import { baselineMismatch } from "./report/baseline.ts";
-import { resultsProblems } from "./report/validate.ts";
+import { parseResults } from "./report/read-results.ts";
 import { BASELINE_FILE, BASELINE_FORMAT, baselineOf, isBaselineText, parseBaseline, type Baseline } from "./report/baseline-file.ts";
 import type { CellSpec, RunResults } from "../core/types.ts";
 
@@ -91,24 +91,17 @@ export async function baselineOfFile(file: string): Promise<Baseline> {
 
 /** A results.json given as a baseline, checked against its schema. */
 function resultsBaseline(text: string, file: string, flag = "--baseline"): RunResults {
-  let data: unknown;
+  const give = `the ${BASELINE_FILE} or results.json of an earlier run`;
+  let r: Partial<RunResults> | undefined;
   try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${flag} ${file}: cannot read it as JSON (${(e as Error).message}); give the ${BASELINE_FILE} or results.json of an earlier run`);
+    r = JSON.parse(text);
+  } catch {
+    // parseResults says why.
   }
-  const r = data as RunResults;
-  if (r?.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells)) {
+  // Two formats are accepted here: say both when it is neither.
+  if (r && (r.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells))) {
     throw new UsageError(`${flag} ${file}: neither a ${BASELINE_FILE} (first line {"format":"${BASELINE_FORMAT}",…}) nor an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
   }
   // The comparison runs after the whole run: a baseline it could not read would cost every report.
-  const problems = resultsProblems(data);
-  if (problems.length) {
-    const shown = problems.slice(0, 5).map((p) => `  ${p}`);
-    if (problems.length > 5) shown.push(`  … and ${problems.length - 5} more`);
-    throw new UsageError(
-      `${flag} ${file}: does not match results.schema.json (harness/report/results.schema.json):\n${shown.join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`,
-    );
-  }
-  return r;
+  return parseResults(text, { name: `${flag} ${file}`, give });
 }

@@ -2,10 +2,9 @@
 // that run, cell for cell what one unsharded run gives. Refuses (exit 2, naming the
 // files) whatever would make the merged matrix lie: shards of different scenarios or
 // harness versions, a shard given twice, a shard or a cell missing.
-import { readFile } from "node:fs/promises";
 import { UsageError } from "../core/errors.ts";
 import { summarize } from "./report/summary.ts";
-import { resultsProblems } from "./report/validate.ts";
+import { readResults } from "./report/read-results.ts";
 import type { CellResult, RunResults } from "../core/types.ts";
 
 export interface ShardResults {
@@ -15,22 +14,7 @@ export interface ShardResults {
 
 /** Reads a results.json; a file that is not one is a usage error naming it. */
 export async function readShardResults(file: string): Promise<ShardResults> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`merge: ${file}: cannot read it as JSON (${(e as Error).message}); give the results.json of each shard run`);
-  }
-  const r = data as RunResults;
-  if (r?.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells)) {
-    throw new UsageError(`merge: ${file}: not an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
-  }
-  // As --baseline and --resume: a shard's fields reach the merged reports (matrix.md, HTML, the CI's annotations).
-  const problems = resultsProblems(data);
-  if (problems.length) {
-    throw new UsageError(`merge: ${file}: does not match results.schema.json:\n${problems.slice(0, 5).map((p) => `  ${p}`).join("\n")}\n  fix: give the unedited results.json of each shard run`);
-  }
-  return { file, results: r };
+  return { file, results: await readResults(file, { name: `merge: ${file}`, give: "the results.json of each shard run" }) };
 }
 
 const shardName = (s: ShardResults) => `${s.file} (shard ${s.results.shard!.index}/${s.results.shard!.count})`;

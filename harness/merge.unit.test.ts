@@ -136,7 +136,7 @@ describe("readShardResults", () => {
       writeFileSync(file, JSON.stringify(shard));
       const e = await readShardResults(file).catch((x: Error & { exitCode?: number }) => x);
       expect(e).toMatchObject({ exitCode: 2 });
-      expect((e as Error).message).toMatch(new RegExp(`^merge: ${file}: does not match results.schema.json:\n`));
+      expect((e as Error).message).toMatch(new RegExp(`^merge: ${file}: not an s2s-matrix results.json \\(it does not match results.schema.json\\):\n`));
       expect((e as Error).message).toContain(`cells[0]: missing field "spec"`);
       expect((e as Error).message).toContain(`isolation: must be equal to one of the allowed values ("vhost", "container")`);
       writeFileSync(file, renderJson(shardsOf(WHOLE, 2)[0].results));

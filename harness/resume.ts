@@ -2,12 +2,11 @@
 // are run, the ones it finished are kept, and the whole matrix is written as one run.
 // A results file of another scenario, cell set, isolation or harness version is
 // refused (exit 2) the way merge refuses shards of different runs (merge.ts `same`).
-import { readFile } from "node:fs/promises";
 import { UsageError } from "../core/errors.ts";
 import { HARNESS_VERSION } from "./docker/labels.ts";
 import { same } from "./merge.ts";
 import { cellKey } from "./report/baseline.ts";
-import { resultsProblems } from "./report/validate.ts";
+import { readResults } from "./report/read-results.ts";
 import { cellsDigest } from "./shard.ts";
 import type { CellResult, CellSpec, RunResults } from "../core/types.ts";
 
@@ -74,17 +73,7 @@ export function resumeSelection(cells: CellSpec[], earlier: RunResults): { kept:
 
 /** Reads and checks a results.json to resume; anything wrong is a UsageError naming the file. */
 export async function loadResume(file: string, run: { scenarios: string[]; cells: CellSpec[]; isolation: string }): Promise<RunResults> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`--resume ${file}: cannot read it as JSON (${(e as Error).message}); give the results.json an interrupted run wrote`);
-  }
-  const problems = resultsProblems(data);
-  if (problems.length) {
-    throw new UsageError(`--resume ${file}: does not match results.schema.json:\n${problems.slice(0, 5).map((p) => `  ${p}`).join("\n")}\n  fix: give the unedited results.json of an earlier s2s-matrix run`);
-  }
-  const earlier = data as RunResults;
+  const earlier = await readResults(file, { name: `--resume ${file}`, give: "the results.json an interrupted s2s-matrix run wrote" });
   checkResumable(file, earlier, run);
   return earlier;
 }

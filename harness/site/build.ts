@@ -1,11 +1,10 @@
 // `s2s-matrix site`: results.json files of one or more dated runs → a static site in a
 // directory: index.html, history.html, v/<version>.html (+ .evidence.html), a .json per
 // page and badges/<version>/<profile>.svg.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
-import type { RunResults } from "../../core/types.ts";
-import { resultsProblems } from "../report/validate.ts";
+import { readResults } from "../report/read-results.ts";
 import { siteData, type SiteRun } from "./model.ts";
 import { evidence, evidencePath, jsonPath, overviewPage, pagePath, versionPage } from "./data.ts";
 import { history } from "./history.ts";
@@ -14,17 +13,7 @@ import { badgeSvg } from "./badge.ts";
 
 /** Reads a results.json; one that is not one is a usage error naming the file and its first problems. */
 export async function readRun(file: string): Promise<SiteRun> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`site: ${file}: cannot read it as JSON (${(e as Error).message}); give the results.json of a run or merge`);
-  }
-  const problems = resultsProblems(data);
-  if (problems.length) {
-    throw new UsageError(`site: ${file}: not a valid s2s-matrix results.json: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`);
-  }
-  return { file, results: data as RunResults };
+  return { file, results: await readResults(file, { name: `site: ${file}`, give: "the results.json of a run or merge" }) };
 }
 
 /** Site-relative path → content, every page and file of the site. */

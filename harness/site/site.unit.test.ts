@@ -143,6 +143,6 @@ describe("s2s-matrix site", () => {
     writeFileSync(bad, JSON.stringify({ schema: "s2s-matrix/results@1", cells: "none" }));
     const r = await runCli(["site", good, bad, "--out", out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`site: ${bad}: not a valid s2s-matrix results.json`);
+    expect(r.stderr).toContain(`site: ${bad}: not an s2s-matrix results.json`);
   });
 });
