@@ -57,8 +57,19 @@ export async function runCell(
     // The line that ended a wait, as `logs` shows it: the attempt's evidence.
     const evidence: { message?: string; reply?: string } = {};
     const shown = (e: AuthEvent, r: ReturnType<typeof read>) => `[${(r.eb.includes(e) ? ib : ia).spec.key}] ${e.line}`;
+    // A stanza of the cell a server dropped unbounced (ejabberd's s2s manager too slow):
+    // the probe can no longer give a verdict, so it stops waiting, and the cell is an error.
+    const dropped = () => {
+      for (const [inst, mark] of [[ia, marks[0]], ...(ia === ib ? [] : [[ib, marks[1]] as const])] as const) {
+        const d = inst.spec.adapter.droppedStanzas?.(inst.logs.since(mark)).find((s) => names.includes(s.from) && names.includes(s.to));
+        if (d) return { ...d, line: `[${inst.spec.key}] ${d.line}` };
+      }
+      return undefined;
+    };
     // B's log says when its connection back to A failed: no ping reply can come after that.
     const replyPathFailed = () => {
+      const d = dropped();
+      if (d) return (evidence.reply = d.line), d.reason;
       const r = read();
       const e = replyLost(r.eb, domains.initiator, domains.receiver);
       if (!e) return undefined;
@@ -67,6 +78,8 @@ export async function runCell(
     };
     // Either log says A's message can no longer arrive: no need to wait for the timeout.
     const lost = () => {
+      const d = dropped();
+      if (d) return (evidence.message = d.line), d.reason;
       const r = read();
       const e = messageLost([...r.eb, ...r.ea], domains.initiator, domains.receiver);
       if (!e) return undefined;
@@ -85,6 +98,12 @@ export async function runCell(
     if (message.status !== "delivered" || ping.status !== "result") {
       const dead = await deadServers();
       if (dead) return { outcome: "error", error: dead, domains, settings, durationMs: Date.now() - t0 };
+    }
+    const drop = dropped();
+    if (drop) {
+      const { la, lb } = lines();
+      const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
+      return { outcome: "error", error: drop.reason, evidence: drop.line, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: { outbound: "none", inbound: "none" }, events: [], logs } };
     }
     // The servers' lines about what just happened reach us a moment after the probe
     // ends: on a cell that worked, wait for both receivers' verdicts (on two loaded

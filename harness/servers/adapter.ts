@@ -12,6 +12,18 @@ export interface VirtualHost {
   tls: HostCertificate;
 }
 
+/** A stanza the server dropped, unbounced, while it opened the s2s connection `from` → `to`. */
+export interface DroppedStanza {
+  /** The stanza's element: message, iq, presence. */
+  stanza: string;
+  from: string;
+  to: string;
+  /** In the harness's words, with the server's cause. */
+  reason: string;
+  /** The server's record (its first 400 characters). */
+  line: string;
+}
+
 export interface XmppUser {
   username: string;
   password: string;
@@ -109,6 +121,11 @@ export interface ServerAdapter<F extends string = string> {
   versionFromLog?(lines: string[]): string | undefined;
   /** Reads s2s authentication facts out of log lines. Pure: unit-tested on saved logs. */
   parseAuthEvents(lines: string[]): AuthEvent[];
+  /**
+   * Stanzas the server logged as dropped without a bounce (ejabberd, when its s2s
+   * manager answers too late): a cell that lost one has no verdict. Pure, on the raw lines.
+   */
+  droppedStanzas?(lines: string[]): DroppedStanza[];
   /** Settings that can only be server-wide, as a key: cells whose keys differ need separate instances. */
   serverWideKey?(vhost: Pick<VirtualHost, "domain" | "certificate" | "dialback">): string;
   /** Most virtual hosts one instance can serve (Openfire: 1, one XMPP domain per server); undefined = no limit. */

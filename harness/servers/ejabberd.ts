@@ -8,6 +8,7 @@ import { stripAnsi } from "../../core/text.ts";
 import { matchLogPatterns, versionIn, type LogPattern } from "./log-patterns.ts";
 import type { CatalogEntry, InstanceConfig, RenderedFile, ServerAdapter } from "./adapter.ts";
 import { ejabberdPolicySettings, mergeEjabberdBase } from "./ejabberd-base.ts";
+import { ejabberdDroppedStanzas } from "./ejabberd-dropped.ts";
 import { ejabberdAuthScript } from "./ejabberd-extauth.ts";
 import { EJABBERD_LAYOUTS, ejabberdLayout, ejabberdReadyCommand, type EjabberdLayout } from "./upstream-layouts.ts";
 
@@ -191,6 +192,7 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   // "ejabberd 24.12 is started in the node ejabberd@localhost in 1.52s"
   versionFromLog: (lines: string[]) => versionIn(lines, /ejabberd (\d\S*) is started in the node/),
   parseAuthEvents: parseEjabberdAuthEvents,
+  droppedStanzas: ejabberdDroppedStanzas,
   // ejabberd starts every host's modules before it answers: the Let's Encrypt
   // scenario's 56 hosts per instance boot well inside the readiness bound, 180
   // did not within 120 s on two loaded cores (certificate-profiles, #14).
