@@ -2,7 +2,7 @@
 // (scripts/gh-annotate.mjs), within GitHub's limits: 10 error annotations per step,
 // 1 MiB per step summary. Executed end to end in test/action.int.test.ts.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -131,5 +131,29 @@ describe("gh-no-commands.sh", () => {
     expect(job.channel.annotations).toEqual([{ level: "warning", message: "after" }]);
     expect(job.channel.masks).toEqual([]);
     expect(job.log.some((l) => l.startsWith("::error title=Fake::out"))).toBe(true);
+  });
+
+  // Node gives a child's stdout as a socket, not a FIFO: read beside stderr, the wrapped
+  // command's stdout raced the markers (the test above failed once that way).
+  it.each([
+    ["a socket (Node's pipes)", "pipe"],
+    ["a file", "file"],
+  ] as const)("where stdout is %s: the command's stdout goes to stderr only when the runner reads it beside stderr", (_, to) => {
+    const file = join(dir, "stdout.txt");
+    const fd = to === "file" ? openSync(file, "w") : "pipe";
+    const r = spawnSync("bash", [join(ROOT, "scripts/gh-no-commands.sh"), "echo", "::error::forged"], { stdio: ["ignore", fd, "pipe"], encoding: "utf8" });
+    if (typeof fd === "number") closeSync(fd);
+    const stdout = to === "file" ? readFileSync(file, "utf8") : r.stdout;
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split("\n").filter(Boolean);
+    expect(lines[0]).toMatch(/^::stop-commands::[0-9a-f]{32}$/);
+    expect(lines.at(-1)).toBe(`::${lines[0].slice("::stop-commands::".length)}::`);
+    if (to === "pipe") {
+      expect(stdout).toBe("");
+      expect(lines.slice(1, -1)).toEqual(["::error::forged"]);
+    } else {
+      expect(stdout).toBe("::error::forged\n");
+      expect(lines).toHaveLength(2);
+    }
   });
 });
