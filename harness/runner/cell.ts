@@ -47,30 +47,33 @@ export async function runCell(
   };
   try {
     const names = [domains.initiator, domains.receiver];
+    /** Both servers' whole log since the cell began (one server's when it is a self-pair on one). */
+    const since = () => ({ ra: ia.logs.since(marks[0]), rb: ia === ib ? [] : ib.logs.since(marks[1]) });
     /** Both servers' lines about this cell so far. */
-    const lines = () => ({ la: linesFor(ia.logs.since(marks[0]), names), lb: ia === ib ? [] : linesFor(ib.logs.since(marks[1]), names) });
+    const lines = (s = since()) => ({ la: linesFor(s.ra, names), lb: linesFor(s.rb, names) });
     /** Those lines and the auth events in them. */
-    const read = () => {
-      const { la, lb } = lines();
+    const read = (s = since()) => {
+      const { la, lb } = lines(s);
       return { la, lb, ea: ia.spec.adapter.parseAuthEvents(la), eb: ib.spec.adapter.parseAuthEvents(lb) };
     };
+    /** Lines as `logs` shows them: each with its server. */
+    const tagged = (la: string[], lb: string[]) => [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
     // The line that ended a wait, as `logs` shows it: the attempt's evidence.
     const evidence: { message?: string; reply?: string } = {};
     const shown = (e: AuthEvent, r: ReturnType<typeof read>) => `[${(r.eb.includes(e) ? ib : ia).spec.key}] ${e.line}`;
     // A stanza of the cell a server dropped unbounced (ejabberd's s2s manager too slow):
     // the probe can no longer give a verdict, so it stops waiting, and the cell is an error.
-    const dropped = () => {
-      for (const [inst, mark] of [[ia, marks[0]], ...(ia === ib ? [] : [[ib, marks[1]] as const])] as const) {
-        const d = inst.spec.adapter.droppedStanzas?.(inst.logs.since(mark)).find((s) => names.includes(s.from) && names.includes(s.to));
-        if (d) return { ...d, line: `[${inst.spec.key}] ${d.line}` };
-      }
-      return undefined;
+    const droppedIn = (inst: StartedInstance, raw: string[]) => {
+      const d = inst.spec.adapter.droppedStanzas?.(raw).find((x) => names.includes(x.from) && names.includes(x.to));
+      return d && { ...d, line: `[${inst.spec.key}] ${d.line}` };
     };
+    const dropped = (s = since()) => droppedIn(ia, s.ra) ?? droppedIn(ib, s.rb);
     // B's log says when its connection back to A failed: no ping reply can come after that.
     const replyPathFailed = () => {
-      const d = dropped();
+      const s = since();
+      const d = dropped(s);
       if (d) return (evidence.reply = d.line), d.reason;
-      const r = read();
+      const r = read(s);
       const e = replyLost(r.eb, domains.initiator, domains.receiver);
       if (!e) return undefined;
       evidence.reply = shown(e, r);
@@ -78,9 +81,10 @@ export async function runCell(
     };
     // Either log says A's message can no longer arrive: no need to wait for the timeout.
     const lost = () => {
-      const d = dropped();
+      const s = since();
+      const d = dropped(s);
       if (d) return (evidence.message = d.line), d.reason;
-      const r = read();
+      const r = read(s);
       const e = messageLost([...r.eb, ...r.ea], domains.initiator, domains.receiver);
       if (!e) return undefined;
       evidence.message = shown(e, r);
@@ -99,11 +103,12 @@ export async function runCell(
       const dead = await deadServers();
       if (dead) return { outcome: "error", error: dead, domains, settings, durationMs: Date.now() - t0 };
     }
-    const drop = dropped();
+    const s = since();
+    const drop = dropped(s);
     if (drop) {
-      const { la, lb } = lines();
-      const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
-      return { outcome: "error", error: drop.reason, evidence: drop.line, domains, settings, durationMs: Date.now() - t0, probe: { message, ping, auth: { outbound: "none", inbound: "none" }, events: [], logs } };
+      const { la, lb } = lines(s);
+      const probe = { message, ping, auth: { outbound: "none", inbound: "none" } as const, events: [], logs: tagged(la, lb) };
+      return { outcome: "error", error: drop.reason, evidence: drop.line, domains, settings, durationMs: Date.now() - t0, probe };
     }
     // The servers' lines about what just happened reach us a moment after the probe
     // ends: on a cell that worked, wait for both receivers' verdicts (on two loaded
@@ -120,14 +125,15 @@ export async function runCell(
       r = read();
     }
     // The evidence also shows each server's error lines that name no domain (evidenceFor).
-    const la = evidenceFor(ia.logs.since(marks[0]), names);
-    const lb = ia === ib ? [] : evidenceFor(ib.logs.since(marks[1]), names);
+    const end = since();
+    const la = evidenceFor(end.ra, names);
+    const lb = evidenceFor(end.rb, names);
     // The receiver's words first: it is the side that judged the certificate.
     const events = [...r.eb, ...r.ea];
     const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
     // Delivered but unanswered: the reply path receiver → initiator is refused.
     const outcome: Outcome = message.status !== "delivered" ? "fails" : ping.status === "result" ? "federates" : "one-way";
-    const logs = [...la.map((l) => `[${ia.spec.key}] ${l}`), ...lb.map((l) => `[${ib.spec.key}] ${l}`)];
+    const logs = tagged(la, lb);
     const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
     const decided = decidedBy(message, ping);
     const line = decided === "log" ? (message.status === "timeout" ? evidence.message : evidence.reply) : undefined;
