@@ -7,7 +7,7 @@ import { expandCells, loadScenario, type Scenario } from "../scenarios/index.ts"
 import { UsageError } from "../core/errors.ts";
 import { collectServers, extraServer, type RunServers } from "./named-servers.ts";
 import { baselineMismatch } from "./report/baseline.ts";
-import { parseResults } from "./report/read-results.ts";
+import { checkResults, parseJson } from "./report/read-results.ts";
 import { BASELINE_FILE, BASELINE_FORMAT, baselineOf, isBaselineText, parseBaseline, type Baseline } from "./report/baseline-file.ts";
 import type { CellSpec, RunResults } from "../core/types.ts";
 
@@ -91,17 +91,12 @@ export async function baselineOfFile(file: string): Promise<Baseline> {
 
 /** A results.json given as a baseline, checked against its schema. */
 function resultsBaseline(text: string, file: string, flag = "--baseline"): RunResults {
-  const give = `the ${BASELINE_FILE} or results.json of an earlier run`;
-  let r: Partial<RunResults> | undefined;
-  try {
-    r = JSON.parse(text);
-  } catch {
-    // parseResults says why.
-  }
+  const reader = { name: `${flag} ${file}`, give: `the ${BASELINE_FILE} or results.json of an earlier run` };
+  const data = parseJson(text, reader) as Partial<RunResults> | null;
   // Two formats are accepted here: say both when it is neither.
-  if (r && (r.schema !== "s2s-matrix/results@1" || !Array.isArray(r.cells))) {
+  if (data?.schema !== "s2s-matrix/results@1" || !Array.isArray(data.cells)) {
     throw new UsageError(`${flag} ${file}: neither a ${BASELINE_FILE} (first line {"format":"${BASELINE_FORMAT}",…}) nor an s2s-matrix results.json (field "schema" must be "s2s-matrix/results@1")`);
   }
   // The comparison runs after the whole run: a baseline it could not read would cost every report.
-  return parseResults(text, { name: `${flag} ${file}`, give });
+  return checkResults(data, reader);
 }

@@ -13,14 +13,17 @@ export interface ResultsReader {
   give: string;
 }
 
-/** The text of a results.json, checked; else a UsageError (exit 2) with the file, its first problems and the fix. */
-export function parseResults(text: string, { name, give }: ResultsReader): RunResults {
-  let data: unknown;
+/** JSON text, parsed; else a UsageError (exit 2) with the file, JSON's words and what to give. */
+export function parseJson(text: string, { name, give }: ResultsReader): unknown {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${name}: cannot read it as JSON (${(e as Error).message}); give ${give}`);
   }
+}
+
+/** Parsed JSON checked against results.schema.json; else a UsageError (exit 2) with its first problems and the fix. */
+export function checkResults(data: unknown, { name, give }: ResultsReader): RunResults {
   // Its fields reach reports, HTML and the CI's annotations: nothing unchecked gets there.
   const problems = resultsProblems(data);
   if (problems.length) {
@@ -30,6 +33,9 @@ export function parseResults(text: string, { name, give }: ResultsReader): RunRe
   }
   return data as RunResults;
 }
+
+/** The text of a results.json, parsed and checked (parseJson, checkResults). */
+export const parseResults = (text: string, reader: ResultsReader): RunResults => checkResults(parseJson(text, reader), reader);
 
 /** A results.json file, read and checked (parseResults); a file that cannot be read is said the same way. */
 export async function readResults(file: string, reader: ResultsReader): Promise<RunResults> {
