@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` needs nothing but Node (seconds); `integration` starts real
-// servers in Docker and is bounded by per-test timeouts. dist/ is the build's copy (it
-// holds harness/images/apt-setup.int.test.ts again): never run twice.
+// Three projects: `unit` runs in-process and needs nothing but Node (seconds); `process`
+// starts real processes (the CLI, vitest, Chromium, bash) but no Docker (minutes: a CLI
+// start through tsx costs about a second of CPU); `integration` starts real servers in
+// Docker and is bounded by per-test timeouts. dist/ is the build's copy (it holds
+// harness/images/apt-setup.int.test.ts again): never run twice.
+const exclude = ["node_modules/**", "dist/**"];
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +14,21 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["**/*.unit.test.ts"],
-          exclude: ["node_modules/**", "dist/**"],
+          exclude,
+          // A bound, not a speed check: key generation on two loaded cores can take seconds.
+          testTimeout: 120_000,
+          // Files share one module graph per worker (import time was half of the run): a
+          // test restores the timers and env it changes, and exported data is frozen.
+          isolate: false,
+          // vitest's default leaves a core idle; these tests only compute.
+          maxWorkers: "100%",
+        },
+      },
+      {
+        test: {
+          name: "process",
+          include: ["**/*.process.test.ts"],
+          exclude,
           // Bounds, not speed checks: on two shared cores a CLI start can take seconds.
           testTimeout: 120_000,
           // Concurrent CLI tests each start a process: a few at a time keep them within bounds under load.
@@ -21,7 +39,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["**/*.int.test.ts"],
-          exclude: ["node_modules/**", "dist/**"],
+          exclude,
           testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,

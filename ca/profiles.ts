@@ -191,7 +191,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
 };
 
-export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
+// Frozen: every importer shares this array (a test once sorted it in place for the others).
+export const PROFILE_NAMES: readonly ProfileName[] = Object.freeze(Object.keys(PROFILES) as ProfileName[]);
 
 export function isProfileName(name: unknown): name is ProfileName {
   return typeof name === "string" && Object.hasOwn(PROFILES, name);

@@ -39,7 +39,7 @@ const EXPECTED: Record<Classic, Expected> = {
 };
 
 it("PROFILES covers exactly the ProfileName union, each documented", () => {
-  expect(PROFILE_NAMES.sort()).toEqual([...Object.keys(EXPECTED), ...REAL_WORLD].sort());
+  expect([...PROFILE_NAMES].sort()).toEqual([...Object.keys(EXPECTED), ...REAL_WORLD].sort());
   for (const name of PROFILE_NAMES) {
     expect(PROFILES[name].name).toBe(name);
     expect(PROFILES[name].description.length).toBeGreaterThan(20);

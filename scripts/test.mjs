@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: the unit project beside the integration project, in two vitest processes.
-// In one process vitest runs a project whose files go one at a time (integration:
-// fileParallelism off, they share the Docker engine) after every other project, so
-// the unit tests' ~4 minutes came before the first server booted. The integration
-// tests leave about a fifth of the two cores idle: the unit tests use it.
-// Output: the integration tests' live; the unit tests' as one block when they end, and
-// a closing recap (both exit codes; what failed in the unit project).
+// `npm test`: the projects that need no Docker (unit, process) beside the integration
+// project, in two vitest processes. In one process vitest runs a project whose files go
+// one at a time (integration: fileParallelism off, they share the Docker engine) after
+// every other project, so the other tests' minutes came before the first server booted.
+// The integration tests leave about a fifth of the two cores idle: the others use it.
+// Output: the integration tests' live; the others' as one block when they end, and a
+// closing recap (both exit codes; what failed beside the integration tests).
 // Exit: the first failing process's code, else 0. Arguments go to both (a filter
 // may leave one project without files: that is not a failure). With --project,
 // one vitest process as usual.
@@ -26,24 +26,27 @@ if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
 }
 
 const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
-const unit = run(["--project", "unit", ...filtered], ["ignore", "pipe", "pipe"]);
+/** The projects that need no Docker, run beside the integration project. */
+const BESIDE = ["unit", "process"];
+const beside = BESIDE.join(" + ");
+const side = run([...BESIDE.flatMap((p) => ["--project", p]), ...filtered], ["ignore", "pipe", "pipe"]);
 const integration = run(["--project", "integration", ...filtered], "inherit");
 // Ctrl-C reaches both through the terminal's process group: this process waits for them
 // to clean up (containers) and exit. A TERM or HUP sent to this process only is passed on.
 process.on("SIGINT", () => {});
-for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => [unit, integration].forEach((c) => c.kill(sig)));
+for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => [side, integration].forEach((c) => c.kill(sig)));
 
 const block = [];
-unit.stdout.on("data", (b) => block.push(b));
-unit.stderr.on("data", (b) => block.push(b));
-const unitCode = exited(unit).then((code) => {
-  process.stdout.write(`\n──── unit tests (ran beside the integration tests): exit ${code} ────\n`);
+side.stdout.on("data", (b) => block.push(b));
+side.stderr.on("data", (b) => block.push(b));
+const sideCode = exited(side).then((code) => {
+  process.stdout.write(`\n──── ${beside} tests (ran beside the integration tests): exit ${code} ────\n`);
   process.stdout.write(Buffer.concat(block));
-  process.stdout.write(`──── end of the unit tests ────\n\n`);
+  process.stdout.write(`──── end of the ${beside} tests ────\n\n`);
   return code;
 });
-const [u, i] = await Promise.all([unitCode, exited(integration)]);
-// The last lines say how both ended; the unit project's failures are repeated here.
-process.stdout.write(`\n──── npm test: integration exit ${i} (its report is above), unit exit ${u} ────\n`);
-if (u !== 0) process.stdout.write(recap(Buffer.concat(block).toString()).map((l) => `  ${l}\n`).join(""));
-process.exit([u, i].find((c) => c !== 0) ?? 0);
+const [b, i] = await Promise.all([sideCode, exited(integration)]);
+// The last lines say how both ended; the failures beside the integration tests are repeated here.
+process.stdout.write(`\n──── npm test: integration exit ${i} (its report is above), ${beside} exit ${b} ────\n`);
+if (b !== 0) process.stdout.write(recap(Buffer.concat(block).toString()).map((l) => `  ${l}\n`).join(""));
+process.exit([b, i].find((c) => c !== 0) ?? 0);

@@ -1,6 +1,6 @@
 // What a vitest report says failed, in a few lines: `npm test` repeats them for the
-// unit project at its very end, where a terminal (or a CI log's tail) shows them; the
-// unit block itself may be printed minutes earlier, in the middle of the integration run.
+// projects beside the integration tests (unit, process) at its very end, where a terminal
+// (or a CI log's tail) shows them; their block may be printed minutes earlier.
 import { stripVTControlCharacters } from "node:util";
 
 /** From a vitest report: each failed test with its error's first line, unhandled errors, the totals. */

@@ -10,7 +10,7 @@ import { ROOT } from "./reliability/helpers.ts";
 /** Paths that look like this repository's and are not: another project's file, a test's made-up one. */
 const NOT_OURS: Record<string, string> = {
   "core/command.ts": "actions/toolkit's, named in scripts/gh-annotate.mjs",
-  "scenarios/sample.yaml": "the made-up file name of test/baseline-cli.unit.test.ts's sample results",
+  "scenarios/sample.yaml": "the made-up file name of test/baseline-cli.process.test.ts's sample results",
 };
 
 const PATH = /(?<![\w.@/-])((?:harness|test|core|ca|scenarios|scripts)\/[\w./-]+\.(?:ts|sh|mjs|js|yaml|json|py))\b/g;

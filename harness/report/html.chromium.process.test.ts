@@ -12,7 +12,7 @@ import { siteRun } from "../../test/site-data.ts";
 import { CELLS, sampleResults } from "./fixtures.ts";
 import { writeReports } from "./write.ts";
 
-if (!haveChromium) console.warn(`html.chromium.unit.test.ts: skipping the browser tests, ${skipReason}`);
+if (!haveChromium) console.warn(`html.chromium.process.test.ts: skipping the browser tests, ${skipReason}`);
 const title = haveChromium ? "matrix.html in headless Chromium" : `matrix.html in headless Chromium — ${skipReason}`;
 
 describe.skipIf(!haveChromium)(title, () => {

@@ -1,5 +1,5 @@
-// scripts/test.mjs (`npm test`) runs the unit and integration projects side by side:
-// it must fail when either fails and show both. Run on the two-project fixture.
+// scripts/test.mjs (`npm test`) runs the projects without Docker (unit, process) beside the
+// integration project: it must fail when any fails and show all. Run on the three-project fixture.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,20 +26,21 @@ function npmTest(env: Record<string, string>, args: string[] = [], onSpawn?: (pi
 const closing = (out: string) => out.slice(out.lastIndexOf("──── npm test:"));
 
 describe.concurrent("scripts/test.mjs", () => {
-  it("passes when both projects pass, and shows both", async () => {
+  it("passes when every project passes, and shows each", async () => {
     const r = await npmTest({ FAIL: "" });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/✓ .*integration.* integration\.check\.mjs/);
-    expect(r.out).toContain("unit tests (ran beside the integration tests): exit 0");
+    expect(r.out).toContain("unit + process tests (ran beside the integration tests): exit 0");
     expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
+    expect(r.out).toMatch(/✓ .*process.* process\.check\.mjs/);
   });
 
-  for (const failing of ["unit", "integration"]) {
+  for (const failing of ["unit", "process", "integration"]) {
     it(`fails when the ${failing} project fails`, async () => {
       const r = await npmTest({ FAIL: failing });
       expect(r.code, r.out).toBe(1);
       expect(r.out).toContain(`× ${failing} fixture test`);
-      expect(closing(r.out)).toContain(failing === "unit" ? "unit exit 1" : "integration exit 1");
+      expect(closing(r.out)).toContain(failing === "integration" ? "integration exit 1" : "unit + process exit 1");
     });
   }
 
@@ -66,12 +67,14 @@ describe.concurrent("scripts/test.mjs", () => {
     try {
       let pid = 0;
       const ended = npmTest({ FAIL: "", HANG: marks }, [], (p) => (pid = p));
-      // Both projects' tests have started and will never end by themselves.
-      while (!existsSync(join(marks, "unit")) || !existsSync(join(marks, "integration"))) await new Promise((r) => setTimeout(r, 100));
+      // A test in each vitest process has started and will never end by itself (the process
+      // beside the integration tests runs unit and process in one pool: one of them is enough).
+      const started = (p: string) => existsSync(join(marks, p));
+      while (!(started("unit") || started("process")) || !started("integration")) await new Promise((r) => setTimeout(r, 100));
       process.kill(pid, "SIGTERM");
       const r = await ended;
       expect(r.code, r.out).not.toBe(0);
-      expect(r.out).toContain("unit tests (ran beside the integration tests)");
+      expect(r.out).toContain("unit + process tests (ran beside the integration tests)");
     } finally {
       rmSync(marks, { recursive: true, force: true });
     }
