@@ -8,7 +8,8 @@ import type { JobStatus } from "./expressions.ts";
 import { effectivePermissions, tokenFor, type Permissions } from "./token.ts";
 
 /** The few variables of the host a runner's step sees (its PATH, HOME, Docker endpoint). */
-const HOST_ENV = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOCKER_HOST", "DOCKER_CONFIG", "npm_config_cache"];
+// npm_config_prefer_offline: the integration project sets it (vitest.config.ts).
+const HOST_ENV = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOCKER_HOST", "DOCKER_CONFIG", "npm_config_cache", "npm_config_prefer_offline"];
 
 /** GitHub's limit on one step's summary (1 MiB): a bigger one is not shown, with an error. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024;
