@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects: `unit` runs in-process and needs nothing but Node (seconds); `process`
-// starts real processes (the CLI, vitest, Chromium, bash) but no Docker (minutes: a CLI
-// start through tsx costs about a second of CPU); `integration` starts real servers in
-// Docker and is bounded by per-test timeouts. dist/ is the build's copy (it holds
+// Three projects: `unit` needs no Docker and no program of weight (a shell, perl or
+// openssl at most: seconds); `process` starts real programs (the CLI, vitest, Chromium,
+// keytool) but no Docker (minutes: a CLI start through tsx costs about a second of CPU);
+// `integration` starts real servers in Docker and is bounded by per-test timeouts. dist/ is the build's copy (it holds
 // harness/images/apt-setup.int.test.ts again): never run twice.
 const exclude = ["node_modules/**", "dist/**"];
 
@@ -22,6 +22,9 @@ export default defineConfig({
           isolate: false,
           // vitest's default leaves a core idle; these tests only compute.
           maxWorkers: "100%",
+          // Projects with different maxWorkers need their own group: unit first, then
+          // process (npm test runs the two in one vitest process), integration last.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -33,6 +36,7 @@ export default defineConfig({
           testTimeout: 120_000,
           // Concurrent CLI tests each start a process: a few at a time keep them within bounds under load.
           maxConcurrency: 3,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -44,6 +48,7 @@ export default defineConfig({
           hookTimeout: 900_000,
           fileParallelism: false,
           globalSetup: ["test/global-setup.ts"],
+          sequence: { groupOrder: 2 },
           // The npm installs the tests run (the action's, the package's) take what npm's
           // cache holds without asking the registry whether it changed: the same packages
           // (the lock pins them), a few seconds less each; a cold cache still downloads.

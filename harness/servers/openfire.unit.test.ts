@@ -1,121 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { webcrypto } from "node:crypto";
-// @peculiar/x509 (the library ca/ mints with) needs Reflect metadata; ca/ ships the shim.
-import "../../ca/reflect-polyfill.ts";
-import * as x509 from "@peculiar/x509";
 import { parse as ltxParse, type Element } from "ltx";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InstanceConfig, VirtualHost } from "./adapter.ts";
+import { describe, expect, it } from "vitest";
+import type { VirtualHost } from "./adapter.ts";
 import { buildKeystore, buildTruststore } from "../../ca/pkcs12.ts";
 import { openfireAdapter } from "./openfire.ts";
 import { log4j2Xml } from "./openfire-config.ts";
 import { parseOpenfireAuthEvents } from "./openfire-log.ts";
 import { adapterFor, OPENFIRE_ENTRIES } from "./catalog.ts";
 import { plan } from "../plan.ts";
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-
-// ---------------------------------------------------------------------------------------
-// Throwaway PKI: a CA and a dual-EKU leaf (serverAuth + clientAuth), like the "dual-eku" profile.
-
-type KeyType = "rsa" | "ec";
-const ALG = {
-  rsa: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 },
-  ec: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" },
-} as const;
-const DAY = 86_400_000;
-
-interface Issued {
-  cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
-  pem: string;
-  keyPem: string;
-}
-
-async function keyPem(keys: CryptoKeyPair): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
-}
-
-async function makeCa(type: KeyType, name: string): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ALG[type], true, ["sign", "verify"])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: `CN=${name}`,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 30 * DAY),
-    keys,
-    signingAlgorithm: ALG[type],
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    ],
-  });
-  return { cert, keys, pem: cert.toString("pem"), keyPem: await keyPem(keys) };
-}
-
-async function makeLeaf(type: KeyType, ca: Issued, domain: string): Promise<Issued> {
-  const keys = (await webcrypto.subtle.generateKey(ALG[type], true, ["sign", "verify"])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: "02",
-    subject: `CN=${domain}`,
-    issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 30 * DAY),
-    publicKey: keys.publicKey,
-    signingKey: ca.keys.privateKey,
-    signingAlgorithm: ALG[type],
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: "dns", value: domain }]),
-    ],
-  });
-  return { cert, keys, pem: cert.toString("pem"), keyPem: await keyPem(keys) };
-}
-
-const pki = {
-  rsa: (async () => {
-    const ca = await makeCa("rsa", "s2s-matrix test CA (rsa)");
-    return { ca, leaf: await makeLeaf("rsa", ca, "of1.example") };
-  })(),
-  ec: (async () => {
-    const ca = await makeCa("ec", "s2s-matrix test CA (ec)");
-    return { ca, leaf: await makeLeaf("ec", ca, "of1.example") };
-  })(),
-};
-
-async function vhostFor(type: KeyType, dialback: "on" | "off", domain = "of1.example"): Promise<VirtualHost> {
-  const { leaf, ca } = await pki[type];
-  return {
-    domain,
-    certificate: "dual-eku",
-    dialback,
-    tls: { cert: leaf.pem, key: leaf.keyPem, fullchain: leaf.pem + ca.pem },
-  };
-}
-
-async function configFor(vhosts: VirtualHost[], secureAuth: boolean, type: KeyType = "rsa"): Promise<InstanceConfig> {
-  return {
-    vhosts,
-    users: [
-      { username: "alice", password: "s3cret<&>'\"" },
-      { username: "bob", password: "pw" },
-    ],
-    trustedCa: (await pki[type]).ca.pem,
-    secureAuth,
-  };
-}
-
-const entry = OPENFIRE_ENTRIES[0]!;
-
-function fileOf(files: { path: string; content: string | Buffer }[], suffix: string): string | Buffer {
-  const f = files.find((x) => x.path.endsWith(suffix));
-  if (!f) throw new Error(`no rendered file ending in ${suffix}; have ${files.map((x) => x.path).join(", ")}`);
-  return f.content;
-}
+import { configFor, entry, fileOf, pki, vhostFor } from "./fixtures/openfire-pki.ts";
 
 const text = (el: Element | undefined, ...path: string[]): string | undefined => {
   let node = el;
@@ -225,73 +117,7 @@ describe("openfire render", () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------
-// The stores, checked by the JDK's own keytool (Openfire reads them with the same KeyStore code).
-
-// Debian's JDK puts it in /usr/bin; CI's setup-java sets JAVA_HOME.
-const KEYTOOL = ["/usr/bin/keytool", process.env.JAVA_HOME && join(process.env.JAVA_HOME, "bin", "keytool")].find(
-  (p): p is string => !!p && existsSync(p),
-);
-const hasKeytool = KEYTOOL !== undefined;
-const keytoolTitle = (title: string) => (hasKeytool ? title : `${title} [skipped: no keytool in /usr/bin or $JAVA_HOME/bin]`);
-
-describe.skipIf(!hasKeytool)(keytoolTitle("openfire key and trust stores (keytool)"), () => {
-  let dir = "";
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "s2s-matrix-openfire-"));
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const list = (file: string, storetype: "PKCS12" | "JKS", password = "changeit"): string =>
-    execFileSync(KEYTOOL!, ["-list", "-v", "-keystore", file, "-storepass", password, "-storetype", storetype], {
-      encoding: "utf8",
-      env: { ...process.env, LC_ALL: "C", JAVA_TOOL_OPTIONS: "-Duser.language=en" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-
-  it.each(["rsa", "ec"] as const)(keytoolTitle("keystore (%s leaf): one PrivateKeyEntry with the chain"), async (type) => {
-    const config = await configFor([await vhostFor(type, "on")], false, type);
-    const rendered = openfireAdapter.render(entry, config);
-    const file = join(dir, `keystore-${type}`);
-    writeFileSync(file, fileOf(rendered.files, "/security_org/keystore"));
-
-    const out = list(file, "PKCS12");
-    expect(out).toContain("Your keystore contains 1 entry");
-    expect(out).toContain(`Alias name: of1.example_${type}`);
-    expect(out).toContain("Entry type: PrivateKeyEntry");
-    expect(out).toContain("Certificate chain length: 2");
-    expect(out).toContain("Owner: CN=of1.example");
-    // Openfire's default store type is "jks"; the JDK's JKS loader accepts PKCS#12 files.
-    expect(list(file, "JKS")).toContain("Entry type: PrivateKeyEntry");
-    // The MAC is real: a wrong password fails the integrity check.
-    expect(() => list(file, "PKCS12", "not-changeit")).toThrow();
-  });
-
-  it(keytoolTitle("truststore: every CA as a trustedCertEntry, duplicates dropped"), async () => {
-    const rsaCa = (await pki.rsa).ca.pem;
-    const ecCa = (await pki.ec).ca.pem;
-    const one = join(dir, "truststore-1");
-    const config = await configFor([await vhostFor("rsa", "off")], true);
-    writeFileSync(one, fileOf(openfireAdapter.render(entry, config).files, "/security_org/truststore"));
-    const out1 = list(one, "PKCS12");
-    expect(out1).toContain("Your keystore contains 1 entry");
-    expect(out1).toContain("Alias name: s2s-matrix-ca-1");
-    expect(out1).toContain("Entry type: trustedCertEntry");
-    expect(out1).toContain("Owner: CN=s2s-matrix test CA (rsa)");
-    expect(out1).not.toContain("PrivateKeyEntry");
-
-    const two = join(dir, "truststore-2");
-    const { content, aliases } = buildTruststore(rsaCa + ecCa + rsaCa);
-    expect(aliases).toEqual(["s2s-matrix-ca-1", "s2s-matrix-ca-2"]);
-    writeFileSync(two, content);
-    const out2 = list(two, "PKCS12");
-    expect(out2).toContain("Your keystore contains 2 entries");
-    expect(out2.match(/Entry type: trustedCertEntry/g)).toHaveLength(2);
-    expect(list(two, "JKS")).toContain("Entry type: trustedCertEntry");
-  });
-
+describe("openfire truststore", () => {
   it("an empty CA bundle is an error, not an empty truststore", () => {
     expect(() => buildTruststore("")).toThrow(/no certificate/);
   });

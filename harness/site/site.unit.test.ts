@@ -1,20 +1,13 @@
 // The site without a browser: the verdicts' definitions, the history's wording, the size
 // budget and the findings on real certificate-profiles runs (test/site-data.ts), escaping
-// (a synthesized run with markup in its logs), and the CLI's bad-input exit.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+// (a synthesized run with markup in its logs). The CLI: site-cli.process.test.ts.
+import { describe, expect, it } from "vitest";
 import type { CellResult, RunResults } from "../../core/types.ts";
 import { CELLS, makeCell, sampleResults, XSS_LOG } from "../report/fixtures.ts";
-import { runCli } from "../../test/reliability/helpers.ts";
 import { badgeVerdict, groupVerdict } from "./verdict.ts";
 import { diffRuns } from "./history.ts";
 import { siteFiles } from "./build.ts";
-import { SITE_RUNS, siteRun, writeSiteRun } from "../../test/site-data.ts";
-
-const dir = mkdtempSync(join(tmpdir(), "s2s-site-unit-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { SITE_RUNS, siteRun } from "../../test/site-data.ts";
 
 const run = (results: RunResults, file = "r.json") => ({ file, results });
 const withOutcome = (c: CellResult, outcome: CellResult["outcome"]): CellResult => ({ ...c, outcome });
@@ -129,20 +122,5 @@ describe("findings", () => {
     const html = siteFiles([run(without as RunResults)]).get("index.html")!;
     expect(html).toContain('<h2 id="summary">Per version</h2>');
     expect(html).not.toContain('id="findings"');
-  });
-});
-
-describe("s2s-matrix site", () => {
-  it("builds the site from a results.json, and refuses a file that is not one (exit 2, naming it)", async () => {
-    const good = writeSiteRun("prosody-13.0.7-ejabberd-26.07", dir);
-    const out = join(dir, "site");
-    const ok = await runCli(["site", good, "--out", out]);
-    expect(ok.code).toBe(0);
-    expect(readFileSync(join(out, "index.html"), "utf8")).toContain("<title>XMPP server-to-server federation");
-    const bad = join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ schema: "s2s-matrix/results@1", cells: "none" }));
-    const r = await runCli(["site", good, bad, "--out", out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`site: ${bad}: not an s2s-matrix results.json`);
   });
 });
