@@ -149,8 +149,8 @@ describe("servers with one XMPP domain per instance (Openfire, maxVirtualHosts 1
   test("the catalog's Openfire entries hold one virtual host; Prosody and ejabberd a bounded many", () => {
     expect(catalogMaxVirtualHosts(O)).toBe(1);
     expect(catalogMaxVirtualHosts("openfire@5.0.2")).toBe(1);
-    expect(catalogMaxVirtualHosts(P)).toBe(120);
-    expect(catalogMaxVirtualHosts(E)).toBe(60);
+    expect(catalogMaxVirtualHosts(P)).toBe(240);
+    expect(catalogMaxVirtualHosts(E)).toBe(240);
     expect(catalogMaxVirtualHosts("openfire@0.0.1")).toBeUndefined();
   });
 
