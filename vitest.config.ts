@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 // Three projects: `unit` needs no Docker and no program of weight (a shell, perl or
 // openssl at most: seconds); `process` starts real programs (the CLI, vitest, Chromium,
 // keytool) but no Docker (minutes: a CLI start through tsx costs about a second of CPU);
-// `integration` starts real servers in Docker and is bounded by per-test timeouts. dist/ is the build's copy (it holds
-// harness/images/apt-setup.int.test.ts again): never run twice.
+// `integration` starts real servers in Docker and is bounded by per-test timeouts.
+// dist/ is the build's copy (it holds harness/images/apt-setup.int.test.ts again): never
+// run twice.
 const exclude = ["node_modules/**", "dist/**"];
 
 export default defineConfig({

@@ -28,7 +28,7 @@ if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
 const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
 /** The projects that need no Docker, run beside the integration project. */
 const BESIDE = ["unit", "process"];
-const beside = BESIDE.join(" + ");
+const besideLabel = BESIDE.join(" + ");
 const side = run([...BESIDE.flatMap((p) => ["--project", p]), ...filtered], ["ignore", "pipe", "pipe"]);
 const integration = run(["--project", "integration", ...filtered], "inherit");
 // Ctrl-C reaches both through the terminal's process group: this process waits for them
@@ -40,13 +40,13 @@ const block = [];
 side.stdout.on("data", (b) => block.push(b));
 side.stderr.on("data", (b) => block.push(b));
 const sideCode = exited(side).then((code) => {
-  process.stdout.write(`\n──── ${beside} tests (ran beside the integration tests): exit ${code} ────\n`);
+  process.stdout.write(`\n──── ${besideLabel} tests (ran beside the integration tests): exit ${code} ────\n`);
   process.stdout.write(Buffer.concat(block));
-  process.stdout.write(`──── end of the ${beside} tests ────\n\n`);
+  process.stdout.write(`──── end of the ${besideLabel} tests ────\n\n`);
   return code;
 });
-const [b, i] = await Promise.all([sideCode, exited(integration)]);
+const [sideExit, i] = await Promise.all([sideCode, exited(integration)]);
 // The last lines say how both ended; the failures beside the integration tests are repeated here.
-process.stdout.write(`\n──── npm test: integration exit ${i} (its report is above), ${beside} exit ${b} ────\n`);
-if (b !== 0) process.stdout.write(recap(Buffer.concat(block).toString()).map((l) => `  ${l}\n`).join(""));
-process.exit([b, i].find((c) => c !== 0) ?? 0);
+process.stdout.write(`\n──── npm test: integration exit ${i} (its report is above), ${besideLabel} exit ${sideExit} ────\n`);
+if (sideExit !== 0) process.stdout.write(recap(Buffer.concat(block).toString()).map((l) => `  ${l}\n`).join(""));
+process.exit([sideExit, i].find((c) => c !== 0) ?? 0);
