@@ -124,6 +124,14 @@ export function cellLine(cell: CellResult): string {
 /** The word a cell whose verdict needed the re-run carries in every report. */
 export const RETRIED = "retried";
 
+/** Why a retried cell's verdict needed the re-run (runner/cell.ts neededRerun), in words. */
+export function retriedText(cell: CellResult): string | undefined {
+  if (!cell.retried) return undefined;
+  const first = cell.attempts[0];
+  if (!first || first.outcome === "error" || first.decided === "timeout") return `${RETRIED}: the first attempt decided nothing (${first?.decided ?? "error"}), the re-run did`;
+  return `${RETRIED}: the first attempt (${oneLine(`${first.outcome}: ${first.probe?.reason ?? "no reason"}`)}) was not as expected, the re-run was`;
+}
+
 /** How the cell was decided: `a reply stanza`, `log: [server] line`, `timeout`; undefined for files written before it existed. */
 export function decidedText(c: Pick<Attempt, "decided" | "evidence">): string | undefined {
   switch (c.decided) {

@@ -13,7 +13,19 @@ import { summarize } from "./summary.ts";
 
 const LINE = "[prosody@13.0.1#1] s2sout55 info\tSending error replies for 1 queued stanzas because of failed outgoing connection to c229-a.example";
 const byLog: CellResult = { ...CELLS.failsLong, decided: "log", evidence: LINE };
-const retried: CellResult = { ...CELLS.external, decided: "stanzas", retried: true };
+/** Its first attempt timed out; the re-run decided. */
+const retried: CellResult = {
+  ...CELLS.external,
+  decided: "stanzas",
+  retried: true,
+  attempts: [{ ...CELLS.external.attempts[0], outcome: "fails", decided: "timeout" }, CELLS.external.attempts[0]],
+};
+/** Its first attempt failed in the bounce's words; the re-run found the expected reason in the log. */
+const reasonLate: CellResult = {
+  ...CELLS.failsLong,
+  retried: true,
+  attempts: [{ ...CELLS.failsLong.attempts[0], probe: { ...CELLS.failsLong.attempts[0].probe!, reason: "remote-server-timeout\n::error::forged" } }, CELLS.failsLong.attempts[0]],
+};
 const byTimeout: CellResult = { ...CELLS.asymmetric, decided: "timeout" };
 /** Log text is untrusted: it must reach markdown and HTML escaped. */
 const hostile: CellResult = { ...CELLS.dialback, decided: "log", evidence: XSS_LOG };
@@ -54,6 +66,12 @@ describe("decided and retried in the reports", () => {
     const f = Object.fromEntries(diagnosisFields(byLog).map((x) => [x.label, x.value]));
     expect(f["Decided by"]).toBe(`log: ${LINE}`);
     expect(Object.fromEntries(diagnosisFields(retried).map((x) => [x.label, x.value])).Retried).toMatch(/^retried: the first attempt decided nothing/);
+  });
+
+  it("a first attempt that was not as expected is named with its outcome and reason, on one line", () => {
+    const f = Object.fromEntries(diagnosisFields(reasonLate).map((x) => [x.label, x.value]));
+    expect(f.Retried).toBe("retried: the first attempt (fails: remote-server-timeout ::error::forged) was not as expected, the re-run was");
+    expect(cellLine(reasonLate)).toContain(" · retried");
   });
 
   it("JUnit's system-out says how it was decided and that it was retried", () => {

@@ -1,6 +1,6 @@
 // The facts about one cell as label/value pairs, shared by the HTML dialog and JUnit failures.
 import type { CellResult, CellSide, MessageResult, PingResult } from "../../core/types.ts";
-import { actualText, decidedText, expectedText, RETRIED, serverLabel, upstreamVersion } from "./cells.ts";
+import { actualText, decidedText, expectedText, retriedText, serverLabel, upstreamVersion } from "./cells.ts";
 import { formatDuration } from "./text.ts";
 import { familyAndVersion } from "../../core/server-id.ts";
 
@@ -47,7 +47,7 @@ export function diagnosisFields(cell: CellResult): Field[] {
     ["Error", cell.error],
     ["Notes", cell.notes?.join("; ")],
     ["Attempts", cell.attempts.map((a) => `${a.outcome} (${[formatDuration(a.durationMs), a.decided].filter(Boolean).join(", ")})`).join(", ") || "none"],
-    ["Retried", cell.retried ? `${RETRIED}: the first attempt decided nothing (${cell.attempts[0]?.decided ?? "error"}), the re-run did` : undefined],
+    ["Retried", retriedText(cell)],
     ["Duration", formatDuration(cell.durationMs)],
   ];
   return fields.filter((f): f is [string, string] => !!f[1]).map(([label, value]) => ({ label, value }));

@@ -1,7 +1,7 @@
 // junit.xml: one testsuite per scenario, one testcase per cell, for CI test reporters.
 import type { CellResult, CellSpec, RunResults } from "../../core/types.ts";
 import { notRunMessage } from "./incomplete.ts";
-import { actualText, decidedText, expectedText, RETRIED, scenarioOrder } from "./cells.ts";
+import { actualText, decidedText, expectedText, retriedText, scenarioOrder } from "./cells.ts";
 import { diagnosisText } from "./diagnosis.ts";
 import { escapeXml as x } from "./text.ts";
 import { UNDECIDED } from "../../core/judge.ts";
@@ -33,7 +33,7 @@ function testcase(c: CellResult): string {
   }
   // The outcome in words first: a passing one-way cell must not read as a working pair.
   // How it was decided, and a verdict that needed the re-run: CI readers see both without results.json.
-  const how = [decidedText(c) && `decided by: ${decidedText(c)}`, c.retried && `${RETRIED}: the first attempt decided nothing`].filter((l): l is string => !!l);
+  const how = [decidedText(c) && `decided by: ${decidedText(c)}`, retriedText(c)].filter((l): l is string => !!l);
   body.push(`      <system-out>${x([`outcome: ${actualText(c)}`, ...how, ...c.logs].join("\n"))}</system-out>`);
   return [open, ...body, "    </testcase>"].join("\n");
 }

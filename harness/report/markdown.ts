@@ -26,7 +26,7 @@ export const ROW_HEADER = "initiator ↓ / receiver →";
 export const LEGEND =
   "**Legend:** ✅ federates (how the initiator authenticated to the receiver: EXTERNAL or dialback) · " +
   "↦ one-way (the message arrives, every reply to the initiator is lost; why) · " +
-  `❌ fails (short reason) · ⚠️ ${UNDECIDED} · 🔀 flaky (attempts disagreed) · ${RETRIED}: the first attempt decided nothing, the re-run did · ` +
+  `❌ fails (short reason) · ⚠️ ${UNDECIDED} · 🔀 flaky (attempts disagreed) · ${RETRIED}: the verdict needed the re-run · ` +
   "❗ differs from the scenario's expectation · — pair not tested";
 
 export function summaryLine(r: RunResults): string {

@@ -145,14 +145,28 @@ export async function runCell(
   }
 }
 
+/** The verdict on one attempt taken alone. */
+const judgeAttempt = (spec: CellSpec, a: Attempt, outcome = a.outcome) =>
+  judge(spec.expected, { outcome, auth: a.probe?.auth ?? { outbound: "none" as const }, ping: a.probe?.ping, reason: a.probe?.reason ?? a.error });
+
+/**
+ * Whether the cell's verdict needed its re-run: the first attempt decided nothing, or it
+ * decided the same outcome as the re-run but was not as expected where the re-run is (its
+ * reason reached the log only after the wait, on loaded cores). Flakiness stays visible.
+ */
+export function neededRerun(spec: CellSpec, attempts: Attempt[], outcome: Outcome): boolean {
+  const [first, last] = [attempts[0], attempts[attempts.length - 1]];
+  if (attempts.length < 2 || undecided(last) || outcome === "flaky") return false;
+  return !!undecided(first) || (!judgeAttempt(spec, first).asExpected && judgeAttempt(spec, last, outcome).asExpected);
+}
+
 export function toResult(spec: CellSpec, attempts: Attempt[], outcome: Outcome, installed: Map<string, string>): CellResult {
   const last = attempts[attempts.length - 1];
   const p = last.probe;
   const auth = p?.auth ?? { outbound: "none" as const, inbound: "none" as const };
-  const verdict = judge(spec.expected, { outcome, auth, ping: p?.ping, reason: p?.reason ?? last.error });
+  const verdict = judgeAttempt(spec, last, outcome);
   const notes = attempts.flatMap((a) => (a.note ? [a.note] : []));
-  // Flakiness stays visible: a verdict that needed the re-run says so.
-  const retried = attempts.length > 1 && !!undecided(attempts[0]) && !undecided(last);
+  const retried = neededRerun(spec, attempts, outcome);
   return {
     spec,
     installed: {

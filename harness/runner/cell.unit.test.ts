@@ -52,3 +52,27 @@ describe("toResult: decided and retried", () => {
     expect(result([timedOut, timedOut]).retried).toBeUndefined();
   });
 });
+
+// certificate-profiles on loaded cores: ejabberd's verdict line came after the 250 ms log
+// wait, so the first attempt failed with the bounce's words instead of the expected reason.
+describe("toResult: a first attempt that decided the same outcome but was not as expected", () => {
+  const expectsReason = { ...spec, expected: { outcome: "fails", reason: "certificate has expired", source: "rule 3" } } as CellSpec;
+  const failing = (reason: string): Attempt => {
+    const a = attempt("fails", { status: "bounced", condition: "remote-server-timeout", ms: 400 }, { decided: "stanzas" });
+    return { ...a, probe: { ...a.probe!, auth: { outbound: "none", inbound: "none" }, reason } };
+  };
+  const bounceOnly = failing("remote-server-timeout");
+  const logged = failing("TLS: certificate has expired");
+  const res = (attempts: Attempt[]) => toResult(expectsReason, attempts, settle(attempts[0], attempts[1]), new Map());
+
+  it("a re-run that is as expected: its verdict, marked retried", () => {
+    const r = res([bounceOnly, logged]);
+    expect(r).toMatchObject({ outcome: "fails", asExpected: true, reason: "TLS: certificate has expired", retried: true });
+  });
+
+  it("a re-run not as expected either: the verdict did not need it, not retried", () => {
+    const r = res([bounceOnly, bounceOnly]);
+    expect(r.asExpected).toBe(false);
+    expect(r.retried).toBeUndefined();
+  });
+});
