@@ -1,12 +1,28 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects: `unit` needs no Docker and no program of weight (a shell, perl or
+// Four projects: `unit` needs no Docker and no program of weight (a shell, perl or
 // openssl at most: seconds); `process` starts real programs (the CLI, vitest, Chromium,
 // keytool) but no Docker (minutes: a CLI start through tsx costs about a second of CPU);
-// `integration` starts real servers in Docker and is bounded by per-test timeouts.
+// `integration` starts real servers in Docker; `faults` (test/reliability/) does too and
+// then injects a fault (a server that never answers, a signal, a kill) and mostly waits
+// for it to take effect, so `npm test` runs it beside the integration project.
 // dist/ is the build's copy (it holds harness/images/apt-setup.int.test.ts again): never
 // run twice.
 const exclude = ["node_modules/**", "dist/**"];
+const FAULTS = "test/reliability/**/*.int.test.ts";
+
+/** The projects that start servers in Docker: bounded by per-test timeouts, one file at a time. */
+const withDocker = {
+  testTimeout: 600_000,
+  hookTimeout: 900_000,
+  // Files share the engine: one at a time within a project.
+  fileParallelism: false,
+  globalSetup: ["test/global-setup.ts"],
+  // The npm installs the tests run (the action's, the package's) take what npm's
+  // cache holds without asking the registry whether it changed: the same packages
+  // (the lock pins them), a few seconds less each; a cold cache still downloads.
+  env: { npm_config_prefer_offline: "true" },
+};
 
 export default defineConfig({
   test: {
@@ -24,7 +40,7 @@ export default defineConfig({
           // vitest's default leaves a core idle; these tests only compute.
           maxWorkers: "100%",
           // Projects with different maxWorkers need their own group: unit first, then
-          // process (npm test runs the two in one vitest process), integration last.
+          // process (npm test runs the two in one vitest process), then integration and faults.
           sequence: { groupOrder: 0 },
         },
       },
@@ -41,20 +57,12 @@ export default defineConfig({
         },
       },
       {
-        test: {
-          name: "integration",
-          include: ["**/*.int.test.ts"],
-          exclude,
-          testTimeout: 600_000,
-          hookTimeout: 900_000,
-          fileParallelism: false,
-          globalSetup: ["test/global-setup.ts"],
-          sequence: { groupOrder: 2 },
-          // The npm installs the tests run (the action's, the package's) take what npm's
-          // cache holds without asking the registry whether it changed: the same packages
-          // (the lock pins them), a few seconds less each; a cold cache still downloads.
-          env: { npm_config_prefer_offline: "true" },
-        },
+        test: { name: "integration", include: ["**/*.int.test.ts"], exclude: [...exclude, FAULTS], ...withDocker, sequence: { groupOrder: 2 } },
+      },
+      {
+        // After the integration files when one process runs both (npm run test:integration);
+        // npm test runs it in the process beside them, after unit and process.
+        test: { name: "faults", include: [FAULTS], exclude, ...withDocker, sequence: { groupOrder: 3 } },
       },
     ],
   },

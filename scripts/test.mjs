@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: the projects that need no Docker (unit, process) beside the integration
-// project, in two vitest processes. In one process vitest runs a project whose files go
-// one at a time (integration: fileParallelism off, they share the Docker engine) after
-// every other project, so the other tests' minutes came before the first server booted.
-// The integration tests leave about a fifth of the two cores idle: the others use it.
+// `npm test`: two vitest processes side by side. One runs the integration project; the
+// other runs the projects that need no Docker (unit, process) and then the fault tests
+// (faults: servers in Docker that mostly wait for an injected fault to take effect). In
+// one process vitest runs a project whose files go one at a time (fileParallelism off,
+// they share the Docker engine) after every other project, so the other tests' minutes
+// came before the first server booted. The integration tests leave about a third of the
+// two cores idle: the others use it.
 // Output: the integration tests' live; the others' as one block when they end, and a
 // closing recap (both exit codes; what failed beside the integration tests).
 // Exit: the first failing process's code, else 0. Arguments go to both (a filter
@@ -26,8 +28,8 @@ if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
 }
 
 const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
-/** The projects that need no Docker, run beside the integration project. */
-const BESIDE = ["unit", "process"];
+/** The projects run beside the integration project, in this order (their groupOrder). */
+const BESIDE = ["unit", "process", "faults"];
 const besideLabel = BESIDE.join(" + ");
 const side = run([...BESIDE.flatMap((p) => ["--project", p]), ...filtered], ["ignore", "pipe", "pipe"]);
 const integration = run(["--project", "integration", ...filtered], "inherit");

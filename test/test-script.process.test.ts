@@ -1,5 +1,6 @@
-// scripts/test.mjs (`npm test`) runs the projects without Docker (unit, process) beside the
-// integration project: it must fail when any fails and show all. Run on the three-project fixture.
+// scripts/test.mjs (`npm test`) runs the projects without Docker (unit, process) and the fault
+// tests beside the integration project: it must fail when any fails and show all. Run on the
+// four-project fixture.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,17 +31,18 @@ describe.concurrent("scripts/test.mjs", () => {
     const r = await npmTest({ FAIL: "" });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/✓ .*integration.* integration\.check\.mjs/);
-    expect(r.out).toContain("unit + process tests (ran beside the integration tests): exit 0");
+    expect(r.out).toContain("unit + process + faults tests (ran beside the integration tests): exit 0");
     expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
     expect(r.out).toMatch(/✓ .*process.* process\.check\.mjs/);
+    expect(r.out).toMatch(/✓ .*faults.* faults\.check\.mjs/);
   });
 
-  for (const failing of ["unit", "process", "integration"]) {
+  for (const failing of ["unit", "process", "faults", "integration"]) {
     it(`fails when the ${failing} project fails`, async () => {
       const r = await npmTest({ FAIL: failing });
       expect(r.code, r.out).toBe(1);
       expect(r.out).toContain(`× ${failing} fixture test`);
-      expect(closing(r.out)).toContain(failing === "integration" ? "integration exit 1" : "unit + process exit 1");
+      expect(closing(r.out)).toContain(failing === "integration" ? "integration exit 1" : "unit + process + faults exit 1");
     });
   }
 
@@ -68,13 +70,13 @@ describe.concurrent("scripts/test.mjs", () => {
       let pid = 0;
       const ended = npmTest({ FAIL: "", HANG: marks }, [], (p) => (pid = p));
       // A test in each vitest process has started and will never end by itself (the process
-      // beside the integration tests runs unit and process in one pool: one of them is enough).
+      // beside the integration tests runs unit and process first: one of them is enough).
       const started = (p: string) => existsSync(join(marks, p));
       while (!(started("unit") || started("process")) || !started("integration")) await new Promise((r) => setTimeout(r, 100));
       process.kill(pid, "SIGTERM");
       const r = await ended;
       expect(r.code, r.out).not.toBe(0);
-      expect(r.out).toContain("unit + process tests (ran beside the integration tests)");
+      expect(r.out).toContain("unit + process + faults tests (ran beside the integration tests)");
     } finally {
       rmSync(marks, { recursive: true, force: true });
     }
