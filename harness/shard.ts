@@ -5,7 +5,9 @@
 // the containers they run on (harness/plan.ts: A→B and B→A share A#1 and B#1;
 // a self-pair A→A needs A#1 and A#2), groups are never split unless a group
 // alone would exceed a shard's fair share, and the groups are spread so that
-// the costliest shard (boots + cells) costs as little as possible. The same
+// the costliest shard (boots + cells) costs as little as possible. A queue's cells
+// (a quiet self-pair's: jabberd2) run one after another, so they may go to
+// different shards, each of which boots its own two quiet containers. The same
 // cells and n always give the same split.
 import { createHash } from "node:crypto";
 import { UsageError } from "../core/errors.ts";
@@ -18,13 +20,16 @@ import type { CellSpec, RunResults, ShardInfo } from "../core/types.ts";
  * runner/timings.ts), plus the CPU of its boots and its cells shared by the cores.
  * Boot CPU by family from `npm run bench -- --boots` (prosody 0.17–0.21 CPU-s,
  * jabberd2 0.42, ejabberd 2.1–3.0), rounded up for boots that compete with cells;
- * a family not measured is costed as the dearest.
+ * a family not measured is costed as the dearest. A queue's cells take turns, so a
+ * shard also lasts at least their wall time one after another, however idle the cores.
  */
 export interface CostModel {
   fixedSeconds: number;
   bootCpuSeconds: Record<string, number>;
   unknownBootCpuSeconds: number;
   cellCpuSeconds: number;
+  /** Wall seconds of a queued cell (jabberd2's self-pair: 4.0–4.6 s in a Let's Encrypt run, 2026-12-07). */
+  queuedCellSeconds: number;
   /** Fixed, not this machine's count: the same cells and n must give the same split everywhere. */
   cores: number;
 }
@@ -34,6 +39,7 @@ export const COST_MODEL: CostModel = {
   bootCpuSeconds: { prosody: 0.4, jabberd2: 0.6, ejabberd: 2.8 },
   unknownBootCpuSeconds: 2.8,
   cellCpuSeconds: 0.2,
+  queuedCellSeconds: 4.5,
   cores: 2,
 };
 
@@ -43,11 +49,14 @@ export function bootCpu(key: string, model: CostModel = COST_MODEL): number {
   return family && Object.hasOwn(model.bootCpuSeconds, family) ? model.bootCpuSeconds[family] : model.unknownBootCpuSeconds;
 }
 
-/** A shard's cost in seconds: fixed + (its boots' CPU + its cells' CPU) / cores. */
-export function shardSeconds(instances: Iterable<string>, cells: number, model: CostModel = COST_MODEL): number {
+/**
+ * A shard's cost in seconds: fixed + the longer of (its boots' CPU + its cells' CPU) / cores
+ * and its queued cells one after another.
+ */
+export function shardSeconds(instances: Iterable<string>, cells: number, queued = 0, model: CostModel = COST_MODEL): number {
   let cpu = cells * model.cellCpuSeconds;
   for (const k of instances) cpu += bootCpu(k, model);
-  return model.fixedSeconds + cpu / model.cores;
+  return model.fixedSeconds + Math.max(cpu / model.cores, queued * model.queuedCellSeconds);
 }
 
 export interface ShardSpec {
@@ -79,25 +88,29 @@ export interface Shard {
   cells: CellSpec[];
   /** Containers the shard boots (plan.ts keys), as the cost model counts them. */
   instances: string[];
-  /** shardSeconds(instances, cells): the model's seconds for the shard's run. */
+  /** shardSeconds(instances, cells, queued cells): the model's seconds for the shard's run. */
   cost: number;
 }
 
 interface Group {
   cells: number[];
   keys: string[];
+  /** Its cells take turns (a queue's): each adds its wall time to the shard's. */
+  queued: boolean;
 }
 
 interface Bin {
   groups: Group[];
   keys: Map<string, number>;
   cells: number;
+  queued: number;
 }
 
 type PlanHooks = Pick<PlanOptions, "serverWideKey" | "maxVirtualHosts" | "quietSelfPair">;
 
-const newBin = (): Bin => ({ groups: [], keys: new Map(), cells: 0 });
-const binCost = (b: Bin) => shardSeconds(b.keys.keys(), b.cells);
+const newBin = (): Bin => ({ groups: [], keys: new Map(), cells: 0, queued: 0 });
+const binCost = (b: Bin) => shardSeconds(b.keys.keys(), b.cells, b.queued);
+const queuedIn = (g?: Group) => (g?.queued ? g.cells.length : 0);
 
 /** The bin's cost with `add` added and `remove` removed. */
 function costWith(b: Bin, add?: Group, remove?: Group): number {
@@ -108,18 +121,20 @@ function costWith(b: Bin, add?: Group, remove?: Group): number {
     for (const [k, n] of removed) if (b.keys.get(k) === n) boots.delete(k);
   }
   if (add) for (const k of add.keys) boots.add(k);
-  return shardSeconds(boots, b.cells + (add?.cells.length ?? 0) - (remove?.cells.length ?? 0));
+  return shardSeconds(boots, b.cells + (add?.cells.length ?? 0) - (remove?.cells.length ?? 0), b.queued + queuedIn(add) - queuedIn(remove));
 }
 
 function put(b: Bin, g: Group): void {
   b.groups.push(g);
   b.cells += g.cells.length;
+  b.queued += queuedIn(g);
   for (const k of g.keys) b.keys.set(k, (b.keys.get(k) ?? 0) + 1);
 }
 
 function take(b: Bin, g: Group): void {
   b.groups.splice(b.groups.indexOf(g), 1);
   b.cells -= g.cells.length;
+  b.queued -= queuedIn(g);
   for (const k of g.keys) {
     const n = b.keys.get(k)! - 1;
     if (n) b.keys.set(k, n);
@@ -201,19 +216,21 @@ export function splitShards(cells: CellSpec[], count: number, isolation: Isolati
     const keys = [...new Set([pc.initiator.instance, pc.receiver.instance])].sort();
     const id = keys.join("\n");
     let g = byKeys.get(id);
-    if (!g) byKeys.set(id, (g = { cells: [], keys }));
+    if (!g) byKeys.set(id, (g = { cells: [], keys, queued: pc.queue !== undefined }));
     g.cells.push(i);
   });
   // A group bigger than a fair share is cut into consecutive pieces, smaller until there
-  // are at least as many pieces as shards: every shard gets work.
+  // are at least as many pieces as shards: every shard gets work. A queue is cut into
+  // single cells: spread, its turns run side by side.
   const cut = (cap: number): Group[] =>
-    [...byKeys.values()].flatMap((g) =>
-      Array.from({ length: Math.ceil(g.cells.length / cap) }, (_, j) => ({ keys: g.keys, cells: g.cells.slice(j * cap, (j + 1) * cap) })),
-    );
+    [...byKeys.values()].flatMap((g) => {
+      const size = g.queued ? 1 : cap;
+      return Array.from({ length: Math.ceil(g.cells.length / size) }, (_, j) => ({ ...g, cells: g.cells.slice(j * size, (j + 1) * size) }));
+    });
   let cap = Math.ceil(cells.length / count);
   let groups = cut(cap);
   while (groups.length < count) groups = cut(--cap);
-  const weight = (g: Group) => shardSeconds(g.keys, g.cells.length);
+  const weight = (g: Group) => shardSeconds(g.keys, g.cells.length, queuedIn(g));
   groups.sort((a, b) => weight(b) - weight(a) || a.cells[0] - b.cells[0]);
 
   // Greedy: each group, heaviest first, to the shard it makes least costly.
