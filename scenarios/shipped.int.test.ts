@@ -23,7 +23,7 @@ const SUBSETS: Record<string, string[]> = {
   // ejabberd 26.07 and jabberd2 2.7.0 (360 cells) meet every rule but Prosody 0.12's
   // wording of a self-signed certificate: every family as initiator and receiver,
   // ejabberd on both sides of its 25.07 change, every profile on each side, dialback
-  // off and on. Prosody 13.0.1/13.0.6 and ejabberd 24.12 behave as 13.0.7 and 23.01 do.
+  // off and on. Prosody 13.0.1/13.0.8 and ejabberd 24.12 behave as 13.0.7 and 23.01 do.
   "certificate-profiles.yaml": pairsAmong(["prosody@13.0.7", "ejabberd@23.01", "ejabberd@26.07", "jabberd2@2.7.0"]),
   // 1344 cells over eight servers. The pairs among Prosody 13.0.7 and ejabberd 23.01 and
   // 26.07, and jabberd2 against Prosody both ways (192 cells): every family on each

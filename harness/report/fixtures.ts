@@ -154,7 +154,7 @@ export function sampleResults(cells: CellResult[] = Object.values(CELLS)): RunRe
 }
 
 // A run the size of certificate-profiles (1 680 cells): 8 servers, 56 ordered pairs, 30 combinations.
-export const SIZED_SERVERS = ["prosody@0.12.3", "prosody@13.0.1", "prosody@13.0.6", "prosody@13.0.7", "ejabberd@23.01", "ejabberd@24.12", "ejabberd@26.07", "jabberd2@2.7.0"];
+export const SIZED_SERVERS = ["prosody@0.12.3", "prosody@13.0.1", "prosody@13.0.7", "prosody@13.0.8", "ejabberd@23.01", "ejabberd@24.12", "ejabberd@26.07", "jabberd2@2.7.0"];
 const PROFILES: ProfileName[] = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"];
 const COMBOS: [ProfileName, ProfileName][] = [
   ...PROFILES.map((p) => [p, "dual-eku"] as [ProfileName, ProfileName]),

@@ -58,8 +58,9 @@ const upstream = (image: string): CatalogEntry["source"] => ({ kind: "upstream",
 export const DEBIAN_ENTRIES: CatalogEntry[] = [
   { family: "prosody", version: "0.12.3", source: debian("bookworm", "prosody", "0.12.3") },
   { family: "prosody", version: "13.0.1", source: debian("bookworm-backports", "prosody", "13.0.1") },
-  { family: "prosody", version: "13.0.6", source: debian("trixie-backports", "prosody", "13.0.6") },
   { family: "prosody", version: "13.0.7", source: debian("sid", "prosody", "13.0.7") },
+  // trixie-backports held 13.0.6 until December 2026; Debian's archive keeps only the newest.
+  { family: "prosody", version: "13.0.8", source: debian("trixie-backports", "prosody", "13.0.8") },
   { family: "ejabberd", version: "23.01", source: debian("bookworm", "ejabberd", "23.01") },
   { family: "ejabberd", version: "24.12", source: debian("bookworm-backports", "ejabberd", "24.12") },
   { family: "ejabberd", version: "26.07", source: debian("trixie-backports", "ejabberd", "26.07") },

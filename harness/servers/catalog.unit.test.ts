@@ -22,8 +22,8 @@ describe("catalog", () => {
     expect(CATALOG.map(serverKey)).toEqual([
       "prosody@0.12.3",
       "prosody@13.0.1",
-      "prosody@13.0.6",
       "prosody@13.0.7",
+      "prosody@13.0.8",
       "ejabberd@23.01",
       "ejabberd@24.12",
       "ejabberd@26.07",

@@ -112,7 +112,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const CATALOG_VERSIONS = { prosody: ["0.12.3", "13.0.1", "13.0.6", "13.0.7"], ejabberd: ["23.01", "24.12", "25.07", "26.07"], jabberd2: ["2.7.0"] };
+const CATALOG_VERSIONS = { prosody: ["0.12.3", "13.0.1", "13.0.7", "13.0.8"], ejabberd: ["23.01", "24.12", "25.07", "26.07"], jabberd2: ["2.7.0"] };
 const PROFILES = ["server-only", "dual-eku", "no-eku", "client-only", "expired", "wrong-name", "untrusted", "self-signed"] as const;
 // Words a server might log, some with what YAML would read otherwise (": ", "#", quotes).
 const REASONS = ["unsupported certificate purpose", "certificate has expired", 'Peer said: "no" # not a comment', "self signed certificate", "it's: odd, [really]"];
