@@ -28,9 +28,16 @@ describe("LoginError", () => {
 describe("login against a server that never answers", () => {
   let server: net.Server;
   const sockets: net.Socket[] = [];
+  /** What each connection sent, and when it closed. */
+  const received: { text: string; closed: Promise<void> }[] = [];
   beforeAll(async () => {
     // Accepts and reads, never writes: the one attempt waits out the whole budget.
-    server = net.createServer((s) => void sockets.push(s.on("error", () => {})));
+    server = net.createServer((s) => {
+      const r = { text: "", closed: new Promise<void>((res) => s.on("close", () => res())) };
+      received.push(r);
+      s.on("data", (d) => (r.text += d.toString()));
+      sockets.push(s.on("error", () => {}));
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   });
   afterAll(() => {
@@ -43,5 +50,16 @@ describe("login against a server that never answers", () => {
     const failed = login({ service: `xmpp://127.0.0.1:${port}`, domain: "a.example", username: "probe", password: "x", verify: false }, "", 1500);
     await expect(failed).rejects.toBeInstanceOf(LoginError);
     await expect(failed).rejects.toThrow("c2s login to a.example failed (1 attempt in 1.5s): login to a.example: no result within 1.5s");
+  });
+
+  it("drops the failed attempt's connection without closing its stream (no wait on a server that never answers)", async () => {
+    const port = (server.address() as net.AddressInfo).port;
+    const before = received.length;
+    await expect(login({ service: `xmpp://127.0.0.1:${port}`, domain: "b.example", username: "probe", password: "x", verify: false }, "", 1000)).rejects.toBeInstanceOf(LoginError);
+    const [attempt] = received.slice(before);
+    await attempt.closed;
+    expect(attempt.text).toContain("<stream:stream");
+    // A graceful stop writes the stream's end, then waits 2 s for the server's.
+    expect(attempt.text).not.toContain("</stream:stream>");
   });
 });

@@ -2,7 +2,7 @@
 // on B's server and pings B's domain; every wait is bounded.
 import { randomBytes } from "node:crypto";
 import { xml } from "@xmpp/client-core";
-import { createClient, type XmppClient } from "./client.ts";
+import { createClient, discard, type XmppClient } from "./client.ts";
 import { formatDuration, within } from "../../core/time.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";
 
@@ -65,7 +65,7 @@ export async function login(ep: Endpoint, ca: string, timeoutMs: number): Promis
       return client;
     } catch (e) {
       errors.push(e as Error);
-      await client.stop().catch(() => {});
+      discard(client);
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -9,6 +9,11 @@ fi
 # Erlang's schedulers spin while idle by default: with a dozen servers on two
 # cores that spinning took CPU from the servers with work to do.
 echo 'ERL_OPTIONS="$ERL_OPTIONS +sbwt none +sbwtdcpu none +sbwtdio none"' >> /etc/ejabberd/ejabberdctl.cfg
+# Erlang distribution on a fixed port on loopback, without epmd: the node registers with
+# an epmd it has just started itself, and on loaded cores that epmd was not yet
+# listening ("Protocol 'inet_tcp': register/listen error: econnrefused"): ejabberd stopped.
+echo 'ERL_DIST_PORT=5210' >> /etc/ejabberd/ejabberdctl.cfg
+echo 'ERL_OPTIONS="$ERL_OPTIONS -kernel inet_dist_use_interface {127,0,0,1}"' >> /etc/ejabberd/ejabberdctl.cfg
 mkdir -p /run/ejabberd
 chown -R ejabberd:ejabberd "$home" /var/log/ejabberd /etc/ejabberd /run/ejabberd
 chmod 0400 "$home/.erlang.cookie"
