@@ -129,7 +129,10 @@ function build(d: Dockerode, entry: CatalogEntry & { source: { kind: "debian" } 
     buildargs: { SUITE: baseSuite(dist), DIST: dist, VERSION: entry.source.packageVersion },
     label: `${entry.family}@${entry.version}`,
     what: `${entry.family} ${entry.version} from Debian ${dist}`,
-    fix: "read the apt/docker error above; if the archive moved, update harness/servers/catalog.ts",
+    // Debian's archive keeps only a suite's newest version: the user's way on comes first.
+    fix:
+      `read the apt/docker error above. If the archive installed another version, Debian moved on: leave ${entry.family}@${entry.version} ` +
+      "out of the scenario and use an s2s-matrix whose catalog has the archive's version (in its repository: harness/servers/catalog.ts)",
   });
 }
 
