@@ -22,10 +22,15 @@ const P = "prosody@0.12.3";
 const side = (server: string): CellSide => ({ server, certificate: "dual-eku", dialback: "off" });
 const CELL: CellSpec = { id: cellId(side(E), side(P)), scenario: "dropped", initiator: side(E), receiver: side(P), expected: { outcome: "federates", source: "default" } };
 
-/** sys:suspend or sys:resume of ejabberd_s2s, through an Erlang node started in the container. */
+/**
+ * sys:suspend or sys:resume of ejabberd_s2s, through an Erlang node started in the
+ * container: a client of ejabberd's distribution port (start.sh: no epmd), as ejabberdctl is.
+ */
 async function s2sManager(inst: StartedInstance, call: "suspend" | "resume"): Promise<void> {
   const script =
-    'cd /tmp && HOME=/tmp erl -noshell -sname s2s-matrix-test@localhost -setcookie "$(cat /var/lib/ejabberd/.erlang.cookie)" ' +
+    "cd /tmp && port=$(sed -n 's/^ERL_DIST_PORT=//p' /etc/ejabberd/ejabberdctl.cfg) && " +
+    "HOME=/tmp erl -noshell -sname s2s-matrix-test@localhost -erl_epmd_port \"$port\" -start_epmd false -dist_listen false " +
+    '-setcookie "$(cat /var/lib/ejabberd/.erlang.cookie)" ' +
     `-eval 'io:format("~p~n", [rpc:call(ejabberd@localhost, sys, ${call}, [ejabberd_s2s])]), halt().'`;
   const r = await inst.container.exec(["sh", "-c", script]);
   expect(r.output.trim(), r.output).toBe("ok");
