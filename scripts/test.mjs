@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: two vitest processes side by side. One runs the integration project; the
-// other runs the projects that need no Docker (unit, process) and then the fault tests
-// (faults: servers in Docker that mostly wait for an injected fault to take effect). In
+// other runs the projects that need no Docker (unit, process), then the fault tests
+// (faults: servers in Docker that mostly wait for an injected fault to take effect) and
+// a few integration files (integration-beside), so that both end together. In
 // one process vitest runs a project whose files go one at a time (fileParallelism off,
 // they share the Docker engine) after every other project, so the other tests' minutes
 // came before the first server booted. The integration tests leave about a third of the
@@ -29,7 +30,7 @@ if (args.some((a) => a === "--project" || a.startsWith("--project="))) {
 
 const filtered = args.some((a) => !a.startsWith("-")) ? ["--passWithNoTests"] : [];
 /** The projects run beside the integration project, in this order (their groupOrder). */
-const BESIDE = ["unit", "process", "faults"];
+const BESIDE = ["unit", "process", "faults", "integration-beside"];
 const besideLabel = BESIDE.join(" + ");
 const side = run([...BESIDE.flatMap((p) => ["--project", p]), ...filtered], ["ignore", "pipe", "pipe"]);
 const integration = run(["--project", "integration", ...filtered], "inherit");

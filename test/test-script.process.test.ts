@@ -31,18 +31,19 @@ describe.concurrent("scripts/test.mjs", () => {
     const r = await npmTest({ FAIL: "" });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/✓ .*integration.* integration\.check\.mjs/);
-    expect(r.out).toContain("unit + process + faults tests (ran beside the integration tests): exit 0");
+    expect(r.out).toContain("unit + process + faults + integration-beside tests (ran beside the integration tests): exit 0");
     expect(r.out).toMatch(/✓ .*unit.* unit\.check\.mjs/);
     expect(r.out).toMatch(/✓ .*process.* process\.check\.mjs/);
     expect(r.out).toMatch(/✓ .*faults.* faults\.check\.mjs/);
+    expect(r.out).toMatch(/✓ .*integration-beside.* integration-beside\.check\.mjs/);
   });
 
-  for (const failing of ["unit", "process", "faults", "integration"]) {
+  for (const failing of ["unit", "process", "faults", "integration-beside", "integration"]) {
     it(`fails when the ${failing} project fails`, async () => {
       const r = await npmTest({ FAIL: failing });
       expect(r.code, r.out).toBe(1);
       expect(r.out).toContain(`× ${failing} fixture test`);
-      expect(closing(r.out)).toContain(failing === "integration" ? "integration exit 1" : "unit + process + faults exit 1");
+      expect(closing(r.out)).toContain(failing === "integration" ? "integration exit 1" : "unit + process + faults + integration-beside exit 1");
     });
   }
 
@@ -76,7 +77,7 @@ describe.concurrent("scripts/test.mjs", () => {
       process.kill(pid, "SIGTERM");
       const r = await ended;
       expect(r.code, r.out).not.toBe(0);
-      expect(r.out).toContain("unit + process + faults tests (ran beside the integration tests)");
+      expect(r.out).toContain("unit + process + faults + integration-beside tests (ran beside the integration tests)");
     } finally {
       rmSync(marks, { recursive: true, force: true });
     }
