@@ -12,11 +12,15 @@
 // all shards, the sum of the shard times, the largest shard's time (the wall
 // time on n runners), and whether the merged matrix is the single run's.
 // `npm run bench [scenario.yaml] --sharding-only` skips the isolated and capture runs.
+// `--repeat N` runs the shared mode and the capture mode N times, taking turns (the
+// isolated mode once: its ratio is far above the noise): the table gives each mode's
+// median wall time with every run, and the ratios and the sharding row use the medians.
 // Where the shared run's time went (runner/timings.ts) is printed as a phase table,
 // and each shard's phases go to bench.json.
 // `npm run bench -- --boots [scenario.yaml]`: each server's boot alone (bench-boots.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { benchBoots, bootsTable } from "./bench-boots.ts";
+import { median, repeatArg, runOrder, runsCell, scenarioArg, wallCell } from "./bench-figures.ts";
 import { docker } from "./docker/client.ts";
 import { cleanupOnExit } from "./docker/cleanup.ts";
 import { LABEL_RUN, newRunId } from "./docker/labels.ts";
@@ -40,11 +44,9 @@ interface Figures {
   asExpected: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : 0;
-};
 const MiB = (b: number) => Math.round(b / 2 ** 20);
+
+type Mode = Figures["mode"];
 
 /** Samples the harness's RSS and the summed memory of the run's containers until stopped. */
 function sampleMemory(runId: string) {
@@ -130,10 +132,46 @@ async function shardRow(scenario: string, prepared: Prepared, n: number, single:
   };
 }
 
+/** One run of the scenario in `mode`, with its figures. */
+async function measure(scenario: string, prepared: Prepared, mode: Mode, which: string) {
+  const runId = newRunId();
+  const isolation: Isolation = mode === "container" ? "container" : "vhost";
+  process.stderr.write(`bench: ${scenario}, ${prepared.cells.length} cells, ${mode}${which} …\n`);
+  const uninstall = cleanupOnExit(runId, (s) => process.stderr.write(s + "\n"));
+  const stop = sampleMemory(runId);
+  const t0 = Date.now();
+  let done = 0;
+  const run = await runMatrix(prepared, {
+    scenarioFiles: [scenario],
+    runId,
+    isolation,
+    capture: mode === "vhost+capture",
+    // Every mode answers the same question once: no flakiness re-runs in a timing.
+    retryUnexpected: false,
+    onCellDone: () => {
+      if (++done % 20 === 0) process.stderr.write(`  ${done}/${prepared.cells.length} cells, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    },
+  });
+  const wall = (Date.now() - t0) / 1000;
+  const mem = await stop();
+  uninstall();
+  const figures: Figures = {
+    mode,
+    cells: run.results.cells.length,
+    containersStarted: run.stats.containersStarted,
+    wallSeconds: Math.round(wall * 10) / 10,
+    perCellMedianSeconds: Math.round(median(run.results.cells.map((c) => c.durationMs)) / 100) / 10,
+    peakHarnessRssMiB: MiB(mem.harness),
+    peakContainersMiB: MiB(mem.containers),
+    asExpected: run.results.summary.asExpected,
+  };
+  return { run, figures };
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const shardingOnly = args.includes("--sharding-only");
-  const scenario = args.find((a) => !a.startsWith("--")) ?? "scenarios/letsencrypt-2026.yaml";
+  const scenario = scenarioArg(args) ?? "scenarios/letsencrypt-2026.yaml";
   if (args.includes("--boots")) {
     const boots = await benchBoots(scenario);
     process.stdout.write(bootsTable(boots) + "\n");
@@ -141,62 +179,41 @@ async function main() {
     await writeFile("s2s-matrix-report/bench-boots.json", JSON.stringify({ scenario, date: new Date().toISOString(), boots }, null, 2) + "\n");
     return;
   }
+  const repeat = repeatArg(args);
   const prepared = await prepare({ scenarioFiles: [scenario] });
-  const figures: Figures[] = [];
+  const figures = new Map<Mode, Figures[]>();
   const runs: { mode: string; cells: CellResult[] }[] = [];
-  let single: RunResults | undefined;
+  let first: RunResults | undefined;
   let phases: Span[] = [];
+  const modes: readonly Mode[] = shardingOnly ? ["vhost"] : ["vhost", "container", "vhost+capture"];
   // The capture relay's cost shows as a third column: the shared mode with --capture.
-  for (const mode of shardingOnly ? (["vhost"] as const) : (["vhost", "container", "vhost+capture"] as const)) {
-    const runId = newRunId();
-    const isolation: Isolation = mode === "container" ? "container" : "vhost";
-    process.stderr.write(`bench: ${scenario}, ${prepared.cells.length} cells, ${mode} …\n`);
-    const uninstall = cleanupOnExit(runId, (s) => process.stderr.write(s + "\n"));
-    const stop = sampleMemory(runId);
-    const t0 = Date.now();
-    let done = 0;
-    const run = await runMatrix(prepared, {
-      scenarioFiles: [scenario],
-      runId,
-      isolation,
-      capture: mode === "vhost+capture",
-      // Both modes answer the same question once: no flakiness re-runs in a timing.
-      retryUnexpected: false,
-      onCellDone: () => {
-        if (++done % 20 === 0) process.stderr.write(`  ${done}/${prepared.cells.length} cells, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-      },
-    });
-    const wall = (Date.now() - t0) / 1000;
-    const mem = await stop();
-    uninstall();
-    if (mode === "vhost") {
-      single = { ...run.results, durationMs: wall * 1000 };
-      phases = run.stats.timings;
+  for (const { mode, round } of runOrder(modes, repeat)) {
+    const repeated = repeat > 1 && mode !== "container";
+    const m = await measure(scenario, prepared, mode, repeated ? ` (run ${round} of ${repeat})` : "");
+    if (!figures.has(mode)) figures.set(mode, []);
+    figures.get(mode)!.push(m.figures);
+    const label = { vhost: "shared", container: "isolated", "vhost+capture": "shared+capture" }[mode];
+    runs.push({ mode: repeated ? `${label} #${round}` : label, cells: m.run.results.cells });
+    if (mode === "vhost" && !first) {
+      first = m.run.results;
+      phases = m.run.stats.timings;
     }
-    figures.push({
-      mode,
-      cells: run.results.cells.length,
-      containersStarted: run.stats.containersStarted,
-      wallSeconds: Math.round(wall * 10) / 10,
-      perCellMedianSeconds: Math.round(median(run.results.cells.map((c) => c.durationMs)) / 100) / 10,
-      peakHarnessRssMiB: MiB(mem.harness),
-      peakContainersMiB: MiB(mem.containers),
-      asExpected: run.results.summary.asExpected,
-    });
-    runs.push({ mode: { vhost: "shared", container: "isolated", "vhost+capture": "shared+capture" }[mode], cells: run.results.cells });
   }
+  const walls = (mode: Mode) => figures.get(mode)!.map((f) => f.wallSeconds);
+  // The first shared run's matrix, timed as the median of the shared runs.
+  const single: RunResults = { ...first!, durationMs: median(walls("vhost")) * 1000 };
   // Sharding: the shared run is "1 shard", timed as the shards are (runMatrix, start to end).
   const oneShard: ShardFigures = {
     shards: 1,
-    containersStarted: figures[0].containersStarted,
-    sumSeconds: seconds(single!.durationMs),
-    largestSeconds: seconds(single!.durationMs),
+    containersStarted: figures.get("vhost")![0].containersStarted,
+    sumSeconds: seconds(single.durationMs),
+    largestSeconds: seconds(single.durationMs),
     largestRatio: 1,
     identical: true,
     differ: [],
   };
   const sharding = [oneShard];
-  for (const n of [2, 4]) sharding.push(await shardRow(scenario, prepared, n, single!));
+  for (const n of [2, 4]) sharding.push(await shardRow(scenario, prepared, n, single));
   const shardTable = [
     `| ${scenario}, sharded (shards run one after another) | 1 shard (the shared run) | 2 shards | 4 shards |`,
     "| --- | ---: | ---: | ---: |",
@@ -212,14 +229,15 @@ async function main() {
     process.stdout.write(phaseOut + "\n\n" + shardTable + "\n");
     for (const d of shardDiffer) process.stdout.write(`  differs: ${d}\n`);
     await mkdir("s2s-matrix-report", { recursive: true });
-    await writeFile("s2s-matrix-report/bench.json", JSON.stringify({ scenario, date: new Date().toISOString(), shared: figures[0], phases, sharding }, null, 2) + "\n");
+    await writeFile("s2s-matrix-report/bench.json", JSON.stringify({ scenario, date: new Date().toISOString(), shared: figures.get("vhost"), phases, sharding }, null, 2) + "\n");
     process.exitCode = shardDiffer.length ? 1 : 0;
     return;
   }
 
-  const [shared, isolated, captured] = figures;
+  const [shared, isolated, captured] = modes.map((m) => figures.get(m)!);
   const differ = modeDifferences(runs);
-  const ratio = Math.round((isolated.wallSeconds / shared.wallSeconds) * 10) / 10;
+  const ratio = Math.round((median(walls("container")) / median(walls("vhost"))) * 10) / 10;
+  const captureCost = Math.round((median(walls("vhost+capture")) / median(walls("vhost")) - 1) * 1000) / 10;
 
   const rows: [string, keyof Figures][] = [
     ["cells", "cells"],
@@ -233,8 +251,12 @@ async function main() {
   const out = [
     `| ${scenario} | shared (--isolation vhost) | isolated (--isolation container) | shared with --capture |`,
     "| --- | ---: | ---: | ---: |",
-    ...rows.map(([label, k]) => `| ${label} | ${shared[k]} | ${isolated[k]} | ${captured[k]} |`),
+    ...rows.map(([label, k]) => {
+      const cell = (fs: Figures[]) => (k === "wallSeconds" ? wallCell(fs.map((f) => f.wallSeconds)) : runsCell(fs.map((f) => f[k] as number)));
+      return `| ${label} | ${cell(shared)} | ${cell(isolated)} | ${cell(captured)} |`;
+    }),
     `| isolated / shared wall time | ${ratio}× | | |`,
+    `| shared with --capture / shared wall time | ${captureCost >= 0 ? "+" : ""}${captureCost} % | | |`,
     `| identical matrix in all three (outcome + auth both ways per cell) | ${differ.length === 0 ? "yes" : `NO: ${differ.length} cells differ`} | | |`,
   ].join("\n");
   process.stdout.write(out + "\n\n" + phaseOut + "\n\n" + shardTable + "\n");
@@ -242,7 +264,11 @@ async function main() {
   await mkdir("s2s-matrix-report", { recursive: true });
   await writeFile(
     "s2s-matrix-report/bench.json",
-    JSON.stringify({ scenario, date: new Date().toISOString(), shared, isolated, captured, ratio, identical: differ.length === 0, differ, phases, sharding }, null, 2) + "\n",
+    JSON.stringify(
+      { scenario, date: new Date().toISOString(), repeat, shared, isolated, captured, ratio, captureCostPercent: captureCost, identical: differ.length === 0, differ, phases, sharding },
+      null,
+      2,
+    ) + "\n",
   );
   process.exitCode = differ.length || shardDiffer.length ? 1 : 0;
 }
