@@ -19,7 +19,11 @@ export async function buildSilentProsodyImage(tag: string): Promise<void> {
 }
 
 async function buildFromProsody(tag: string, line: string): Promise<void> {
-  const base = await ensureServerImage(resolveServer("prosody@13.0.7"), adapterFor("prosody"));
+  buildFrom(await ensureServerImage(resolveServer("prosody@13.0.7"), adapterFor("prosody")), tag, line);
+}
+
+/** Builds `tag` FROM `base` with one more Dockerfile line. */
+export function buildFrom(base: string, tag: string, line: string): void {
   execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${base}\n${line}\n`, stdio: ["pipe", "ignore", "pipe"] });
 }
 

@@ -1,7 +1,6 @@
 // ejabberd's Erlang node does without epmd: on loaded cores the epmd it started itself
 // was not yet listening when the node registered ("Protocol 'inet_tcp': register/listen
 // error: econnrefused"), and the container stopped. Here epmd never listens at all.
-import { execFileSync } from "node:child_process";
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCa } from "../../ca/index.ts";
@@ -11,8 +10,8 @@ import { ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { startInstance, type StartedInstance } from "../../harness/instance.ts";
 import type { InstanceConfig } from "../../harness/servers/adapter.ts";
-import { removeImage } from "../user-image.ts";
-import { labelled, removeLabelled } from "./helpers.ts";
+import { buildFrom, removeImage } from "../user-image.ts";
+import { labelled, oneHostConfig, removeLabelled } from "./helpers.ts";
 
 /** The listening TCP sockets in /proc/net/tcp's words: "127.0.0.1:5210". */
 function listeners(procNetTcp: string): string[] {
@@ -42,18 +41,10 @@ describe("ejabberd where epmd never listens", () => {
     const base = await ensureServerImage(entry, adapterFor("ejabberd"));
     // Erlang starts epmd from its erts directory: that binary now exits at once.
     const epmd = "$(readlink -f /usr/lib/erlang/bin/epmd)";
-    execFileSync("docker", ["build", "-q", "-t", image, "-"], {
-      input: `FROM ${base}\nRUN printf '#!/bin/sh\\nexit 1\\n' > ${epmd}\n`,
-      stdio: ["pipe", "ignore", "pipe"],
-    });
+    buildFrom(base, image, `RUN printf '#!/bin/sh\\nexit 1\\n' > ${epmd}`);
     await d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId) });
     const ca = await createCa({ tld: "example", keyType: "ec" });
-    config = {
-      vhosts: [{ domain: "epmd-a.example", certificate: "dual-eku", dialback: "off", tls: await ca.issue("epmd-a.example", "dual-eku") }],
-      users: [{ username: "probe", password: "not-a-secret" }],
-      trustedCa: ca.trustBundle,
-      secureAuth: true,
-    };
+    config = await oneHostConfig(ca, "epmd-a.example", { dialback: "off", password: "not-a-secret" });
   }, 180_000);
 
   afterAll(async () => {

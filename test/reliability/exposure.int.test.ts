@@ -11,7 +11,7 @@ import { ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { startInstance, type StartedInstance } from "../../harness/instance.ts";
 import { login, stopQuietly } from "../../harness/probe/probe.ts";
-import { removeLabelled } from "./helpers.ts";
+import { oneHostConfig, removeLabelled } from "./helpers.ts";
 
 const SERVERS = ["ejabberd@23.01", "prosody@0.12.3"];
 
@@ -32,12 +32,7 @@ describe("a run's servers are its own", () => {
         const entry = resolveServer(server);
         const adapter = adapterFor(entry.family);
         const domain = `x${i + 1}-a.example`;
-        const config = {
-          vhosts: [{ domain, certificate: "dual-eku" as const, dialback: "on" as const, tls: await ca.issue(domain, "dual-eku") }],
-          users: [{ username: "probe", password }],
-          trustedCa: ca.trustBundle,
-          secureAuth: true,
-        };
+        const config = await oneHostConfig(ca, domain, { dialback: "on", password });
         const image = await ensureServerImage(entry, adapter);
         started.set(server, await startInstance({ key: `${server}#1`, entry, adapter, image, config }, { runId, network, readyTimeoutMs: 120_000, log: () => {} }));
       }),

@@ -6,6 +6,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type Dockerode from "dockerode";
 import { LABEL_RUN } from "../../harness/docker/labels.ts";
+import type { InstanceConfig } from "../../harness/servers/adapter.ts";
+import type { TestCa } from "../../ca/index.ts";
 import { buildSilentProsodyImage, removeImage } from "../user-image.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -128,4 +130,14 @@ export function keyLikeFilesInRepo(): string[] {
   };
   walk(ROOT, "");
   return out.sort();
+}
+
+/** One virtual host with a dual-EKU certificate from `ca` and the probe user: for tests that start an instance themselves. */
+export async function oneHostConfig(ca: TestCa, domain: string, o: { dialback: "on" | "off"; password: string }): Promise<InstanceConfig> {
+  return {
+    vhosts: [{ domain, certificate: "dual-eku", dialback: o.dialback, tls: await ca.issue(domain, "dual-eku") }],
+    users: [{ username: "probe", password: o.password }],
+    trustedCa: ca.trustBundle,
+    secureAuth: true,
+  };
 }

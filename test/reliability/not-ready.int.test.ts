@@ -10,7 +10,7 @@ import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { EnvironmentError } from "../../core/errors.ts";
 import { startInstance } from "../../harness/instance.ts";
 import type { InstanceConfig, ServerAdapter } from "../../harness/servers/adapter.ts";
-import { labelled, removeLabelled } from "./helpers.ts";
+import { labelled, oneHostConfig, removeLabelled } from "./helpers.ts";
 
 const CONFIG = "/etc/prosody/prosody.cfg.lua";
 
@@ -28,12 +28,7 @@ describe("a server that never becomes ready", () => {
     image = await ensureServerImage(entry, prosody);
     await d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId) });
     const ca = await createCa({ tld: "example", keyType: "ec" });
-    config = {
-      vhosts: [{ domain: "nr-a.example", certificate: "dual-eku", dialback: "off", tls: await ca.issue("nr-a.example", "dual-eku") }],
-      users: [{ username: "probe", password: "not-a-secret" }],
-      trustedCa: ca.trustBundle,
-      secureAuth: true,
-    };
+    config = await oneHostConfig(ca, "nr-a.example", { dialback: "off", password: "not-a-secret" });
   }, 120_000);
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { docker } from "../../harness/docker/client.ts";
 import { buildImage, ensureServerImage } from "../../harness/docker/images.ts";
 import { newRunId, runLabels } from "../../harness/docker/labels.ts";
 import { startInstance } from "../../harness/instance.ts";
-import { labelled, neverFinishingScenario, removeLabelled, runCli } from "./helpers.ts";
+import { labelled, neverFinishingScenario, oneHostConfig, removeLabelled, runCli } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "s2s-matrix-timeouts-"));
 let d: Dockerode;
@@ -77,8 +77,7 @@ describe("stages that never end", () => {
     try {
       const { createCa } = await import("../../ca/index.ts");
       const ca = await createCa({ tld: "example" });
-      const tls = await ca.issue("v1-a.example", "dual-eku");
-      const config = { vhosts: [{ domain: "v1-a.example", certificate: "dual-eku" as const, dialback: "on" as const, tls }], users: [{ username: "probe", password: "pw-123" }], trustedCa: ca.trustBundle, secureAuth: true };
+      const config = await oneHostConfig(ca, "v1-a.example", { dialback: "on", password: "pw-123" });
       const hanging = { ...adapter, versionCommand: () => "sleep 600" };
       await expect(
         startInstance({ key: "prosody@0.12.3#1", entry, adapter: hanging, image, config }, { runId, network, readyTimeoutMs: 120_000, log: () => {}, versionTimeoutMs: 2_000 }),
