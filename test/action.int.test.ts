@@ -7,9 +7,11 @@
 //   (b) the bump to 24.12 regresses, the action as a release tag (the clone with the dist/
 //       of (a)'s pack: it installs only the production dependencies): the step fails with
 //       exit 1, regressions ≥ 1, an error annotation at the rule's line of the scenario file;
-//       the images (a) used come from the cache it saved (docker save → cache → docker load), and only those.
+//       the images (a) used come from the cache it saved (docker save → cache → docker load), and only those
+//       (another run's container, created while (a)'s run is under way, does not add its image).
 // Untrusted text (the scenario's name and a rule's reason carry `\n::error …`) commands nothing.
 // Slow (two whole jobs: the package built from the clone once, docker save/load of the images).
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +20,12 @@ import { cloneTree, runWorkflow, type LegResult } from "./action-runner/index.ts
 import { ROOT } from "./reliability/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-action-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const FOREIGN_RUN = `action-test-foreign-${process.pid}`;
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=s2s-matrix.run=${FOREIGN_RUN}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+  if (ids.length) execFileSync("docker", ["rm", "-f", ...ids]);
+});
 const CACHE = join(dir, "cache");
 
 /** README's gate workflow, as a user copies it. */
@@ -79,7 +86,20 @@ interface Gate {
   step(id: string): LegResult["steps"][number];
 }
 
-async function runGate(name: string, version: string, action: string, baseline?: string): Promise<Gate> {
+/**
+ * Another run's container (a job beside the gate on the same machine), from an image
+ * (a)'s run does not use: created, never started. Returns its image.
+ */
+function foreignContainer(): string {
+  const used = /^s2s-matrix\/(dns|relay|ejabberd:26\.07|prosody:13\.0\.7)/;
+  const images = execFileSync("docker", ["images", "--filter", "label=s2s-matrix.image", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
+  const image = images.split("\n").find((i) => i && !i.includes("<none>") && !used.test(i));
+  if (!image) throw new Error(`no s2s-matrix image besides (a)'s here: ${images}`);
+  execFileSync("docker", ["create", "--label", `s2s-matrix.run=${FOREIGN_RUN}`, image]);
+  return image;
+}
+
+async function runGate(name: string, version: string, action: string, baseline?: string, onLine?: (line: string) => void): Promise<Gate> {
   const ws = join(dir, name, "ws");
   mkdirSync(join(ws, "xmpp"), { recursive: true });
   writeFileSync(join(ws, "xmpp", "s2s-scenario.yaml"), scenario(version));
@@ -96,7 +116,10 @@ async function runGate(name: string, version: string, action: string, baseline?:
     runnerTemp: join(dir, "_temp"),
     artifactsDir: artifacts,
     actions: { "<owner>/s2s-matrix": action },
-    echo: process.env.S2S_RUNNER_ECHO ? (l) => process.stderr.write(l) : undefined,
+    echo: (l) => {
+      if (process.env.S2S_RUNNER_ECHO) process.stderr.write(l);
+      onLine?.(l);
+    },
   });
   const s2s = leg.steps.find((s) => s.id === "s2s")!;
   const step = (id: string) => {
@@ -113,9 +136,14 @@ const errors = (leg: LegResult) => leg.annotations.filter((a) => a.level === "er
 describe("the README's upgrade gate, through the stand-in runner, on real servers", () => {
   let good: Gate;
   let bump: Gate;
+  let foreign: string | undefined;
 
   test("(a) a good run: the job passes, outputs set, summary and the report files uploaded; the images go to the cache", async () => {
-    good = await runGate("good", "26.07", actionPath);
+    // The CLI's first line: its run is under way, and the action is watching for containers.
+    good = await runGate("good", "26.07", actionPath, undefined, (l) => {
+      if (!foreign && /s2s-matrix \S+: run \S+, /.test(l)) foreign = foreignContainer();
+    });
+    expect(foreign, "the CLI's first line was never seen").toBeDefined();
     const log = good.leg.log.join("\n");
     expect(good.leg.status, log.slice(-4000)).toBe("success");
     const s2s = good.leg.steps.find((s) => s.id === "s2s")!;
