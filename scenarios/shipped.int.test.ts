@@ -1,12 +1,14 @@
 // `npm test` runs every shipped scenario on real servers: each cell is a test
 // named `initiator → receiver [certificate, dialback]`, so a red test names the pair.
 import { readdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { judge } from "../core/judge.ts";
-import { prepare } from "../harness/inputs.ts";
+import { prepare, type Prepared } from "../harness/inputs.ts";
 import { runMatrix, type MatrixRun } from "../harness/matrix.ts";
+import { collectServers } from "../harness/named-servers.ts";
+import type { CellResult } from "../core/types.ts";
 import { writeReports } from "../harness/report/write.ts";
 import { cellId } from "../core/label.ts";
 
@@ -58,20 +60,27 @@ const DECIDED_BY_LOG: Record<string, { id: string; evidence: RegExp }[]> = {
 const JUDGED_ON: Record<string, string> = { "smoke.yaml": "letsencrypt-2026.yaml" };
 
 const prepared = new Map(await Promise.all(files.map(async (f) => [f, await prepare({ scenarioFiles: [join(dir, f)], only: SUBSETS[f] })] as const)));
-const runs = new Map<string, Promise<MatrixRun>>();
 
-/** The run of `file`'s cells, once however many scenarios are judged on it (also under a -t filter). */
-function runOf(file: string): Promise<MatrixRun> {
-  let running = runs.get(file);
-  if (!running) {
-    running = runMatrix(prepared.get(file)!, { scenarioFiles: [file], log: (s) => process.stderr.write(`[${file}] ${s}\n`) }).then(async (run) => {
-      // The matrix of the test run, for CI artifacts and for a look after a red test.
-      await writeReports(join("s2s-matrix-report", basename(file, ".yaml")), run.results);
-      return run;
-    });
-    runs.set(file, running);
-  }
-  return running;
+/** The files whose cells run; the others are judged on a run's cells (JUDGED_ON). */
+const running = files.filter((f) => !JUDGED_ON[f]);
+let all: Promise<MatrixRun> | undefined;
+
+/**
+ * One run of every running file's cells, as `s2s-matrix run a.yaml b.yaml …` runs them:
+ * each server boots once for all of them (one run per file booted Prosody 13.0.7,
+ * ejabberd 23.01 and jabberd2 three times), and one run has one tail, not three.
+ */
+function runAll(): Promise<MatrixRun> {
+  all ??= (async () => {
+    const parts = running.map((f) => prepared.get(f)!);
+    const scenarios = parts.flatMap((p) => p.scenarios);
+    const combined: Prepared = { scenarios, cells: parts.flatMap((p) => p.cells), servers: collectServers(scenarios) };
+    const run = await runMatrix(combined, { scenarioFiles: running, log: (s) => process.stderr.write(`[shipped] ${s}\n`) });
+    // The matrix of the test run, for CI artifacts and for a look after a red test.
+    await writeReports(join("s2s-matrix-report", "shipped-scenarios"), run.results);
+    return run;
+  })();
+  return all;
 }
 
 // The rules a subset's cells do not meet, and why that is accepted: the whole scenario's run
@@ -102,16 +111,18 @@ for (const file of files) {
   const { scenarios, cells } = prepared.get(file)!;
   const source = JUDGED_ON[file];
   describe(`scenario ${file}: ${scenarios[0].name}${source ? ` (judged on ${source}'s run)` : ""}`, () => {
-    let run: MatrixRun;
+    /** This file's cells in the run (for a judged file: its source's), by id. */
+    let mine: Map<string, CellResult>;
     beforeAll(async () => {
-      run = await runOf(source ?? file);
+      const run = await runAll();
+      const from = prepared.get(source ?? file)!.scenarios[0].name;
+      mine = new Map(run.results.cells.filter((c) => c.spec.scenario === from).map((c) => [source ? cellId(c.spec.initiator, c.spec.receiver) : c.spec.id, c]));
     }, 1_200_000);
 
-    cells.forEach((cell, i) => {
+    cells.forEach((cell) => {
       test(cell.id, () => {
-        const r = source ? run.results.cells.find((c) => cellId(c.spec.initiator, c.spec.receiver) === cellId(cell.initiator, cell.receiver)) : run.results.cells[i];
-        expect(r, `${source} has no cell ${cell.id}`).toBeDefined();
-        if (!source) expect(r!.spec.id).toBe(cell.id);
+        const r = mine.get(source ? cellId(cell.initiator, cell.receiver) : cell.id);
+        expect(r, `${source ?? file}'s run has no cell ${cell.id}`).toBeDefined();
         const verdict = source ? judge(cell.expected, r!) : r!;
         expect(verdict.asExpected, `${verdict.mismatch ?? ""}\nreason: ${r!.reason ?? "-"}\n${r!.logs.slice(-20).join("\n")}`).toBe(true);
       });
@@ -119,7 +130,7 @@ for (const file of files) {
 
     for (const known of DECIDED_BY_LOG[file] ?? []) {
       test(`${known.id} is decided by the servers' log line, not the timeout`, () => {
-        const r = run.results.cells.find((c) => c.spec.id === known.id)!;
+        const r = mine.get(known.id)!;
         expect(r.decided, r.logs.join("\n")).toBe("log");
         expect(r.evidence).toMatch(known.evidence);
       });
