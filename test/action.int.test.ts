@@ -17,14 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cloneTree, runWorkflow, type LegResult } from "./action-runner/index.ts";
-import { ROOT } from "./reliability/helpers.ts";
+import { docker } from "../harness/docker/client.ts";
+import { removeLabelled, ROOT } from "./reliability/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "s2s-action-"));
 const FOREIGN_RUN = `action-test-foreign-${process.pid}`;
-afterAll(() => {
+afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=s2s-matrix.run=${FOREIGN_RUN}`], { encoding: "utf8" }).split("\n").filter(Boolean);
-  if (ids.length) execFileSync("docker", ["rm", "-f", ...ids]);
+  await removeLabelled(await docker(), FOREIGN_RUN);
 });
 const CACHE = join(dir, "cache");
 
@@ -36,6 +36,9 @@ function readmeWorkflow(): string {
 }
 
 const FORGED = "::error title=Fake::forged by untrusted text";
+
+/** The images (a)'s run uses (ours = ejabberd 26.07, Prosody 13.0.7, the name server), without their content tag. */
+const GOOD_IMAGES = ["s2s-matrix/dns:", "s2s-matrix/ejabberd:26.07", "s2s-matrix/prosody:13.0.7"];
 
 /** The scenario the user commits, with ours at `version`; returns its text. */
 const scenario = (version: string): string => `name: "Our federation\\n${FORGED} (name)"
@@ -91,9 +94,8 @@ interface Gate {
  * (a)'s run does not use: created, never started. Returns its image.
  */
 function foreignContainer(): string {
-  const used = /^s2s-matrix\/(dns|relay|ejabberd:26\.07|prosody:13\.0\.7)/;
   const images = execFileSync("docker", ["images", "--filter", "label=s2s-matrix.image", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
-  const image = images.split("\n").find((i) => i && !i.includes("<none>") && !used.test(i));
+  const image = images.split("\n").find((i) => i && !i.includes("<none>") && !GOOD_IMAGES.some((g) => i.startsWith(g)));
   if (!image) throw new Error(`no s2s-matrix image besides (a)'s here: ${images}`);
   execFileSync("docker", ["create", "--label", `s2s-matrix.run=${FOREIGN_RUN}`, image]);
   return image;
@@ -190,7 +192,7 @@ describe("the README's upgrade gate, through the stand-in runner, on real server
     expect(bump.step("load").outcome).toBe("success");
     // (a) saved only the images its run used: its two servers and the DNS helper, not every image here.
     const loaded = (log.match(/^Loaded image: \S+/gm) ?? []).map((l) => l.slice("Loaded image: ".length).replace(/-?[0-9a-f]{10,12}$/, ""));
-    expect(loaded.sort()).toEqual(["s2s-matrix/dns:", "s2s-matrix/ejabberd:26.07", "s2s-matrix/prosody:13.0.7"]);
+    expect(loaded.sort()).toEqual(GOOD_IMAGES);
   }, 1_800_000);
 
   test("untrusted text reached the log as a workflow command line and commanded nothing", () => {
