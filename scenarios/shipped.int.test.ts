@@ -1,5 +1,6 @@
 // `npm test` runs every shipped scenario on real servers: each cell is a test
 // named `initiator → receiver [certificate, dialback]`, so a red test names the pair.
+// The same run is the shared mode of the mode-agreement tests (test/mode-agreement.ts).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { collectServers } from "../harness/named-servers.ts";
 import type { CellResult } from "../core/types.ts";
 import { writeReports } from "../harness/report/write.ts";
 import { cellId } from "../core/label.ts";
+import { describeModeAgreement } from "../test/mode-agreement.ts";
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
@@ -137,3 +139,6 @@ for (const file of files) {
     }
   });
 }
+
+// Some of the run's cells again, isolated and through the capture relay: the same verdicts.
+describeModeAgreement(runAll);
