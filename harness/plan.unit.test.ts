@@ -150,7 +150,7 @@ describe("servers with one XMPP domain per instance (Openfire, maxVirtualHosts 1
     expect(catalogMaxVirtualHosts(O)).toBe(1);
     expect(catalogMaxVirtualHosts("openfire@5.0.2")).toBe(1);
     expect(catalogMaxVirtualHosts(P)).toBe(240);
-    expect(catalogMaxVirtualHosts(E)).toBe(240);
+    expect(catalogMaxVirtualHosts(E)).toBe(300);
     expect(catalogMaxVirtualHosts("openfire@0.0.1")).toBeUndefined();
   });
 

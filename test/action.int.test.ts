@@ -37,12 +37,16 @@ function readmeWorkflow(): string {
 
 const FORGED = "::error title=Fake::forged by untrusted text";
 
-/** The images (a)'s run uses (ours = ejabberd 26.07, Prosody 13.0.7, the name server), without their content tag. */
-const GOOD_IMAGES = ["s2s-matrix/dns:", "s2s-matrix/ejabberd:26.07", "s2s-matrix/prosody:13.0.7"];
+/**
+ * The images (a)'s run uses (ours = ejabberd 26.07, Prosody 0.12.3, the name server), without
+ * their content tag. Prosody 0.12.3 is Debian bookworm's, as the name server is: the images
+ * share their base, so the cache's tar is ~0.3 GB smaller than with sid's Prosody 13.0.7.
+ */
+const GOOD_IMAGES = ["s2s-matrix/dns:", "s2s-matrix/ejabberd:26.07", "s2s-matrix/prosody:0.12.3"];
 
 /** The scenario the user commits, with ours at `version`; returns its text. */
 const scenario = (version: string): string => `name: "Our federation\\n${FORGED} (name)"
-servers: [{name: ours, server: ejabberd@${version}}, prosody@13.0.7]
+servers: [{name: ours, server: ejabberd@${version}}, prosody@0.12.3]
 certificates: [server-only]
 dialback: [off]
 pairs: cross
