@@ -4,6 +4,7 @@ import { Wait, type StartedTestContainer } from "testcontainers";
 import { RunContainer } from "./docker/dns.ts";
 import type { CatalogEntry, InstanceConfig, ServerAdapter } from "./servers/adapter.ts";
 import { LogBuffer } from "./docker/logbuffer.ts";
+import { clearFailedStart } from "./docker/failed-start.ts";
 import { login, stopQuietly, type Endpoint } from "./probe/probe.ts";
 import { EnvironmentError } from "../core/errors.ts";
 import { readinessBound, STAGE_TIMEOUTS_MS, within } from "./docker/deadline.ts";
@@ -105,8 +106,14 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
   try {
     started = await container.start();
   } catch (e) {
-    // testcontainers ends the wait when the server's output ends, i.e. it exited (and removes it).
-    throw /Log stream ended/.test((e as Error).message) ? rejected() : notReady((e as Error).message.split("\n")[0]);
+    const why = (e as Error).message;
+    // Whatever testcontainers left (failed-start.ts): its log if none was read, then removed.
+    const left = await clearFailedStart(containerName(opts.runId, spec.key));
+    if (left && logs.lines.length === 0) logs.add(left.lines);
+    // testcontainers ends the wait when the server's output ends, i.e. it exited (and removes it);
+    // a server that exited before testcontainers first looked at it ends in its port wait instead.
+    const exitedFirst = /waiting for container ports to be bound/.test(why) && left?.exited === true;
+    throw /Log stream ended/.test(why) || exitedFirst ? rejected() : notReady(why.split("\n")[0]);
   }
   const host = started.getHost();
   const port = started.getMappedPort(adapter.c2sPort);

@@ -46,6 +46,11 @@ export class LogBuffer {
     });
   }
 
+  /** Lines read some other way (a failed start's log, fetched once). */
+  add(lines: string[]): void {
+    for (const l of lines) this.push(l);
+  }
+
   private push(raw: string): void {
     if (!raw.trim()) return;
     const max = this.limits.lineChars;

@@ -71,6 +71,28 @@ describe("a server that never becomes ready", () => {
     expect((await labelled(d, runId)).containers).toEqual([]);
   }, 90_000);
 
+  it("a server that exits at once → EnvironmentError with its own words, nothing left", async () => {
+    // Its start replaced by a line and an exit: the container stops before or just after
+    // testcontainers first looks at its published port. Loaded cores made a broken
+    // configuration end this way: 10 s of port wait, no log, the container left behind.
+    const exits: ServerAdapter = {
+      ...prosody,
+      render: (e, c) => ({ ...prosody.render(e, c), command: ["sh", "-c", "echo 's2s-matrix test: this server exits at once'; exit 1"] }),
+    };
+    const err = await startInstance(
+      { key: "prosody@0.12.3#exits", entry, adapter: exits, image, config },
+      { runId, network, readyTimeoutMs: 15_000, log: () => {} },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(EnvironmentError);
+    const e = err as EnvironmentError;
+    expect(e.message).toMatch(/^prosody@0\.12\.3#exits stopped while starting/);
+    expect(e.message.split("--- its own last log lines ---\n")[1]).toContain("s2s-matrix test: this server exits at once");
+    expect((await labelled(d, runId)).containers).toEqual([]);
+  }, 90_000);
+
   it("a server that runs but never passes its ready check → EnvironmentError after the ready timeout, with its log, nothing left", async () => {
     // Neither readiness signal ever comes: no such log line, a ready command that fails.
     const never: ServerAdapter = { ...prosody, readyLogLine: () => /a line prosody never writes/, readyCommand: () => "false" };
