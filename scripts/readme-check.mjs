@@ -54,12 +54,24 @@ say(`copied ${root} to ${dir} (no node_modules)`);
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(?!config_)/i.test(k) && k !== "INIT_CWD"));
 env.PATH = (env.PATH ?? "").split(delimiter).filter((p) => !p.includes("node_modules/.bin")).join(delimiter);
 
+// A command runs in a process group of its own, and a signal to this process goes to that
+// whole group: a TERM to readme-check alone (a proof stopped by hand) ended it and left the
+// README's matrix run going. Ctrl-C reaches the group through this process as well.
+let child;
+let stoppedBy;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    stoppedBy ??= sig;
+    if (child?.exitCode === null && child.signalCode === null) process.kill(-child.pid, sig);
+  });
+}
+
 const run = (cmd) =>
   new Promise((done) => {
     say(`$ ${cmd}`);
     const t0 = Date.now();
-    const p = spawn("sh", ["-c", cmd], { cwd: dir, env, stdio: ["ignore", "inherit", "inherit"] });
-    p.on("close", (code, signal) => done({ code, signal, s: ((Date.now() - t0) / 1000).toFixed(1) }));
+    child = spawn("sh", ["-c", cmd], { cwd: dir, env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+    child.on("close", (code, signal) => done({ code, signal, s: ((Date.now() - t0) / 1000).toFixed(1) }));
   });
 
 let failed;
@@ -70,6 +82,7 @@ else {
   const missing = REPORTS.filter((r) => !existsSync(join(dir, "s2s-matrix-report", r)));
   if (missing.length) failed = `the first command wrote no ${missing.join(", ")} in s2s-matrix-report/: ${commands[0]}`;
 }
+if (stoppedBy) failed = `stopped by ${stoppedBy} during: ${commands[0]}`;
 if (!failed) {
   const second = await run(commands[1]);
   say(`exit ${second.code ?? second.signal} after ${second.s} s: ${commands[1]}`);

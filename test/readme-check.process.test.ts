@@ -1,8 +1,8 @@
 // scripts/readme-check.mjs must fail when README.md's two commands stop working. The
 // full check (both commands succeeding in a fresh copy) is what .ci/run runs; here
 // README variants that fail fast show that it can fail, and how it says so.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -43,6 +43,41 @@ describe("scripts/readme-check.mjs", () => {
     const r = check(README.replace(first, "npx --version"));
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain("FAIL: the first command wrote no matrix.md, matrix.html, results.json, junit.xml, baseline.jsonl in s2s-matrix-report/: npx --version");
+  });
+
+  it("a TERM sent to it alone ends the command it runs too, and it fails naming the signal", async () => {
+    const pidFile = join(dir, `pid-${process.pid}`);
+    // A first command that never ends by itself; `exec` keeps its pid the one written.
+    const file = join(dir, "README-term.md");
+    const command = `echo $$ > ${pidFile} && exec sleep 600`;
+    writeFileSync(file, README.replace(first, () => command));
+    const p = spawn(process.execPath, [join(ROOT, "scripts/readme-check.mjs"), "--readme", file], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    p.stderr.on("data", (b) => (stderr += b));
+    // "exit", not "close": without the fix the command outlives it and holds its stderr open.
+    const exited = new Promise<number | null>((done) => p.on("exit", (code) => done(code)));
+    const closed = new Promise((done) => p.on("close", done));
+    while (!existsSync(pidFile) || !readFileSync(pidFile, "utf8").trim()) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(pid).toBeGreaterThan(1);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      p.kill("SIGTERM");
+      expect(await exited, stderr).toBe(1);
+      await closed;
+      expect(stderr).toContain(`FAIL: stopped by SIGTERM during: ${command}`);
+      expect(stderr).not.toContain(`$ ${second}`);
+      expect(alive()).toBe(false);
+    } finally {
+      if (alive()) process.kill(pid, "SIGKILL");
+    }
   });
 
   it("fails when the second command fails", () => {
