@@ -22,9 +22,14 @@ async function buildFromProsody(tag: string, line: string): Promise<void> {
   buildFrom(await ensureServerImage(resolveServer("prosody@13.0.7"), adapterFor("prosody")), tag, line);
 }
 
-/** Builds `tag` FROM `base` with one more Dockerfile line. */
+/**
+ * Builds `tag` FROM `base` with one more Dockerfile line. The tag is a label of the image
+ * too: two tests building the same line get two images, so that one's removal cannot delete
+ * the image the other is tagging ("failed to get digest … no such file", seen in npm test).
+ */
 export function buildFrom(base: string, tag: string, line: string): void {
-  execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input: `FROM ${base}\n${line}\n`, stdio: ["pipe", "ignore", "pipe"] });
+  const input = `FROM ${base}\n${line}\nLABEL s2s-matrix.test-image=${JSON.stringify(tag)}\n`;
+  execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input, stdio: ["pipe", "ignore", "pipe"] });
 }
 
 /** Removes an image a test built. */
