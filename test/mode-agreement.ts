@@ -38,14 +38,15 @@ export const MODE_CELLS: [string, string][] = [
   [PROFILES, "jabberd2@2.7.0 → ejabberd@26.07 [self-signed→dual-eku, dialback off]"],
 ];
 
+/** A cell across scenarios: its scenario's name and its id. */
+const cellKey = (c: { scenario: string; id: string }) => `${c.scenario}\n${c.id}`;
+
 async function subset(): Promise<Prepared> {
   const prepared = await prepare({ scenarioFiles: [LE, PROFILES], only: MODE_CELLS.map(([, id]) => id) });
   const names = new Map(prepared.scenarios.map((s, i) => [[LE, PROFILES][i], s.name]));
-  const wanted = new Set(MODE_CELLS.map(([file, id]) => `${names.get(file)}\n${id}`));
-  return { ...prepared, cells: prepared.cells.filter((c) => wanted.has(`${c.scenario}\n${c.id}`)) };
+  const wanted = new Set(MODE_CELLS.map(([file, id]) => cellKey({ scenario: names.get(file)!, id })));
+  return { ...prepared, cells: prepared.cells.filter((c) => wanted.has(cellKey(c))) };
 }
-
-const cellKey = (c: { scenario: string; id: string }) => `${c.scenario}\n${c.id}`;
 
 /** The modes run here; the shared one is the shipped run's. */
 const OWN_MODES = [

@@ -2,7 +2,6 @@
 // whose wait strategy failed (and gives up silently when that removal fails), but leaves
 // one whose published ports it stopped waiting for (10 s, fixed): a server that exits at
 // once, before that first look, ends that way, its log never read.
-import type Dockerode from "dockerode";
 import { docker } from "./client.ts";
 import { STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 
@@ -27,15 +26,14 @@ export function demuxLogs(raw: Buffer): string {
 
 /**
  * The container named `name` after a failed start, if it is still there: whether it had
- * exited and what it logged, then it is removed (forced, with its volumes). Undefined
+ * exited and its last 60 log lines, then it is removed (forced, with its volumes). Undefined
  * when it is already gone.
  */
-export async function clearFailedStart(name: string, tailLines = 60, engine?: Dockerode): Promise<FailedStart | undefined> {
-  const d = engine ?? (await docker());
-  const c = d.getContainer(name);
+export async function clearFailedStart(name: string): Promise<FailedStart | undefined> {
+  const c = (await docker()).getContainer(name);
   const info = await c.inspect().catch(() => undefined);
   if (!info) return undefined;
-  const raw = (await c.logs({ stdout: true, stderr: true, follow: false, tail: tailLines }).catch(() => undefined)) as Buffer | undefined;
+  const raw = (await c.logs({ stdout: true, stderr: true, follow: false, tail: 60 }).catch(() => undefined)) as Buffer | undefined;
   // Bounded as any engine call; a removal that does not end is left to the run's clean-up by label.
   await within(STAGE_TIMEOUTS_MS.engine, `removing ${name}`, c.remove({ force: true, v: true })).catch(() => {});
   return { exited: info.State?.Running !== true, lines: raw ? demuxLogs(raw).split("\n").filter((l) => l.trim()) : [] };

@@ -35,6 +35,13 @@ describe("a server that never becomes ready", () => {
     await removeLabelled(d, runId);
   }, 60_000);
 
+  /** What startInstance rejected with for `adapter` under `key` (undefined if it started). */
+  const startError = (key: string, adapter: ServerAdapter, log: (s: string) => void = () => {}): Promise<unknown> =>
+    startInstance({ key, entry, adapter, image, config }, { runId, network, readyTimeoutMs: 15_000, log }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
   it("prosody with a Lua syntax error in its config → EnvironmentError with prosody's own words, nothing left", async () => {
     // The real adapter, whose rendered config gets a line Lua cannot parse.
     const broken: ServerAdapter = {
@@ -46,13 +53,7 @@ describe("a server that never becomes ready", () => {
     };
     const logs: string[] = [];
     const t0 = Date.now();
-    const err = await startInstance(
-      { key: "prosody@0.12.3#broken", entry, adapter: broken, image, config },
-      { runId, network, readyTimeoutMs: 15_000, log: (s) => logs.push(s) },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await startError("prosody@0.12.3#broken", broken, (s) => logs.push(s));
     const ms = Date.now() - t0;
     expect(err).toBeInstanceOf(EnvironmentError);
     const e = err as EnvironmentError;
@@ -79,13 +80,7 @@ describe("a server that never becomes ready", () => {
       ...prosody,
       render: (e, c) => ({ ...prosody.render(e, c), command: ["sh", "-c", "echo 's2s-matrix test: this server exits at once'; exit 1"] }),
     };
-    const err = await startInstance(
-      { key: "prosody@0.12.3#exits", entry, adapter: exits, image, config },
-      { runId, network, readyTimeoutMs: 15_000, log: () => {} },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await startError("prosody@0.12.3#exits", exits);
     expect(err).toBeInstanceOf(EnvironmentError);
     const e = err as EnvironmentError;
     expect(e.message).toMatch(/^prosody@0\.12\.3#exits stopped while starting/);
@@ -97,13 +92,7 @@ describe("a server that never becomes ready", () => {
     // Neither readiness signal ever comes: no such log line, a ready command that fails.
     const never: ServerAdapter = { ...prosody, readyLogLine: () => /a line prosody never writes/, readyCommand: () => "false" };
     const t0 = Date.now();
-    const err = await startInstance(
-      { key: "prosody@0.12.3#never", entry, adapter: never, image, config },
-      { runId, network, readyTimeoutMs: 15_000, log: () => {} },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await startError("prosody@0.12.3#never", never);
     const ms = Date.now() - t0;
     expect(err).toBeInstanceOf(EnvironmentError);
     const e = err as EnvironmentError;
