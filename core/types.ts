@@ -153,6 +153,11 @@ export interface Attempt {
   decided?: Decided;
   /** decided "log": the server's line that decided it, as in `logs` (`[server] line`). */
   evidence?: string;
+  /**
+   * Streams of a working cell (`a → b`) whose receiver logged no verdict within the wait:
+   * their auth method is "unknown", and the attempt decides nothing (a re-run does).
+   */
+  unverified?: string[];
   durationMs: number;
 }
 

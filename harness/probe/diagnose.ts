@@ -33,9 +33,11 @@ export interface Diagnosis {
   reason?: string;
 }
 
-export function diagnose(events: AuthEvent[], a: string, b: string, message: MessageResult, ping: PingResult): Diagnosis {
-  let outbound = authMethod(events, a, b);
-  const inbound = authMethod(events, b, a);
+/** `unverified`: the streams (`a → b`, `b → a`) whose receiver logged no verdict: their auth method is unknown. */
+export function diagnose(events: AuthEvent[], a: string, b: string, message: MessageResult, ping: PingResult, unverified: string[] = []): Diagnosis {
+  const method = (from: string, to: string) => (unverified.includes(`${from} → ${to}`) ? "unknown" : authMethod(events, from, to));
+  let outbound = method(a, b);
+  const inbound = method(b, a);
   if (message.status === "delivered" && outbound === "none") outbound = "unknown";
   const parts: string[] = [];
   if (message.status !== "delivered") {
@@ -65,6 +67,7 @@ export function diagnose(events: AuthEvent[], a: string, b: string, message: Mes
  */
 export function undecided(a: Attempt): string | undefined {
   if (a.outcome === "error") return a.error ?? "the harness could not probe the cell";
+  if (a.unverified?.length) return `the receiver logged no verdict on ${a.unverified.join(" and ")} in time: the auth method is unknown`;
   const p = a.probe;
   if (!p || (a.decided ?? decidedBy(p.message, p.ping)) !== "timeout") return undefined;
   return p.message.status === "timeout" ? "the message neither arrived nor bounced in time" : "the reply neither came nor was refused in time";

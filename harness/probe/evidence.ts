@@ -12,6 +12,19 @@ export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string
   return receiverEvents.some((e) => e.from === from && e.to === to && /^(external-ok|dialback-ok|connection-ok)$/.test(e.kind));
 }
 
+/**
+ * The streams of a working cell (`a → b`, `b → a`) whose receiver has not logged its
+ * verdict (hasVerdict). Without it a direction's auth method is a guess: a stream the
+ * initiator saw complete read as dialback when the receiver's EXTERNAL line was missing
+ * (ejabberd 26.07 under load, 2026-12-07: the cell came out flaky).
+ */
+export function unverifiedStreams(initiatorEvents: AuthEvent[], receiverEvents: AuthEvent[], a: string, b: string): string[] {
+  return [
+    ...(hasVerdict(receiverEvents, a, b) ? [] : [`${a} → ${b}`]),
+    ...(hasVerdict(initiatorEvents, b, a) ? [] : [`${b} → ${a}`]),
+  ];
+}
+
 /** A final event on the stream `from → to` ("" on a line that names one side only). */
 const finalOn = (e: AuthEvent, from: string, to: string): boolean =>
   !!e.final && (e.from === from || e.from === "") && (e.to === to || e.to === "") && (e.from !== "" || e.to !== "");

@@ -10,8 +10,8 @@ import { parseEjabberdAuthEvents } from "../servers/ejabberd.ts";
 import { parseJabberd2AuthEvents } from "../servers/jabberd2.ts";
 import { parseProsodyAuthEvents } from "../servers/prosody.ts";
 import type { Attempt, AuthEvent, MessageResult } from "../../core/types.ts";
-import { decidedBy, lostText, messageLost } from "./evidence.ts";
-import { undecided } from "./diagnose.ts";
+import { decidedBy, lostText, messageLost, unverifiedStreams } from "./evidence.ts";
+import { diagnose, undecided } from "./diagnose.ts";
 import { sendMessage } from "./probe.ts";
 import type { XmppClient } from "./client.ts";
 
@@ -78,6 +78,42 @@ describe("messageLost: never while a cell can still work", () => {
     const events = eventsUpTo(logs, Infinity);
     expect(events.some((e) => e.final && e.to === a)).toBe(true);
     expect(messageLost(events, a, b)).toBeUndefined();
+  });
+});
+
+describe("unverifiedStreams: a working cell's auth method comes from its receivers' verdicts", () => {
+  /** The initiator's and the receiver's events, by family (initiator first in the fixture's name). */
+  const sides = (name: string, initiator: keyof typeof PARSERS, receiver: keyof typeof PARSERS) => {
+    const { a, b } = cell(name);
+    const events = (family: string) => PARSERS[family as keyof typeof PARSERS](readFileSync(new URL(`${name}.${family}.log`, DIR), "utf8").split("\n").filter(Boolean));
+    return { a, b, ea: events(initiator), eb: events(receiver) };
+  };
+  const delivered = { status: "delivered", ms: 1 } as const;
+  const answered = { status: "result", ms: 1 } as const;
+
+  it.each([
+    ["j-to-e26-dual-eku-on", "jabberd2", "ejabberd"],
+    ["p13-to-j-dual-eku-on", "prosody", "jabberd2"],
+  ] as const)("%s: both receivers logged their verdict", (name, initiator, receiver) => {
+    const { a, b, ea, eb } = sides(name, initiator, receiver);
+    expect(unverifiedStreams(ea, eb, a, b)).toEqual([]);
+  });
+
+  // Lines of a real run (npm test, 2026-12-07, two loaded cores): the message and the ping
+  // passed, and ejabberd 26.07 never logged "Accepted inbound s2s EXTERNAL authentication
+  // c376-a → c376-b". Prosody's "Outgoing s2s connection … complete" read as dialback, the
+  // re-run (EXTERNAL) disagreed, and the cell came out flaky.
+  it("p12-to-e26-dual-eku-off-verdict-lost: the stream without the receiver's verdict is unknown, and the attempt undecided", () => {
+    const { a, b, ea, eb } = sides("p12-to-e26-dual-eku-off-verdict-lost", "prosody", "ejabberd");
+    const missing = unverifiedStreams(ea, eb, a, b);
+    expect(missing).toEqual(["c376-a.example → c376-b.example"]);
+    // Without it the completed stream is taken for dialback: the guess this replaces.
+    expect(diagnose([...eb, ...ea], a, b, delivered, answered).auth).toEqual({ outbound: "dialback", inbound: "external" });
+    expect(diagnose([...eb, ...ea], a, b, delivered, answered, missing).auth).toEqual({ outbound: "unknown", inbound: "external" });
+    const probe = { message: delivered, ping: answered, auth: { outbound: "unknown", inbound: "external" } as const, events: [], logs: [] };
+    const attempt: Attempt = { outcome: "federates", domains: { initiator: a, receiver: b }, durationMs: 1, decided: "stanzas", probe, unverified: missing };
+    expect(undecided(attempt)).toBe("the receiver logged no verdict on c376-a.example → c376-b.example in time: the auth method is unknown");
+    expect(undecided({ ...attempt, unverified: undefined })).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import type { StartedInstance } from "../instance.ts";
 import { evidenceFor, linesFor } from "../docker/logbuffer.ts";
 import type { PlannedCell } from "../plan.ts";
 import { diagnose, undecided } from "../probe/diagnose.ts";
-import { decidedBy, hasVerdict, lostText, messageLost, replyLost } from "../probe/evidence.ts";
+import { decidedBy, lostText, messageLost, replyLost, unverifiedStreams } from "../probe/evidence.ts";
 import { LoginError, probePair, type ProbeTimeouts } from "../probe/probe.ts";
 import type { Attempt, AuthEvent, CellResult, CellSpec, Outcome } from "../../core/types.ts";
 import { judge } from "../../core/judge.ts";
@@ -116,28 +116,30 @@ export async function runCell(
     // With --capture too: the relay forwards the same certificates, the servers log the
     // same verdicts (without the wait, late ones read as dialback in the bench under load).
     const verdictDue = message.status === "delivered" && ping.status === "result" && ia !== ib;
-    const complete = (r: ReturnType<typeof read>) =>
-      verdictDue && hasVerdict(r.eb, domains.initiator, domains.receiver) && hasVerdict(r.ea, domains.receiver, domains.initiator);
+    const unverified = (r: ReturnType<typeof read>) => (verdictDue ? unverifiedStreams(r.ea, r.eb, domains.initiator, domains.receiver) : ["-"]);
     const until = Date.now() + (verdictDue ? VERDICT_WAIT_MS : 250);
     let r = read();
-    while (!complete(r) && Date.now() < until) {
+    while (unverified(r).length && Date.now() < until) {
       await new Promise((res) => setTimeout(res, 25));
       r = read();
     }
+    // A verdict that never came (a line lost or later than the wait): that direction's
+    // auth method is unknown, and the attempt decides nothing (diagnose.ts undecided).
+    const missing = verdictDue ? unverified(r) : [];
     // The evidence also shows each server's error lines that name no domain (evidenceFor).
     const end = since();
     const la = evidenceFor(end.ra, names);
     const lb = evidenceFor(end.rb, names);
     // The receiver's words first: it is the side that judged the certificate.
     const events = [...r.eb, ...r.ea];
-    const diag = diagnose(events, domains.initiator, domains.receiver, message, ping);
+    const diag = diagnose(events, domains.initiator, domains.receiver, message, ping, missing);
     // Delivered but unanswered: the reply path receiver → initiator is refused.
     const outcome: Outcome = message.status !== "delivered" ? "fails" : ping.status === "result" ? "federates" : "one-way";
     const logs = tagged(la, lb);
     const capture = relay ? captureCell(relay.logs.since(marks[2]), domains) : undefined;
     const decided = decidedBy(message, ping);
     const line = decided === "log" ? (message.status === "timeout" ? evidence.message : evidence.reply) : undefined;
-    return { outcome, domains, settings, decided, ...(line ? { evidence: line } : {}), durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
+    return { outcome, domains, settings, decided, ...(line ? { evidence: line } : {}), ...(missing.length ? { unverified: missing } : {}), durationMs: Date.now() - t0, probe: { message, ping, auth: diag.auth, reason: diag.reason, events, logs }, capture };
   } catch (e) {
     const dead = await deadServers();
     const error = dead ?? (e instanceof LoginError ? e.message : `harness error: ${(e as Error).message}`);

@@ -36,6 +36,11 @@ describe("toResult: decided and retried", () => {
     expect(result([error, works]).retried).toBe(true);
   });
 
+  it("a first attempt whose receiver logged no verdict decided nothing: the re-run's verdict, retried, not flaky", () => {
+    const unverified = { ...works, probe: { ...works.probe!, auth: { outbound: "unknown", inbound: "dialback" } as const }, unverified: ["c1-a.example → c1-b.example"] };
+    expect(result([unverified, works])).toMatchObject({ outcome: "federates", auth: { outbound: "dialback" }, retried: true });
+  });
+
   it("a first attempt a log line decided is a verdict: a differing re-run is flaky, not retried", () => {
     const r = result([byLog, works]);
     expect(r.outcome).toBe("flaky");
