@@ -23,12 +23,13 @@ async function buildFromProsody(tag: string, line: string): Promise<void> {
 }
 
 /**
- * Builds `tag` FROM `base` with one more Dockerfile line. The tag is a label of the image
- * too: two tests building the same line get two images, so that one's removal cannot delete
- * the image the other is tagging ("failed to get digest … no such file", seen in npm test).
+ * Builds `tag` FROM `base` with one more Dockerfile line. The tag is a label of the image,
+ * set first: two tests building the same line share no layer or cached step after the base,
+ * so that one's removal cannot delete what the other's build is using ("failed to get
+ * digest … no such file", seen in npm test).
  */
 export function buildFrom(base: string, tag: string, line: string): void {
-  const input = `FROM ${base}\n${line}\nLABEL s2s-matrix.test-image=${JSON.stringify(tag)}\n`;
+  const input = `FROM ${base}\nLABEL s2s-matrix.test-image=${JSON.stringify(tag)}\n${line}\n`;
   execFileSync("docker", ["build", "-q", "-t", tag, "-"], { input, stdio: ["pipe", "ignore", "pipe"] });
 }
 
