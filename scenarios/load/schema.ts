@@ -13,7 +13,9 @@ export const SCENARIO_SCHEMA: AnySchemaObject = JSON.parse(readFileSync(SCHEMA_P
 const MATRIX_FIELDS = new Set(["servers", "certificates", "dialback"]);
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-const validateScenario: ValidateFunction = ajv.compile(SCENARIO_SCHEMA);
+// Compiled on first use: a CLI start that reads no scenario (merge, site, --help) skips it.
+let compiled: ValidateFunction | undefined;
+const scenarioValidator = (): ValidateFunction => (compiled ??= ajv.compile(SCENARIO_SCHEMA));
 const branchValidators = new WeakMap<object, ValidateFunction>();
 
 /** A validator for one branch of a oneOf/anyOf, with the schema's definitions in reach. */
@@ -186,6 +188,7 @@ function translateOne(e: ErrorObject, root: unknown, base: Path, out: RawIssue[]
 /** What the schema finds wrong with `data`, one issue each. */
 export function schemaIssues(data: unknown): RawIssue[] {
   const out: RawIssue[] = [];
+  const validateScenario = scenarioValidator();
   if (!validateScenario(data)) translateErrors(validateScenario.errors ?? [], data, [], out);
   return out;
 }
