@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // Five projects: `unit` needs no Docker and no program of weight (a shell, perl or
 // openssl at most: seconds); `process` starts real programs (the CLI, vitest, Chromium,
-// keytool) but no Docker (minutes: a CLI start through tsx costs about a second of CPU);
+// keytool) but no Docker (minutes: a CLI start through tsx costs about 0.6 s of CPU);
 // `integration` starts real servers in Docker; `faults` (test/reliability/) does too and
 // then injects a fault (a server that never answers, a signal, a kill) and mostly waits
 // for it to take effect, so `npm test` runs it beside the integration project;
