@@ -1,7 +1,7 @@
 // Turns what the servers logged and what the client saw into an auth method per
 // direction and a one-line reason.
 import type { Attempt, AuthEvent, AuthMethod, MessageResult, PingResult } from "../../core/types.ts";
-import { decidedBy } from "./evidence.ts";
+import { decidedBy, stream } from "./evidence.ts";
 
 const matches = (e: AuthEvent, from: string, to: string, exact: boolean): boolean =>
   exact ? e.from === from && e.to === to : (e.from === from || e.from === "") && (e.to === to || e.to === "");
@@ -35,7 +35,7 @@ export interface Diagnosis {
 
 /** `unverified`: the streams (`a → b`, `b → a`) whose receiver logged no verdict: their auth method is unknown. */
 export function diagnose(events: AuthEvent[], a: string, b: string, message: MessageResult, ping: PingResult, unverified: string[] = []): Diagnosis {
-  const method = (from: string, to: string) => (unverified.includes(`${from} → ${to}`) ? "unknown" : authMethod(events, from, to));
+  const method = (from: string, to: string) => (unverified.includes(stream(from, to)) ? "unknown" : authMethod(events, from, to));
   let outbound = method(a, b);
   const inbound = method(b, a);
   if (message.status === "delivered" && outbound === "none") outbound = "unknown";

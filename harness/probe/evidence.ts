@@ -20,10 +20,13 @@ export function hasVerdict(receiverEvents: AuthEvent[], from: string, to: string
  */
 export function unverifiedStreams(initiatorEvents: AuthEvent[], receiverEvents: AuthEvent[], a: string, b: string): string[] {
   return [
-    ...(hasVerdict(receiverEvents, a, b) ? [] : [`${a} → ${b}`]),
-    ...(hasVerdict(initiatorEvents, b, a) ? [] : [`${b} → ${a}`]),
+    ...(hasVerdict(receiverEvents, a, b) ? [] : [stream(a, b)]),
+    ...(hasVerdict(initiatorEvents, b, a) ? [] : [stream(b, a)]),
   ];
 }
+
+/** A stream as unverifiedStreams names it: `a → b`. */
+export const stream = (from: string, to: string): string => `${from} → ${to}`;
 
 /** A final event on the stream `from → to` ("" on a line that names one side only). */
 const finalOn = (e: AuthEvent, from: string, to: string): boolean =>

@@ -116,16 +116,17 @@ export async function runCell(
     // With --capture too: the relay forwards the same certificates, the servers log the
     // same verdicts (without the wait, late ones read as dialback in the bench under load).
     const verdictDue = message.status === "delivered" && ping.status === "result" && ia !== ib;
-    const unverified = (r: ReturnType<typeof read>) => (verdictDue ? unverifiedStreams(r.ea, r.eb, domains.initiator, domains.receiver) : ["-"]);
+    const unverified = (r: ReturnType<typeof read>) => (verdictDue ? unverifiedStreams(r.ea, r.eb, domains.initiator, domains.receiver) : []);
     const until = Date.now() + (verdictDue ? VERDICT_WAIT_MS : 250);
     let r = read();
-    while (unverified(r).length && Date.now() < until) {
+    // Due verdicts: until both are read. None due: the whole 250 ms, for late lines.
+    while ((!verdictDue || unverified(r).length) && Date.now() < until) {
       await new Promise((res) => setTimeout(res, 25));
       r = read();
     }
     // A verdict that never came (a line lost or later than the wait): that direction's
     // auth method is unknown, and the attempt decides nothing (diagnose.ts undecided).
-    const missing = verdictDue ? unverified(r) : [];
+    const missing = unverified(r);
     // The evidence also shows each server's error lines that name no domain (evidenceFor).
     const end = since();
     const la = evidenceFor(end.ra, names);
