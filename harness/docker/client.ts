@@ -6,13 +6,13 @@ import Dockerode from "dockerode";
 import { getContainerRuntimeClient } from "testcontainers";
 import { parseDuration, STAGE_TIMEOUTS_MS, within } from "./deadline.ts";
 import { EnvironmentError, UsageError } from "../../core/errors.ts";
+import { isLoopback } from "../../core/loopback.ts";
 import { readOr } from "./labels.ts";
 
 // Beside this file in the repository and in the package (dist/harness/docker/).
 export const ENSURE_DOCKER = fileURLToPath(new URL("./ensure-docker.sh", import.meta.url));
 
 const LOOPBACK = "127.0.0.1";
-const isLoopback = (host: string): boolean => /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i.test(host);
 
 /**
  * Where the engine runs, seen from here, and so how the harness reaches a server's

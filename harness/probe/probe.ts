@@ -12,7 +12,7 @@ export interface Endpoint {
   domain: string;
   username: string;
   password: string;
-  /** false: the host's certificate is meant to fail (expired, self-signed…), so the c2s client does not verify it. */
+  /** false: the host's certificate is meant to fail (expired, self-signed…), so a c2s STARTTLS (where the server requires one) does not verify it. */
   verify?: boolean;
 }
 

@@ -49,8 +49,9 @@ export function renderEjabberd(config: InstanceConfig, layout: EjabberdLayout = 
     // One auth process per host, not one per core: ejabberd starts a pool for each
     // of up to 60 hosts, and the probe logs in a few times per host.
     extauth_pool_size: 1,
+    // c2s is only how the probe reaches the server: TLS offered, not required (harness/probe/client.ts).
     listen: [
-      { port: ejabberd.c2sPort, ip: "::", module: "ejabberd_c2s", starttls_required: true, max_stanza_size: 262144 },
+      { port: ejabberd.c2sPort, ip: "::", module: "ejabberd_c2s", starttls: true, starttls_required: false, max_stanza_size: 262144 },
       { port: ejabberd.s2sPort, ip: "::", module: "ejabberd_s2s_in", max_stanza_size: 524288 },
     ],
   };

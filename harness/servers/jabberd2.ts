@@ -112,9 +112,10 @@ ${chain("disco-extend", ["iq-version"])}
 `;
 }
 
+// c2s is only how the probe reaches the server: TLS offered (the pemfile), not required (harness/probe/client.ts).
 function c2sXml(config: InstanceConfig, secret: string): string {
   const ids = config.vhosts
-    .map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' require-starttls='true'>${escapeXml(v.domain, true)}</id>`)
+    .map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' require-starttls='false'>${escapeXml(v.domain, true)}</id>`)
     .join("\n");
   return `<c2s>
   <id>c2s</id>

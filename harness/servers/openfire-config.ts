@@ -25,6 +25,13 @@ export function s2sProperties(vhost: VirtualHost, secureAuth: boolean): Record<s
   };
 }
 
+/**
+ * The probe's c2s (harness/probe/client.ts negotiates STARTTLS only where a server requires it):
+ * required here, as a plaintext c2s login to Openfire could not be tried (it cannot run on this
+ * machine), so its probe logs in inside TLS.
+ */
+export const PROBE_C2S_PROPERTIES: Record<string, string> = { "xmpp.client.tls.policy": "required" };
+
 const xml = (text: string): string => escapeXml(text);
 
 /** Nested elements for dotted property names: `a.b.c=v` -> <a><b><c>v</c></b></a> (openfire.xml's convention). */
@@ -103,8 +110,8 @@ export function openfireXml(vhost: VirtualHost, config: InstanceConfig, adminPas
     <users>
 ${users}    </users>
   </autosetup>
-  <!-- Server-to-server policy (ConnectionSettings.Server); copied into the database by autosetup. -->
-${propertiesXml(s2sProperties(vhost, config.secureAuth), "  ")}</jive>
+  <!-- Server-to-server policy (ConnectionSettings.Server) and the probe's c2s; copied into the database by autosetup. -->
+${propertiesXml({ ...s2sProperties(vhost, config.secureAuth), ...PROBE_C2S_PROPERTIES }, "  ")}</jive>
 `;
 }
 

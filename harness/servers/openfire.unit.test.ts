@@ -46,6 +46,9 @@ describe("openfire render", () => {
     expect(text(root, "xmpp", "server", "dialback", "enabled")).toBe(expected.dialback);
     expect(text(root, "xmpp", "server", "tls", "policy")).toBe(expected.tls);
     expect(text(root, "xmpp", "server", "cert", "policy")).toBe(expected.cert);
+    // The probe's c2s login stays inside TLS (a single <xmpp> element holds both).
+    expect(text(root, "xmpp", "client", "tls", "policy")).toBe("required");
+    expect(root.getChildren("xmpp")).toHaveLength(1);
   });
 
   it("writes into the image's *_org trees, which the entrypoint copies to /var/lib/openfire on first start", async () => {

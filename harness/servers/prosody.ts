@@ -52,7 +52,9 @@ ${storage}`;
     const text = `-- Rendered by s2s-matrix for one test instance.
 ${process}
 modules_enabled = ${luaList(BASE_MODULES)}
-c2s_require_encryption = true
+-- c2s is only how the probe reaches the server: TLS offered, not required (harness/probe/client.ts).
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
 s2s_require_encryption = true
 s2s_secure_auth = ${config.secureAuth ? "true" : "false"}
 -- Trust exactly the run's private CA; the system store stays out of the test.
