@@ -111,9 +111,8 @@ export function createClient(opts: ClientOptions): XmppClient {
   entity.on("offline", endRequests);
   iqCallee({ middleware: mw, entity }).get("urn:xmpp:ping", "ping", () => ({}));
 
-  const tls = (required: boolean) => startTlsWanted(opts.service, required);
   features.use("starttls", NS_TLS, async ({ entity: e }: any, next: () => unknown, feature: { getChild(name: string): unknown }) => {
-    if (!tls(!!feature.getChild("required"))) return next();
+    if (!startTlsWanted(opts.service, !!feature.getChild("required"))) return next();
     const el = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
     if (!el.is("proceed", NS_TLS)) throw new Error("STARTTLS refused by server");
     const socket = new TlsSocket();

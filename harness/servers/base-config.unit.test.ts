@@ -277,6 +277,14 @@ describe("Openfire: the operator's openfire.xml", async () => {
     }
   });
 
+  test("their c2s TLS policy gives way to the probe's (its login inside TLS), with a notice", () => {
+    const text = fixture("openfire.xml").replace("<xmpp>", "<xmpp><client><tls><policy>optional</policy></tls></client>");
+    const theirs = openfireAdapter.render(OPENFIRE_ENTRIES[0], { ...config("off"), baseConfig: { file: "deploy/openfire.xml", text } });
+    const merged = parseXml(String(theirs.files.find((f) => f.path.endsWith("/openfire.xml"))!.content)) as Element;
+    expect(merged.getChild("xmpp")?.getChild("client")?.getChild("tls")?.getChildText("policy")).toBe("required");
+    expect(theirs.notices?.some((n) => n.includes("<xmpp><client><tls><policy>"))).toBe(true);
+  });
+
   test("not XML, or not an openfire.xml: bad input naming the file", () => {
     const bad = (text: string) => () => openfireAdapter.render(OPENFIRE_ENTRIES[0], { ...config("off"), baseConfig: { file: "deploy/openfire.xml", text } });
     expect(bad("<jive><a></jive>")).toThrow(/^deploy\/openfire\.xml: not well-formed XML/);

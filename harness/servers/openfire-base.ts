@@ -7,8 +7,8 @@
 // xmpp.server.cert.policy, ...), except where the harness must decide, each
 // with a notice: the database (the embedded one: theirs is not part of the
 // test), setup state and autosetup (the test instance sets itself up), the XMPP
-// domain (the test's host), network interfaces, key and trust store paths, and
-// xmpp.server.dialback.enabled, which is the cell's variable.
+// domain (the test's host), network interfaces, key and trust store paths, the
+// probe's c2s TLS policy, and xmpp.server.dialback.enabled, which is the cell's variable.
 import { parse, type Element } from "ltx";
 import { leaves, overlayXml, parseTheirXml } from "./xml-overlay.ts";
 
@@ -23,6 +23,7 @@ const OWNED: Record<string, string> = {
   network: "the container listens on all its interfaces",
   "xmpp.socket.ssl": "the test's key and trust stores",
   "xmpp.server.dialback.enabled": "dialback is the cell's setting (scenario)",
+  "xmpp.client.tls.policy": "the probe's c2s login goes inside TLS (openfire-config.ts)",
 };
 
 /** Their s2s policy properties shown per cell, besides those the harness sets. */
