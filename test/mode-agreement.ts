@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { prepare, type Prepared } from "../harness/inputs.ts";
 import { runMatrix, type MatrixRun } from "../harness/matrix.ts";
-import { modeDifferences, modeVerdict } from "../harness/modes.ts";
+import { cellKey, modeDifferences, modeVerdict } from "../harness/modes.ts";
 import type { CellResult } from "../core/types.ts";
 import { ROOT } from "./reliability/helpers.ts";
 
@@ -38,8 +38,6 @@ export const MODE_CELLS: [string, string][] = [
   [PROFILES, "jabberd2@2.7.0 → ejabberd@26.07 [self-signed→dual-eku, dialback off]"],
 ];
 
-/** A cell across scenarios: its scenario's name and its id. */
-const cellKey = (c: { scenario: string; id: string }) => `${c.scenario}\n${c.id}`;
 
 async function subset(): Promise<Prepared> {
   const prepared = await prepare({ scenarioFiles: [LE, PROFILES], only: MODE_CELLS.map(([, id]) => id) });
