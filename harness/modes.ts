@@ -7,15 +7,15 @@ import type { CellResult } from "../core/types.ts";
 export const modeVerdict = (c: CellResult): string => `${c.outcome} ${c.auth.outbound}/${c.auth.inbound}`;
 
 /** A cell across scenarios: its scenario's name and its id. */
-export const cellKey = (c: { scenario: string; id: string }): string => `${c.scenario}\n${c.id}`;
+export const scenarioCellId = (c: { scenario: string; id: string }): string => `${c.scenario}\n${c.id}`;
 
 /**
  * The cells on which runs of the same cells in different modes disagree, one line
  * each with every mode's verdict; a cell missing from a run counts as a difference.
  */
 export function modeDifferences(runs: { mode: string; cells: CellResult[] }[]): string[] {
-  const byMode = runs.map((r) => new Map(r.cells.map((c) => [cellKey(c.spec), modeVerdict(c)])));
-  const keys = [...new Set(runs.flatMap((r) => r.cells.map((c) => cellKey(c.spec))))];
+  const byMode = runs.map((r) => new Map(r.cells.map((c) => [scenarioCellId(c.spec), modeVerdict(c)])));
+  const keys = [...new Set(runs.flatMap((r) => r.cells.map((c) => scenarioCellId(c.spec))))];
   return keys.flatMap((k) => {
     const verdicts = byMode.map((m) => m.get(k) ?? "missing");
     if (verdicts.every((v) => v === verdicts[0])) return [];

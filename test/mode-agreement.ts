@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { prepare, type Prepared } from "../harness/inputs.ts";
 import { runMatrix, type MatrixRun } from "../harness/matrix.ts";
-import { cellKey, modeDifferences, modeVerdict } from "../harness/modes.ts";
+import { scenarioCellId, modeDifferences, modeVerdict } from "../harness/modes.ts";
 import type { CellResult } from "../core/types.ts";
 import { ROOT } from "./reliability/helpers.ts";
 
@@ -42,8 +42,8 @@ export const MODE_CELLS: [string, string][] = [
 async function subset(): Promise<Prepared> {
   const prepared = await prepare({ scenarioFiles: [LE, PROFILES], only: MODE_CELLS.map(([, id]) => id) });
   const names = new Map(prepared.scenarios.map((s, i) => [[LE, PROFILES][i], s.name]));
-  const wanted = new Set(MODE_CELLS.map(([file, id]) => cellKey({ scenario: names.get(file)!, id })));
-  return { ...prepared, cells: prepared.cells.filter((c) => wanted.has(cellKey(c))) };
+  const wanted = new Set(MODE_CELLS.map(([file, id]) => scenarioCellId({ scenario: names.get(file)!, id })));
+  return { ...prepared, cells: prepared.cells.filter((c) => wanted.has(scenarioCellId(c))) };
 }
 
 /** The modes run here; the shared one is the shipped run's. */
@@ -64,8 +64,8 @@ export function describeModeAgreement(sharedRun: () => Promise<MatrixRun>): void
     const runs: { mode: string; cells: CellResult[] }[] = [];
     beforeAll(async () => {
       prepared = await subset();
-      const wanted = new Set(prepared.cells.map(cellKey));
-      const shared = (await sharedRun()).results.cells.filter((c) => wanted.has(cellKey(c.spec)));
+      const wanted = new Set(prepared.cells.map(scenarioCellId));
+      const shared = (await sharedRun()).results.cells.filter((c) => wanted.has(scenarioCellId(c.spec)));
       runs.push({ mode: "shared", cells: shared });
       for (const m of OWN_MODES) {
         const run = await runMatrix(prepared, {
@@ -86,7 +86,7 @@ export function describeModeAgreement(sharedRun: () => Promise<MatrixRun>): void
 
     test.each(MODES)("%s: every cell as its scenario expects, at the first attempt", (mode) => {
       const cells = runs.find((r) => r.mode === mode)!.cells;
-      expect(cells.map((c) => cellKey(c.spec)).sort()).toEqual(prepared.cells.map(cellKey).sort());
+      expect(cells.map((c) => scenarioCellId(c.spec)).sort()).toEqual(prepared.cells.map(scenarioCellId).sort());
       const off = cells
         .filter((c) => !c.asExpected || c.attempts.length > 1)
         .map((c) => `${c.spec.id}: ${modeVerdict(c)} (${c.attempts.length > 1 ? `${c.attempts.length} attempts; ` : ""}${c.mismatch ?? ""}; ${c.reason ?? ""})\n${c.logs.slice(-12).join("\n")}`);

@@ -30,7 +30,7 @@ export function s2sProperties(vhost: VirtualHost, secureAuth: boolean): Record<s
  * required here, as a plaintext c2s login to Openfire could not be tried (it cannot run on this
  * machine), so its probe logs in inside TLS.
  */
-export const PROBE_C2S_PROPERTIES: Record<string, string> = { "xmpp.client.tls.policy": "required" };
+const PROBE_C2S_PROPERTIES: Record<string, string> = { "xmpp.client.tls.policy": "required" };
 
 const xml = (text: string): string => escapeXml(text);
 
