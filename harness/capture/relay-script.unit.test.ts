@@ -19,6 +19,8 @@ const B = "b.example";
 const F = "f.example";
 /** An initiator whose receiver sends no CertificateRequest and offers dialback only. */
 const N = "n.example";
+/** A second initiator that presents a certificate, as a.example does. */
+const C = "c.example";
 /** A receiver domain whose server sends large session tickets (served by the same scripted receiver). */
 const L = "l.example";
 const NS_HEADER = "xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'";
@@ -80,7 +82,7 @@ describe("relay.mjs on loopback", () => {
     });
 
   /**
-   * The scripted receiver b.example. From a.example: STARTTLS with a CertificateRequest,
+   * The scripted receiver b.example. From a.example (and c.example): STARTTLS with a CertificateRequest,
    * EXTERNAL offered then refused, dialback valid. From n.example: no CertificateRequest,
    * dialback only. From f.example: no TLS, it only listens (bound test).
    */
@@ -91,21 +93,21 @@ describe("relay.mjs on loopback", () => {
       p.send(`${header(B, F)}<stream:features/>`);
       return;
     }
-    const from = first.includes(`from='${N}'`) ? N : A;
+    const from = /from='([^']+)'/.exec(first)![1];
     p.send(`${header(B, from)}<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`);
     await p.waitFor("<starttls");
     p.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     sock.removeAllListeners("data");
-    const t = new tls.TLSSocket(sock, { isServer: true, key: certs[B].key, cert: certs[B].fullchain, ca, requestCert: from === A, rejectUnauthorized: false });
+    const t = new tls.TLSSocket(sock, { isServer: true, key: certs[B].key, cert: certs[B].fullchain, ca, requestCert: from !== N, rejectUnauthorized: false });
     p.buf = "";
     p.attach(t);
     await new Promise<void>((r) => t.once("secure", () => r()));
     seenByReceiver[from] = t.getPeerCertificate()?.subjectaltname;
     await p.waitFor("version='1.0'>");
     const dialback = "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>";
-    if (from === A) {
+    if (from !== N) {
       p.send(
-        `${header(B, A)}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms>` +
+        `${header(B, from)}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms>` +
           `${dialback}<bidi xmlns='urn:xmpp:features:bidi'/></stream:features>`,
       );
       await p.waitFor("</auth>");
@@ -145,7 +147,7 @@ describe("relay.mjs on loopback", () => {
   beforeAll(async () => {
     const testCa = await createCa({ tld: "example" });
     ca = testCa.trustBundle;
-    certs = { [A]: await testCa.issue(A, "server-only"), [B]: await testCa.issue(B, "server-only"), [N]: await testCa.issue(N, "dual-eku"), [L]: await testCa.issue(L, "server-only") };
+    certs = { [A]: await testCa.issue(A, "server-only"), [C]: await testCa.issue(C, "dual-eku"), [B]: await testCa.issue(B, "server-only"), [N]: await testCa.issue(N, "dual-eku"), [L]: await testCa.issue(L, "server-only") };
     receiver = net.createServer((s) => void serve(s).catch(() => s.destroy()));
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
     const up = `127.0.0.1:${(receiver.address() as net.AddressInfo).port}`;
@@ -153,7 +155,7 @@ describe("relay.mjs on loopback", () => {
       env: { ...process.env, RELAY_CONFIG: "-", RELAY_PORT: "0", RELAY_HOST: "127.0.0.1" },
       stdio: ["pipe", "pipe", "inherit"],
     });
-    relay.stdin!.end(relayConfig([A, B, N, L].map((d) => ({ domain: d, tls: certs[d], upstream: up, tickets: d === L ? "large" : "small" })), ca));
+    relay.stdin!.end(relayConfig([A, B, C, N, L].map((d) => ({ domain: d, tls: certs[d], upstream: up, tickets: d === L ? "large" : "small" })), ca));
     let partial = "";
     relay.stdout!.on("data", (d: Buffer) => {
       const parts = (partial + d.toString()).split("\n");
@@ -215,6 +217,21 @@ describe("relay.mjs on loopback", () => {
     expect(s.firstStanzas[0]).toMatchObject({ dir: "i2r", phase: "tls", name: "message", children: ["body"] });
     expect(s.ended).toBe(true);
     expect(diagnoseCapture(cap, { initiator: A, receiver: B })).toBe("EXTERNAL refused (<not-authorized/>: unsupported certificate purpose); dialback: result valid");
+  });
+
+  test("each initiator's own certificate reaches the receiver, connection after connection", async () => {
+    for (const from of [C, A, C]) {
+      delete seenByReceiver[from];
+      const { p, t } = await initiate(from, ca);
+      p.send(header(from, B));
+      await p.waitFor("</stream:features>");
+      p.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>${Buffer.from(from).toString("base64")}</auth>`);
+      await p.waitFor("</failure>");
+      p.send(`<db:result from='${from}' to='${B}'>key</db:result>`);
+      await p.waitFor("type='valid'");
+      t.end();
+      expect(seenByReceiver[from]).toBe(`DNS:${from}`);
+    }
   });
 
   test("a receiver that sends no CertificateRequest: recorded as such, no client certificate passed on; dialback", async () => {
@@ -306,10 +323,13 @@ describe("relay.mjs on loopback", () => {
   });
 
   test("a stream to a domain the relay does not know is recorded and closed", async () => {
-    const sock = net.connect(relayPort, "127.0.0.1");
-    sock.on("error", () => {});
-    sock.write(header(A, "nowhere.example"));
-    await new Promise<void>((r) => sock.on("close", () => r()));
-    await waitForEnd((e) => e.ev === "error" && e.to === "nowhere.example");
+    // "constructor": a name every JavaScript object answers to, not a domain of the config.
+    for (const to of ["nowhere.example", "constructor"]) {
+      const sock = net.connect(relayPort, "127.0.0.1");
+      sock.on("error", () => {});
+      sock.write(header(A, to));
+      await new Promise<void>((r) => sock.on("close", () => r()));
+      await waitForEnd((e) => e.ev === "error" && e.to === to);
+    }
   });
 });

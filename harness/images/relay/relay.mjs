@@ -48,7 +48,21 @@ const EKU_NAMES = {
   "2.5.29.37.0": "anyExtendedKeyUsage",
 };
 
-const write = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+// stdout is a pipe, written synchronously: one write per turn of the event loop,
+// not one per event (a connection emits a dozen in one turn).
+let queued = [];
+function flush() {
+  if (queued.length === 0) return;
+  const text = queued.join("");
+  queued = [];
+  process.stdout.write(text);
+}
+function writeLine(line) {
+  if (queued.length === 0) setImmediate(flush);
+  queued.push(line + "\n");
+}
+const write = (obj) => writeLine(JSON.stringify(obj));
+process.on("exit", flush);
 
 // ---------------------------------------------------------------------------
 // XML: a stream of top-level elements on top of ltx's SAX tokenizer.
@@ -199,22 +213,49 @@ try {
   process.exit(2);
 }
 const hosts = config.hosts ?? {};
+/** The config of a domain the relay holds (own properties only: a stream's `to` is the peer's text). */
+const hostOf = (domain) => (typeof domain === "string" && Object.hasOwn(hosts, domain) ? hosts[domain] : undefined);
 /**
- * Per domain, a server context per ticket size. TLS 1.3 servers send session tickets
+ * Per domain, a server context per ticket size, made on first use (building one parses
+ * the CA, the chain and the key: a run holds hundreds of domains). TLS 1.3 servers send session tickets
  * right after the handshake: stateful ones (SSL_OP_NO_TICKET) are under 100 bytes,
  * stateless ones carry the session with the client certificate (over 1 KiB for two).
  * The relay sends the size its receiver sends (`tickets` of the host an initiator
  * asked for): jabberd2 2.7.0 as initiator fails on a ticket record split across its
  * 1 KiB reads, so the other size would change the cell's verdict.
  */
-const contexts = { small: new Map(), large: new Map() };
+const serverContexts = new Map();
+function serverContext(domain, tickets) {
+  const key = `${tickets} ${domain}`;
+  let ctx = serverContexts.get(key);
+  if (!ctx) {
+    const h = hosts[domain];
+    const pem = { cert: h.fullchain ?? h.cert, key: h.key, ca: config.ca };
+    ctx = tls.createSecureContext(tickets === "large" ? pem : { ...pem, secureOptions: constants.SSL_OP_NO_TICKET });
+    serverContexts.set(key, ctx);
+  }
+  return ctx;
+}
 const fingerprints = new Map(); // leaf fingerprint → domain whose key we hold
+const leaves = new Map(); // domain → its leaf's certInfo
 for (const [domain, h] of Object.entries(hosts)) {
-  const pem = { cert: h.fullchain ?? h.cert, key: h.key, ca: config.ca };
-  contexts.small.set(domain, tls.createSecureContext({ ...pem, secureOptions: constants.SSL_OP_NO_TICKET }));
-  contexts.large.set(domain, tls.createSecureContext(pem));
   const info = certInfo(h.cert ?? h.fullchain);
   if (info) fingerprints.set(info.fingerprint256, domain);
+  leaves.set(domain, info);
+}
+/**
+ * Client contexts towards receivers, one per certificate the relay presents (null: none),
+ * made on first use, as the server contexts.
+ */
+const clientContexts = new Map();
+function clientContext(domain) {
+  let ctx = clientContexts.get(domain);
+  if (!ctx) {
+    const h = domain ? hosts[domain] : null;
+    ctx = tls.createSecureContext({ ca: config.ca, ...(h ? { cert: h.fullchain ?? h.cert, key: h.key } : {}) });
+    clientContexts.set(domain, ctx);
+  }
+  return ctx;
 }
 
 function upstreamOf(h) {
@@ -265,15 +306,13 @@ class Connection {
       if (this.truncated) return;
       if (this.count + 1 >= LIMITS.events || this.bytes + line.length > LIMITS.bytes) {
         this.truncated = true;
-        process.stdout.write(
-          JSON.stringify({ t: new Date().toISOString(), conn: this.id, from: this.from, to: this.to, dir: "relay", ev: "truncated", events: this.count, bytes: this.bytes }) + "\n",
-        );
+        write({ t: new Date().toISOString(), conn: this.id, from: this.from, to: this.to, dir: "relay", ev: "truncated", events: this.count, bytes: this.bytes });
         return;
       }
     }
     this.count++;
     this.bytes += line.length + 1;
-    process.stdout.write(line + "\n");
+    writeLine(line);
   }
 
   parser(dir) {
@@ -330,7 +369,7 @@ class Connection {
   }
 
   connectUpstream() {
-    const h = this.to ? hosts[this.to] : undefined;
+    const h = hostOf(this.to);
     if (!h) {
       this.emit("error", "relay", { message: `no host "${this.to}" in the relay's config`, known: Object.keys(hosts) });
       this.ended = true;
@@ -371,8 +410,8 @@ class Connection {
     this.emit("starttls", "relay");
     this.phase.i2r = this.phase.r2i = "tls";
     let sni = null;
-    const byTickets = hosts[this.to].tickets === "large" ? contexts.large : contexts.small;
-    const fallback = byTickets.get(this.to);
+    const tickets = hosts[this.to].tickets === "large" ? "large" : "small";
+    const fallback = serverContext(this.to, tickets);
     const ti = new tls.TLSSocket(i, {
       isServer: true,
       secureContext: fallback,
@@ -381,7 +420,7 @@ class Connection {
       rejectUnauthorized: false,
       SNICallback: (name, cb) => {
         sni = name;
-        cb(null, byTickets.get(name) ?? fallback);
+        cb(null, hostOf(name) ? serverContext(name, tickets) : fallback);
       },
     });
     this.iSock = ti;
@@ -396,7 +435,7 @@ class Connection {
         version: ti.getProtocol(),
         cipher: c?.standardName ?? c?.name,
         sni,
-        served: sni && byTickets.has(sni) ? sni : this.to,
+        served: sni && hostOf(sni) ? sni : this.to,
         // The relay always asks for a client certificate (as the receiver would): this is what the initiator answered.
         peerCertificate: peer,
       });
@@ -410,15 +449,9 @@ class Connection {
 
   connectTlsUpstream(r, initiatorCert) {
     // Present the certificate the initiator presented (we hold every domain's key), else none.
-    const domain = initiatorCert ? (fingerprints.get(initiatorCert.fingerprint256) ?? (hosts[this.from] ? this.from : null)) : null;
+    const domain = initiatorCert ? (fingerprints.get(initiatorCert.fingerprint256) ?? (hostOf(this.from) ? this.from : null)) : null;
     const h = domain ? hosts[domain] : null;
-    const tr = tls.connect({
-      socket: r,
-      servername: this.to,
-      rejectUnauthorized: false,
-      ca: config.ca,
-      ...(h ? { cert: h.fullchain ?? h.cert, key: h.key } : {}),
-    });
+    const tr = tls.connect({ socket: r, servername: this.to, rejectUnauthorized: false, secureContext: clientContext(h ? domain : null) });
     this.rSock = tr;
     this.tls.receiver = "handshake";
     this.watchTls(tr, "receiver");
@@ -434,7 +467,7 @@ class Connection {
         cipher: c?.standardName ?? c?.name,
         clientCertRequested: requested,
         // OpenSSL sends the client certificate only in answer to a CertificateRequest.
-        presented: h && requested !== false ? { domain, ...certInfo(h.cert ?? h.fullchain) } : null,
+        presented: h && requested !== false ? { domain, ...leaves.get(domain) } : null,
         held: domain,
         peerCertificate: peerInfo(tr),
         authorized: tr.authorized,
