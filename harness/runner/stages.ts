@@ -10,7 +10,7 @@ import { LABEL_RUN } from "../docker/labels.ts";
 import { startInstance, type StartedInstance, type StartOptions } from "../instance.ts";
 import type { PlannedCell, PlannedHost, PlannedInstance, Stage } from "../plan.ts";
 import type { ProbeTimeouts } from "../probe/probe.ts";
-import { bootWeight, limiter, poolWhenReady, queuesFirst, turns } from "../schedule.ts";
+import { bootWeight, busiestFirst, limiter, poolWhenReady, queuesFirst, turns } from "../schedule.ts";
 import { adapterFor } from "../servers/catalog.ts";
 import type { CatalogEntry, HostCertificate, InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { Attempt, CellSpec } from "../../core/types.ts";
@@ -97,8 +97,12 @@ export class Stages {
     await Promise.all([...this.relays].map(([r, key]) => (this.faults.expectStop(key), r.stop())));
   }
 
-  /** Certificates (one instance at a time, busiest first) and, with --capture, the stage's relay. */
-  private async prepare(stage: Stage): Promise<{ certified: (pi: PlannedInstance) => Promise<void>; tls: Map<string, HostCertificate>; relay?: StartedRelay }> {
+  /**
+   * Certificates (one instance at a time, busiest first) and, with --capture, the
+   * stage's relay: started once every certificate is issued, while the servers boot
+   * (the first cell needs it, the first boot does not).
+   */
+  private prepare(stage: Stage): { certified: (pi: PlannedInstance) => Promise<void>; tls: Map<string, HostCertificate>; relay?: Promise<StartedRelay> } {
     const { env, opts } = this;
     const tls = new Map<string, HostCertificate>();
     // The first server boots after its own certificates, not after all of the stage's (392 take ~2 s).
@@ -108,24 +112,26 @@ export class Stages {
         for (const [domain, c] of await this.deps.issueCertificates(hosts.filter((h) => !tls.has(h.domain)), env.ca, opts.keepKeysDir)) tls.set(domain, c);
         opts.timings.cover("certificates", since);
       });
-    let relay: StartedRelay | undefined;
-    if (opts.capture) {
-      // The relay presents every domain's certificate: all of them first.
-      await issue(stage.instances.flatMap((pi) => pi.hosts));
+    const issued = new Map<string, Promise<void>>();
+    const certified = (pi: PlannedInstance) => {
+      if (!issued.has(pi.key)) issued.set(pi.key, issue(pi.hosts));
+      return issued.get(pi.key)!;
+    };
+    if (!opts.capture) return { certified, tls };
+    const relay = (async () => {
+      // The relay presents every domain's certificate; they are issued in the order the servers boot.
+      await Promise.all(busiestFirst(stage.instances, stage.cells).map(certified));
       const hosts = stage.instances.flatMap((pi) => {
         const tickets = adapterFor(env.entries.get(pi.server)!.family).sessionTickets ?? "small";
         return pi.hosts.map((h) => ({ domain: h.domain, tls: tls.get(h.domain)!, upstream: upstreamAlias(h.domain), tickets }));
       });
       const key = `relay-${stage.instances[0]?.key ?? ""}`;
       this.faults.expectRunning(key);
-      relay = await this.faults.race(this.deps.startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
-      this.relays.set(relay, key);
-    }
-    const issued = new Map<string, Promise<void>>();
-    const certified = (pi: PlannedInstance) => {
-      if (!issued.has(pi.key)) issued.set(pi.key, issue(pi.hosts));
-      return issued.get(pi.key)!;
-    };
+      const started = await this.faults.race(this.deps.startRelay({ runId: opts.runId, network: env.network, hosts, trustedCa: env.ca.trustBundle, log: opts.log, key, dns: await env.dns() }));
+      this.relays.set(started, key);
+      return started;
+    })();
+    relay.catch(() => {}); // observed by the cells that wait for it, and by the teardown
     return { certified, tls, relay };
   }
 
@@ -136,7 +142,7 @@ export class Stages {
    */
   async run(stage: Stage, onCellStart: ((spec: CellSpec) => void) | undefined, onAttempt: (spec: CellSpec, a: Attempt) => void): Promise<void> {
     const { faults, opts } = this;
-    const { certified, tls, relay } = await this.prepare(stage);
+    const { certified, tls, relay } = this.prepare(stage);
     const slots = new Slots(stage, faults, {
       boot: this.booter(certified, tls),
       stop: (inst) => this.stop(inst),
@@ -153,14 +159,14 @@ export class Stages {
       // A quiet self-pair's cells take turns on their two containers (plan.ts); when a
       // turn comes, that cell goes before the others, or the queue would end the run.
       const queued = turns(stage.cells, (cell) => cell.queue);
-      const ready = (cell: PlannedCell) => Promise.all([slots.both(cell), queued.turn(cell)]);
+      const ready = (cell: PlannedCell) => Promise.all([slots.both(cell), queued.turn(cell), relay]);
       const probe = async (cell: PlannedCell) => {
         onCellStart?.(cell.spec);
         const [ga, gb] = await slots.both(cell);
         slots.begin(cell);
         const since = opts.timings.mark();
         try {
-          onAttempt(cell.spec, await this.attempt(cell, ga, gb, relay));
+          onAttempt(cell.spec, await this.attempt(cell, ga, gb, await relay));
         } finally {
           opts.timings.cover("cells", since);
           // A server whose last cell is done is removed at once, behind the cells still running.
@@ -173,10 +179,12 @@ export class Stages {
       await Promise.all(early);
       // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
       await Promise.all((await slots.settled()).filter((i) => this.running.has(i)).map((i) => this.stop(i)));
-      if (relay) {
-        faults.expectStop(this.relays.get(relay)!);
-        this.relays.delete(relay);
-        await relay.stop();
+      // A relay still starting is waited for too, then stopped.
+      const started = await relay?.catch(() => undefined);
+      if (started) {
+        faults.expectStop(this.relays.get(started)!);
+        this.relays.delete(started);
+        await started.stop();
       }
     }
   }

@@ -2,6 +2,7 @@
 // to RunFaults as the watch would report them.
 import { describe, expect, it } from "vitest";
 import type { TestCa } from "../../ca/index.ts";
+import type { StartedRelay } from "../capture/relay.ts";
 import type { StartedInstance } from "../instance.ts";
 import type { PlannedCell, PlannedInstance, Stage } from "../plan.ts";
 import type { ProbeTimeouts } from "../probe/probe.ts";
@@ -24,7 +25,7 @@ const cell = (id: string, from: string, to: string): PlannedCell => ({
 });
 
 /** The outside world of a stage: which instances run, what each cell did, and hooks a test sets. */
-function world(opts: { concurrency?: number } = {}) {
+function world(opts: { concurrency?: number; capture?: boolean } = {}) {
   const faults = new RunFaults();
   const alive = new Set<StartedInstance>();
   const starts: string[] = [];
@@ -35,7 +36,11 @@ function world(opts: { concurrency?: number } = {}) {
   const hooks: {
     boot?: (key: string, n: number) => Promise<void>;
     cell?: (id: string, runs: number) => Promise<Attempt | undefined> | undefined;
+    relay?: () => Promise<void>;
   } = {};
+  /** With capture: the relay's life (started with these domains, stopped) and the relay each cell ran with. */
+  const relay = { domains: [] as string[], stopped: false };
+  const cellRelay = new Map<string, unknown>();
   const federates = (c: PlannedCell): Attempt => ({ outcome: "federates", domains: { initiator: c.initiator.domain, receiver: c.receiver.domain }, durationMs: 1 });
   const deps: StageDeps = {
     issueCertificates: async (hosts) => new Map(hosts.map((h) => [h.domain, {} as HostCertificate])),
@@ -51,24 +56,29 @@ function world(opts: { concurrency?: number } = {}) {
       return inst;
     },
     removeInstanceContainers: async (_runId, key) => void removed.push(key),
-    startRelay: async () => {
-      throw new Error("no relay in these tests");
+    startRelay: async (o) => {
+      if (!opts.capture) throw new Error("no relay without capture");
+      relay.domains = o.hosts.map((h) => h.domain);
+      await hooks.relay?.();
+      return { stop: async () => void (relay.stopped = true) } as unknown as StartedRelay;
     },
-    runCell: async (c, ia, ib) => {
+    runCell: async (c, ia, ib, _ca, _timeouts, r) => {
+      cellRelay.set(c.spec.id, r);
       const runs = [...(ranOn.get(c.spec.id) ?? []), `${ia.spec.key}>${ib.spec.key}`];
       ranOn.set(c.spec.id, runs);
       return (await hooks.cell?.(c.spec.id, runs.length)) ?? federates(c);
     },
   };
-  const env = { network: "net", ca: { trustBundle: "CA" } as TestCa, dns: async () => [], entries: new Map(), images: new Map(), password: "pw" } as unknown as Environment;
+  const entries = new Map(["a@1", "b@1", "c@1"].map((s) => [s, { family: "prosody" }]));
+  const env = { network: "net", ca: { trustBundle: "CA" } as TestCa, dns: async () => [], entries, images: new Map(), password: "pw" } as unknown as Environment;
   const stages = new Stages(
     env,
     faults,
-    { runId: "r", readyTimeoutMs: 1000, concurrency: opts.concurrency ?? 1, timeouts: {} as ProbeTimeouts, capture: false, bootConcurrency: 4, baseConfigOf: () => undefined, log: (s) => void log.push(s), timings: new Timings() },
+    { runId: "r", readyTimeoutMs: 1000, concurrency: opts.concurrency ?? 1, timeouts: {} as ProbeTimeouts, capture: opts.capture ?? false, bootConcurrency: 4, baseConfigOf: () => undefined, log: (s) => void log.push(s), timings: new Timings() },
     deps,
   );
   const run = (stage: Stage) => stages.run(stage, undefined, (spec, a) => void attempts.set(spec.id, a));
-  return { faults, alive, starts, removed, log, attempts, ranOn, hooks, stages, run };
+  return { faults, alive, starts, removed, log, attempts, ranOn, hooks, stages, run, relay, cellRelay };
 }
 
 const never = new Promise<never>(() => {});
@@ -209,6 +219,33 @@ describe("Stages.run: a stage's story on fake servers", () => {
     expect(order).toEqual(["q1", "q2", "q3"]);
     expect(w.attempts.get("q2")).toMatchObject({ outcome: "error" });
     expect(w.attempts.get("q3")).toMatchObject({ outcome: "federates" });
+    expect(w.alive.size).toBe(0);
+  });
+
+  it("with --capture the servers boot while the relay starts; no cell runs before it is up; it holds every domain and is stopped at the end", async () => {
+    const w = world({ capture: true });
+    let relayUp!: () => void;
+    w.hooks.relay = () => new Promise<void>((r) => (relayUp = r));
+    const bothBooted = new Promise<void>((r) => (w.hooks.boot = async () => void (w.starts.length === 2 && r())));
+    const running = w.run({ instances: [pi("a#1"), pi("b#1")], cells: [cell("c1", "a#1", "b#1")] });
+    await bothBooted;
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(w.attempts.size).toBe(0); // the servers are up, the relay is not
+    relayUp();
+    await running;
+    expect(w.relay.domains.sort()).toEqual(["a.example", "b.example"]);
+    expect(w.cellRelay.get("c1")).toBeDefined();
+    expect(w.relay.stopped).toBe(true);
+    expect(w.alive.size).toBe(0);
+  });
+
+  it("with --capture a relay that fails to start stops the stage: no cell runs, every server booted is stopped", async () => {
+    const w = world({ capture: true });
+    w.hooks.relay = async () => {
+      throw new Error("the relay did not start");
+    };
+    await expect(w.run({ instances: [pi("a#1"), pi("b#1")], cells: [cell("c1", "a#1", "b#1")] })).rejects.toThrow("the relay did not start");
+    expect(w.attempts.size).toBe(0);
     expect(w.alive.size).toBe(0);
   });
 });
