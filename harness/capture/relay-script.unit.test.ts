@@ -333,3 +333,67 @@ describe("relay.mjs on loopback", () => {
     }
   });
 });
+
+describe("relay.mjs with an events port (how the harness runs it)", () => {
+  const TOKEN = "0123456789abcdef";
+  let relay: ChildProcess;
+  const stdout: string[] = [];
+  let ports: { port: number; eventsPort: number };
+
+  beforeAll(async () => {
+    relay = spawn(process.execPath, [join(RELAY_DIR, "relay.mjs")], {
+      env: { ...process.env, RELAY_CONFIG: "-", RELAY_PORT: "0", RELAY_HOST: "127.0.0.1", RELAY_EVENTS_PORT: "0" },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    relay.stdin!.end(JSON.stringify({ hosts: {}, ca: "", eventsToken: TOKEN }));
+    ports = await new Promise((resolve) =>
+      relay.stdout!.on("data", (d: Buffer) => {
+        stdout.push(...d.toString().split("\n").filter(Boolean));
+        const listening = parseRelayLines(stdout).find((e) => e.ev === "listening");
+        if (listening) resolve({ port: listening.port as number, eventsPort: listening.eventsPort as number });
+      }),
+    );
+  });
+
+  afterAll(() => relay?.kill("SIGTERM"));
+
+  /** A stream to a domain the relay does not hold: one connection, recorded as an error and closed. */
+  const unknownStream = (to: string) =>
+    new Promise<void>((resolve) => {
+      const sock = net.connect(ports.port, "127.0.0.1");
+      sock.on("error", () => {});
+      sock.on("close", () => resolve());
+      sock.write(`<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='a.example' to='${to}' version='1.0'>`);
+    });
+
+  /** Connects to the events port, sends `first`, and collects what comes back until `until` has arrived or the relay closes. */
+  const reader = (first: string) => {
+    const sock = net.connect(ports.eventsPort, "127.0.0.1");
+    let text = "";
+    sock.on("data", (d) => (text += d.toString()));
+    sock.write(first);
+    const closed = new Promise<void>((r) => sock.on("close", () => r()));
+    const waitFor = (marker: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => (text.includes(marker) ? resolve() : setImmediate(check));
+        check();
+      });
+    return { sock, closed, waitFor, lines: () => text.split("\n").filter(Boolean) };
+  };
+
+  test("a reader without the token is closed and gets nothing; the reader with it gets the lines from before it came and after", async () => {
+    await unknownStream("before.example");
+    const wrong = reader("not-the-token\n");
+    await wrong.closed;
+    expect(wrong.lines()).toEqual([]);
+    const right = reader(`${TOKEN}\n`);
+    await right.waitFor("before.example");
+    await unknownStream("after.example");
+    await right.waitFor("after.example");
+    const evs = parseRelayLines(right.lines());
+    expect(evs.filter((e) => e.ev === "error").map((e) => e.to)).toEqual(["before.example", "after.example"]);
+    // Connection lines go to the reader only: stdout has the relay's own.
+    expect(parseRelayLines(stdout).map((e) => e.ev)).toEqual(["listening"]);
+    right.sock.destroy();
+  });
+});

@@ -9,18 +9,23 @@
 // ltx's streaming parser. Secrets (dialback keys, SASL payloads other than
 // EXTERNAL's authorization identity) are redacted before anything is written.
 //
-// Config: { hosts: { "<domain>": { cert, key, fullchain, upstream: "<host>[:port]" } }, ca: "<PEM>" }
+// Config: { hosts: { "<domain>": { cert, key, fullchain, upstream: "<host>[:port]" } }, ca: "<PEM>", eventsToken?: "<secret>" }
+// Env: RELAY_EVENTS_PORT: the connections' lines go to the one reader on this port
+// that first sends the config's eventsToken and a newline (the harness), not to
+// stdout: Docker's log pipeline cost the run more CPU than the relay itself.
+// Relay-wide lines (listening, fatal, relay-error) stay on stdout.
 // Env (for tests): RELAY_CONFIG (default /relay/config.json; "-" reads stdin), RELAY_PORT (5269), RELAY_HOST.
 import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
-import { X509Certificate, constants } from "node:crypto";
+import { X509Certificate, constants, timingSafeEqual } from "node:crypto";
 import SaxLtx from "ltx/src/parsers/ltx.js";
 import Element from "ltx/src/Element.js";
 
 const CONFIG_PATH = process.env.RELAY_CONFIG || "/relay/config.json";
 const PORT = Number(process.env.RELAY_PORT || 5269);
 const HOST = process.env.RELAY_HOST || undefined;
+const EVENTS_PORT = process.env.RELAY_EVENTS_PORT ? Number(process.env.RELAY_EVENTS_PORT) : undefined;
 
 /** Per-connection bounds: events and bytes of JSON written, stanzas recorded per direction, XML kept per element. */
 export const LIMITS = { events: 200, bytes: 64 * 1024, stanzas: 5, xml: 4096 };
@@ -48,20 +53,27 @@ const EKU_NAMES = {
   "2.5.29.37.0": "anyExtendedKeyUsage",
 };
 
-// stdout is a pipe, written synchronously: one write per turn of the event loop,
-// not one per event (a connection emits a dozen in one turn).
+/** A relay-wide line, on stdout. */
+const write = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+
+/** The events reader (RELAY_EVENTS_PORT) once it has shown the token; lines wait for it in `backlog`. */
+let reader = null;
+let backlog = [];
+// One write per turn of the event loop, not one per line (a connection emits a dozen in one turn).
 let queued = [];
 function flush() {
   if (queued.length === 0) return;
   const text = queued.join("");
   queued = [];
-  process.stdout.write(text);
+  if (EVENTS_PORT === undefined) process.stdout.write(text);
+  else if (reader) reader.write(text);
+  else backlog.push(text);
 }
+/** A connection's line: to the events reader, or to stdout without one. */
 function writeLine(line) {
   if (queued.length === 0) setImmediate(flush);
   queued.push(line + "\n");
 }
-const write = (obj) => writeLine(JSON.stringify(obj));
 process.on("exit", flush);
 
 // ---------------------------------------------------------------------------
@@ -306,7 +318,7 @@ class Connection {
       if (this.truncated) return;
       if (this.count + 1 >= LIMITS.events || this.bytes + line.length > LIMITS.bytes) {
         this.truncated = true;
-        write({ t: new Date().toISOString(), conn: this.id, from: this.from, to: this.to, dir: "relay", ev: "truncated", events: this.count, bytes: this.bytes });
+        writeLine(JSON.stringify({ t: new Date().toISOString(), conn: this.id, from: this.from, to: this.to, dir: "relay", ev: "truncated", events: this.count, bytes: this.bytes }));
         return;
       }
     }
@@ -540,8 +552,36 @@ server.on("error", (e) => {
   write({ t: new Date().toISOString(), ev: "fatal", message: e.message });
   process.exit(1);
 });
-server.listen({ port: PORT, host: HOST }, () => {
-  write({ t: new Date().toISOString(), ev: "listening", port: server.address().port, hosts: Object.keys(hosts) });
+/** The events port: the first line must be the config's token; a reader that shows it gets the backlog and every line after it. */
+function listenForReader(port) {
+  const token = Buffer.from(String(config.eventsToken ?? ""));
+  const events = net.createServer((sock) => {
+    let got = Buffer.alloc(0);
+    sock.on("error", () => {});
+    const onData = (chunk) => {
+      got = Buffer.concat([got, chunk]);
+      const nl = got.indexOf(10);
+      if (nl < 0 && got.length <= token.length) return;
+      const shown = got.subarray(0, nl < 0 ? got.length : nl);
+      sock.removeListener("data", onData);
+      if (token.length === 0 || nl < 0 || shown.length !== token.length || !timingSafeEqual(shown, token)) return void sock.destroy();
+      reader?.destroy();
+      reader = sock;
+      sock.on("close", () => reader === sock && (reader = null));
+      for (const text of backlog.splice(0)) sock.write(text);
+    };
+    sock.on("data", onData);
+  });
+  events.on("error", (e) => {
+    write({ t: new Date().toISOString(), ev: "fatal", message: `events port ${port}: ${e.message}` });
+    process.exit(1);
+  });
+  return new Promise((resolve) => events.listen({ port, host: HOST }, () => resolve(events.address().port)));
+}
+
+server.listen({ port: PORT, host: HOST }, async () => {
+  const eventsPort = EVENTS_PORT === undefined ? undefined : await listenForReader(EVENTS_PORT);
+  write({ t: new Date().toISOString(), ev: "listening", port: server.address().port, eventsPort, hosts: Object.keys(hosts) });
 });
 // A bug in recording one connection must not take the others down.
 process.on("uncaughtException", (e) => write({ t: new Date().toISOString(), ev: "relay-error", message: String(e?.stack ?? e).slice(0, 500) }));
