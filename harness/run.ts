@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { docker } from "./docker/client.ts";
 import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { plan, type Isolation } from "./plan.ts";
-import { slowFirst } from "./schedule.ts";
+import { BOOTS_PER_CORE, slowFirst } from "./schedule.ts";
 import { DEFAULT_TIMEOUTS, type ProbeTimeouts } from "./probe/probe.ts";
 import type { RunServers } from "./named-servers.ts";
 import type { Attempt, CellResult, CellSpec } from "../core/types.ts";
@@ -58,8 +58,7 @@ export { settle };
 // Cells mostly wait on the network; measured on 2 cores, 8 per core beat 3 per core by ~25 %.
 export const defaultConcurrency = (): number => Math.min(32, Math.max(2, availableParallelism() * 8));
 
-// Measured on 2 cores (LE scenario): 4 boots per core beat booting all 14 servers at once.
-export const bootConcurrency = (): number => Math.max(2, availableParallelism() * 4);
+export const bootConcurrency = (): number => Math.max(2, availableParallelism() * BOOTS_PER_CORE);
 
 
 /** Runs `fn` over items with at most `n` at a time, keeping order of results. */

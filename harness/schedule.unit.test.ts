@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { busiestFirst, limiter, poolWhenReady, queuesFirst, slowFirst, turns } from "./schedule.ts";
+import { BOOTS_PER_CORE, bootWeight, busiestFirst, limiter, poolWhenReady, queuesFirst, slowFirst, turns } from "./schedule.ts";
 import type { CellSide, CellSpec, Expectation } from "../core/types.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -156,6 +156,21 @@ describe("limiter and busiestFirst: how servers boot", () => {
     expect(peak).toBe(360);
     // b waits for a (120 > 100); c joins b; huge waits until nothing runs; d is not let past it.
     expect(log).toEqual(["+a", "-a", "+b", "+c", "-b", "-c", "+huge", "-huge", "+d", "-d"]);
+  });
+
+  test("a boot weighs a slot per 30 hosts, at most a core's share: on two cores two big servers boot at once, not one", async () => {
+    expect([10, 60, 90, 120, 240, 420].map(bootWeight)).toEqual([1, 2, 3, 4, 4, 4]);
+    const limit = limiter(2 * BOOTS_PER_CORE);
+    let active = 0;
+    let peak = 0;
+    const boot = (hosts: number) =>
+      limit(async () => {
+        peak = Math.max(peak, ++active);
+        await tick();
+        active--;
+      }, bootWeight(hosts));
+    await Promise.all([boot(420), boot(300), boot(300), boot(240)]);
+    expect(peak).toBe(2);
   });
 
   test("a failure frees its slot", async () => {
