@@ -370,12 +370,13 @@ describe("relay.mjs with an events port (how the harness runs it)", () => {
   const reader = (first: string) => {
     const sock = net.connect(ports.eventsPort, "127.0.0.1");
     let text = "";
-    sock.on("data", (d) => (text += d.toString()));
+    let arrived = () => {};
+    sock.on("data", (d) => ((text += d.toString()), arrived()));
     sock.write(first);
     const closed = new Promise<void>((r) => sock.on("close", () => r()));
     const waitFor = (marker: string) =>
       new Promise<void>((resolve) => {
-        const check = () => (text.includes(marker) ? resolve() : setImmediate(check));
+        const check = () => (text.includes(marker) ? resolve() : (arrived = check));
         check();
       });
     return { sock, closed, waitFor, lines: () => text.split("\n").filter(Boolean) };

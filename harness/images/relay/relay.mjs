@@ -227,47 +227,36 @@ try {
 const hosts = config.hosts ?? {};
 /** The config of a domain the relay holds (own properties only: a stream's `to` is the peer's text). */
 const hostOf = (domain) => (typeof domain === "string" && Object.hasOwn(hosts, domain) ? hosts[domain] : undefined);
+/** TLS contexts by what they are for, made on first use: building one parses the CA, the chain and the key, and a run holds hundreds of domains. */
+const contexts = new Map();
+function contextFor(key, options) {
+  let ctx = contexts.get(key);
+  if (!ctx) contexts.set(key, (ctx = tls.createSecureContext(options())));
+  return ctx;
+}
+const keyPair = (h) => ({ cert: h.fullchain ?? h.cert, key: h.key });
 /**
- * Per domain, a server context per ticket size, made on first use (building one parses
- * the CA, the chain and the key: a run holds hundreds of domains). TLS 1.3 servers send session tickets
+ * Per domain, a server context per ticket size. TLS 1.3 servers send session tickets
  * right after the handshake: stateful ones (SSL_OP_NO_TICKET) are under 100 bytes,
  * stateless ones carry the session with the client certificate (over 1 KiB for two).
  * The relay sends the size its receiver sends (`tickets` of the host an initiator
  * asked for): jabberd2 2.7.0 as initiator fails on a ticket record split across its
  * 1 KiB reads, so the other size would change the cell's verdict.
  */
-const serverContexts = new Map();
-function serverContext(domain, tickets) {
-  const key = `${tickets} ${domain}`;
-  let ctx = serverContexts.get(key);
-  if (!ctx) {
-    const h = hosts[domain];
-    const pem = { cert: h.fullchain ?? h.cert, key: h.key, ca: config.ca };
-    ctx = tls.createSecureContext(tickets === "large" ? pem : { ...pem, secureOptions: constants.SSL_OP_NO_TICKET });
-    serverContexts.set(key, ctx);
-  }
-  return ctx;
-}
+const serverContext = (domain, tickets) =>
+  contextFor(`server ${tickets} ${domain}`, () => ({
+    ...keyPair(hosts[domain]),
+    ca: config.ca,
+    ...(tickets === "large" ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
+  }));
+/** Towards receivers, one client context per certificate the relay presents (a held domain's, or none for null). */
+const clientContext = (domain) => contextFor(`client ${domain ?? ""}`, () => ({ ca: config.ca, ...(domain ? keyPair(hosts[domain]) : {}) }));
 const fingerprints = new Map(); // leaf fingerprint → domain whose key we hold
 const leaves = new Map(); // domain → its leaf's certInfo
 for (const [domain, h] of Object.entries(hosts)) {
   const info = certInfo(h.cert ?? h.fullchain);
   if (info) fingerprints.set(info.fingerprint256, domain);
   leaves.set(domain, info);
-}
-/**
- * Client contexts towards receivers, one per certificate the relay presents (null: none),
- * made on first use, as the server contexts.
- */
-const clientContexts = new Map();
-function clientContext(domain) {
-  let ctx = clientContexts.get(domain);
-  if (!ctx) {
-    const h = domain ? hosts[domain] : null;
-    ctx = tls.createSecureContext({ ca: config.ca, ...(h ? { cert: h.fullchain ?? h.cert, key: h.key } : {}) });
-    clientContexts.set(domain, ctx);
-  }
-  return ctx;
 }
 
 function upstreamOf(h) {
@@ -462,8 +451,7 @@ class Connection {
   connectTlsUpstream(r, initiatorCert) {
     // Present the certificate the initiator presented (we hold every domain's key), else none.
     const domain = initiatorCert ? (fingerprints.get(initiatorCert.fingerprint256) ?? (hostOf(this.from) ? this.from : null)) : null;
-    const h = domain ? hosts[domain] : null;
-    const tr = tls.connect({ socket: r, servername: this.to, rejectUnauthorized: false, secureContext: clientContext(h ? domain : null) });
+    const tr = tls.connect({ socket: r, servername: this.to, rejectUnauthorized: false, secureContext: clientContext(domain) });
     this.rSock = tr;
     this.tls.receiver = "handshake";
     this.watchTls(tr, "receiver");
@@ -479,7 +467,7 @@ class Connection {
         cipher: c?.standardName ?? c?.name,
         clientCertRequested: requested,
         // OpenSSL sends the client certificate only in answer to a CertificateRequest.
-        presented: h && requested !== false ? { domain, ...leaves.get(domain) } : null,
+        presented: domain && requested !== false ? { domain, ...leaves.get(domain) } : null,
         held: domain,
         peerCertificate: peerInfo(tr),
         authorized: tr.authorized,
