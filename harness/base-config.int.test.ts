@@ -92,6 +92,10 @@ describe("jabberd2 receiver with the operator's s2s.xml (no verify-mode)", () =>
     const c = r.stock.serverOnlyToJabberd2;
     expect(c.outcome).toBe("fails");
     expect(c.settings?.receiver["verify-mode"]).toBe("7 (s2s-matrix; jabberd2 default 0: no check)");
+    // The probe's c2s login on loopback is unencrypted (client.ts startTlsWanted): jabberd2's
+    // line ends in "<address>:<port> TLS" for an encrypted session, "<address>:<port> " else.
+    const login = c.logs.find((l) => l.includes("PLAIN authentication succeeded: probe@"));
+    expect(login).toMatch(/ \d+\.\d+\.\d+\.\d+:\d+ ?$/);
   });
 
   test("their s2s.xml: the server-only initiator federates by dialback; the cell shows why", () => {

@@ -112,13 +112,15 @@ ${chain("disco-extend", ["iq-version"])}
 `;
 }
 
-// c2s is only how the probe reaches the server: TLS offered (the pemfile), not required (harness/probe/client.ts).
+// c2s is only how the probe reaches the server: TLS offered (the pemfile), not required
+// (harness/probe/client.ts). c2s/main.c reads require-starttls by its presence alone:
+// require-starttls='false' required STARTTLS, so the attribute is left out.
 // Each <id> names the run's CA as its cachain: without one, sx/ssl.c loads the system
 // CA bundle (SSL_CTX_set_default_verify_paths, parsed at once by OpenSSL 3) for every
 // host, ~0.18 s each: 10 s of a 56-host boot. c2s asks no client for a certificate.
 function c2sXml(config: InstanceConfig, secret: string): string {
   const ids = config.vhosts
-    .map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' cachain='${CERTS}/ca.crt' require-starttls='false'>${escapeXml(v.domain, true)}</id>`)
+    .map((v) => `    <id pemfile='${CERTS}/${escapeXml(v.domain, true)}.pem' cachain='${CERTS}/ca.crt'>${escapeXml(v.domain, true)}</id>`)
     .join("\n");
   return `<c2s>
   <id>c2s</id>

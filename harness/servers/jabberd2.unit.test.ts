@@ -102,7 +102,7 @@ describe("jabberd2 configuration", () => {
   });
 
   test("c2s: each host names the run's CA as its cachain, so that sx/ssl.c does not parse the system CA bundle once per host", () => {
-    expect(files["/etc/jabberd2/c2s.xml"]).toContain("<id pemfile='/etc/jabberd2/certs/c1-a.example.pem' cachain='/etc/jabberd2/certs/ca.crt' require-starttls='false'>c1-a.example</id>");
+    expect(files["/etc/jabberd2/c2s.xml"]).toContain("<id pemfile='/etc/jabberd2/certs/c1-a.example.pem' cachain='/etc/jabberd2/certs/ca.crt'>c1-a.example</id>");
   });
 
   test("s2s: a refused route's queue bounces after 3 s, no bad-host cache (receivers share one address)", () => {
