@@ -6,8 +6,9 @@ import type { StartedInstance } from "../instance.ts";
 import { evidenceFor, linesFor } from "../docker/logbuffer.ts";
 import type { PlannedCell } from "../plan.ts";
 import { diagnose, undecided } from "../probe/diagnose.ts";
-import { decidedBy, lostText, messageLost, replyLost, unverifiedStreams } from "../probe/evidence.ts";
+import { decidedBy, lostText, messageLost, replyLost } from "../probe/evidence.ts";
 import { LoginError, probePair, type ProbeTimeouts } from "../probe/probe.ts";
+import { dueLines, readLateLines } from "./late-lines.ts";
 import type { Attempt, AuthEvent, CellResult, CellSpec, Outcome } from "../../core/types.ts";
 import { judge } from "../../core/judge.ts";
 
@@ -23,9 +24,6 @@ export function settle(first: Attempt, second: Attempt): Outcome {
   if (undecided(first)) return second.outcome;
   return outcomeOf(first) === outcomeOf(second) ? second.outcome : "flaky";
 }
-
-/** Longest wait for a working cell's log verdicts; the wait ends as soon as both are read. */
-const VERDICT_WAIT_MS = 5_000;
 
 /** Probes one cell and reads both servers' logs for its domains. */
 export async function runCell(
@@ -110,23 +108,12 @@ export async function runCell(
       const probe = { message, ping, auth: { outbound: "none", inbound: "none" } as const, events: [], logs: tagged(la, lb) };
       return { outcome: "error", error: drop.reason, evidence: drop.line, domains, settings, durationMs: Date.now() - t0, probe };
     }
-    // The servers' lines about what just happened reach us a moment after the probe
-    // ends: on a cell that worked, wait for both receivers' verdicts (on two loaded
-    // cores ejabberd's came >250 ms late, and the cell read as dialback); else 250 ms.
-    // With --capture too: the relay forwards the same certificates, the servers log the
-    // same verdicts (without the wait, late ones read as dialback in the bench under load).
-    const verdictDue = message.status === "delivered" && ping.status === "result" && ia !== ib;
-    const unverified = (r: ReturnType<typeof read>) => (verdictDue ? unverifiedStreams(r.ea, r.eb, domains.initiator, domains.receiver) : []);
-    const until = Date.now() + (verdictDue ? VERDICT_WAIT_MS : 250);
-    let r = read();
-    // Due verdicts: until both are read. None due: the whole 250 ms, for late lines.
-    while ((!verdictDue || unverified(r).length) && Date.now() < until) {
-      await new Promise((res) => setTimeout(res, 25));
-      r = read();
-    }
+    // The servers' lines about what just happened come a moment after the probe ends.
+    const due = dueLines({ message, ping }, { ...domains, onOneServer: ia === ib, initiatorLogsBeforeBounce: ia.spec.adapter.logsBeforeBounce === true });
+    const r = await readLateLines(read, (x) => due.missing(x.ea, x.eb), due.wait);
     // A verdict that never came (a line lost or later than the wait): that direction's
     // auth method is unknown, and the attempt decides nothing (diagnose.ts undecided).
-    const missing = unverified(r);
+    const missing = due.unverified(r.ea, r.eb);
     // The evidence also shows each server's error lines that name no domain (evidenceFor).
     const end = since();
     const la = evidenceFor(end.ra, names);

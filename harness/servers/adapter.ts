@@ -131,6 +131,13 @@ export interface ServerAdapter<F extends string = string> {
   /** Most virtual hosts one instance can serve (Openfire: 1, one XMPP domain per server); undefined = no limit. */
   maxVirtualHosts?: number;
   /**
+   * Every stanza it bounces as initiator comes after a line parseAuthEvents reads as a
+   * final event on that stream (ejabberd's "Failed to establish outbound …", Prosody's
+   * "Sending error replies …"): a cell whose message it bounced reads the logs on until
+   * that line, which says why (runner/cell.ts). jabberd2 bounces without one.
+   */
+  logsBeforeBounce?: boolean;
+  /**
    * Its self-pair's verdict depends on what else the process is doing (jabberd2): the
    * planner gives each self-pair cell two containers of its own in every mode (plan.ts).
    */

@@ -194,6 +194,7 @@ export const ejabberd: ServerAdapter<"ejabberd"> = {
   versionFromLog: (lines: string[]) => versionIn(lines, /ejabberd (\d\S*) is started in the node/),
   parseAuthEvents: parseEjabberdAuthEvents,
   droppedStanzas: ejabberdDroppedStanzas,
+  logsBeforeBounce: true,
   // ejabberd starts every host's modules before it answers, and the readiness bound
   // grows with the hosts (deadline.ts). Booted alone (26.07, 2026-12-07): 1 host 2.0
   // CPU-s, 60 hosts 3.2, 240 hosts 9.0; a container costs Docker ~2 CPU-s more. 240

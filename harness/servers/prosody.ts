@@ -203,6 +203,7 @@ export const prosody: ServerAdapter<"prosody"> = {
   // "general info Hello and welcome to Prosody version 13.0.7" (util/startup.lua, from prosody.version).
   versionFromLog: (lines: string[]) => versionIn(lines, /Hello and welcome to Prosody version (\S+)/),
   parseAuthEvents: parseProsodyAuthEvents,
+  logsBeforeBounce: true,
   // Prosody loads each host's certificate and modules in turn, ~0.023 CPU-s a host
   // (13.0.7 alone, 2026-12-07: 120 hosts 3.0 CPU-s, 480 hosts 12.0). More hosts per
   // instance would put a version's cells on one single-threaded process.
