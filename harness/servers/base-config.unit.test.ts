@@ -311,7 +311,7 @@ describe("jabberd2: the operator's s2s.xml", () => {
       require_tls: "0 (your config: <require_tls/> reads as 0)",
       "verify-mode": "0 (jabberd2 default: no check)",
       ciphers: "HIGH:!aNULL (your config)",
-      "check/retry": "3 s (s2s-matrix; jabberd2 default 300)",
+      "check/retry": "1 s (s2s-matrix; jabberd2 default 300)",
     });
   });
 
@@ -319,7 +319,7 @@ describe("jabberd2: the operator's s2s.xml", () => {
     expect(at("io.max_fds")?.getText()).toBe("4096");
     expect(at("io.limits.stanzasize")?.getText()).toBe("131072");
     expect(at("check.queue")?.getText()).toBe("60");
-    expect(at("check.retry")?.getText()).toBe("3");
+    expect(at("check.retry")?.getText()).toBe("1");
     expect(at("lookup")!.getChildren("srv").map((e) => e.getText())).toEqual(["xmpp-server", "jabber"]);
     expect(at("lookup.bad-host-timeout")?.getText()).toBe("0");
     expect(at("out-conn-reuse")).toBeUndefined();
