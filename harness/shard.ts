@@ -16,30 +16,34 @@ import type { CellSpec, RunResults, ShardInfo } from "../core/types.ts";
 
 /**
  * What a shard costs, in seconds on this machine (2 cores; README "Sharding"):
- * a fixed part every run pays (network, name server, CA, teardown: ~2 s wall,
- * runner/timings.ts), plus the CPU of its boots and its cells shared by the cores.
+ * a fixed part every run pays (network, name server, CA before the first boot, teardown:
+ * ~1 s wall, runner/timings.ts), plus the CPU of its boots and its cells shared by the cores.
  * Boot CPU by family from `npm run bench -- --boots` (prosody 0.17–0.21 CPU-s,
  * jabberd2 0.42, ejabberd 2.1–3.0), rounded up for boots that compete with cells;
  * a family not measured is costed as the dearest. A queue's cells take turns, so a
- * shard also lasts at least their wall time one after another, however idle the cores.
+ * shard also lasts at least their wall time one after another, from when the queue's two
+ * containers are up, however idle the cores.
  */
 export interface CostModel {
   fixedSeconds: number;
   bootCpuSeconds: Record<string, number>;
   unknownBootCpuSeconds: number;
   cellCpuSeconds: number;
-  /** Wall seconds of a queued cell (jabberd2's self-pair: 4.0–4.6 s in a Let's Encrypt run, 2026-12-07). */
+  /** Wall seconds of a queued cell (jabberd2's self-pair: 1.9–2.7 s in a Let's Encrypt run, 2026-12-08). */
   queuedCellSeconds: number;
+  /** Wall seconds before a queue's first turn: its containers boot among the shard's others (ready at 3.1–4.6 s in bench shards, 2026-12-08). */
+  queueStartSeconds: number;
   /** Fixed, not this machine's count: the same cells and n must give the same split everywhere. */
   cores: number;
 }
 
 export const COST_MODEL: CostModel = {
-  fixedSeconds: 2,
+  fixedSeconds: 1,
   bootCpuSeconds: { prosody: 0.4, jabberd2: 0.6, ejabberd: 2.8 },
   unknownBootCpuSeconds: 2.8,
-  cellCpuSeconds: 0.2,
-  queuedCellSeconds: 4.5,
+  cellCpuSeconds: 0.12,
+  queuedCellSeconds: 2.5,
+  queueStartSeconds: 3.5,
   cores: 2,
 };
 
@@ -51,12 +55,13 @@ export function bootCpu(key: string, model: CostModel = COST_MODEL): number {
 
 /**
  * A shard's cost in seconds: fixed + the longer of (its boots' CPU + its cells' CPU) / cores
- * and its queued cells one after another.
+ * and its queue's start and queued cells one after another.
  */
 export function shardSeconds(instances: Iterable<string>, cells: number, queued = 0, model: CostModel = COST_MODEL): number {
   let cpu = cells * model.cellCpuSeconds;
   for (const k of instances) cpu += bootCpu(k, model);
-  return model.fixedSeconds + Math.max(cpu / model.cores, queued * model.queuedCellSeconds);
+  const queue = queued ? model.queueStartSeconds + queued * model.queuedCellSeconds : 0;
+  return model.fixedSeconds + Math.max(cpu / model.cores, queue);
 }
 
 export interface ShardSpec {

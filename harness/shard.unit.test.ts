@@ -49,17 +49,18 @@ describe("splitShards (Let's Encrypt scenario, 256 cells, 8 servers)", () => {
     }
   });
 
-  // jabberd2's self-pair cells take turns on two quiet containers (plan.ts `queue`): 4 × 4.5 s one
-  // after another outlast the CPU a shard of them needs, and a shard that holds them all waits for them.
+  // jabberd2's self-pair cells take turns on two quiet containers (plan.ts `queue`): 4 × 2.5 s one
+  // after another, once the two are up, outlast the CPU a shard of them needs, and a shard that holds
+  // them all waits for them.
   it("costs a queue's cells one after another, and spreads them over the shards (counted by hand)", () => {
     const quiet = LE.filter((c) => pair(c) === JABBERD2_SELF);
     expect(quiet).toHaveLength(4);
-    // 1 shard: CPU (0.6 + 0.6 boots + 4 × 0.2) / 2 = 1.0 s, queue 4 × 4.5 = 18 s → 2 + 18.
-    expect(splitShards(quiet, 1).map((s) => s.cost)).toEqual([expect.closeTo(20, 9)]);
-    // 2 shards, each with its own quiet pair: 2 + max((1.2 + 0.4) / 2, 2 × 4.5) = 11.
+    // 1 shard: CPU (0.6 + 0.6 boots + 4 × 0.12) / 2 = 0.84 s, queue 3.5 + 4 × 2.5 = 13.5 s → 1 + 13.5.
+    expect(splitShards(quiet, 1).map((s) => s.cost)).toEqual([expect.closeTo(14.5, 9)]);
+    // 2 shards, each with its own quiet pair: 1 + max((1.2 + 0.24) / 2, 3.5 + 2 × 2.5) = 9.5.
     expect(splitShards(quiet, 2).map((s) => [s.cells.length, s.cost])).toEqual([
-      [2, expect.closeTo(11, 9)],
-      [2, expect.closeTo(11, 9)],
+      [2, expect.closeTo(9.5, 9)],
+      [2, expect.closeTo(9.5, 9)],
     ]);
     expect(splitShards(quiet, 2).map((s) => s.instances)).toEqual([QUIET_PAIR, QUIET_PAIR]);
     // In the whole scenario at 4 shards the queue is not left in one shard.
@@ -72,15 +73,15 @@ describe("splitShards (Let's Encrypt scenario, 256 cells, 8 servers)", () => {
     }
   });
 
-  it("costs a shard in seconds: 2 s fixed + (boot CPU by family + 0.2 CPU-s a cell) / 2 cores, counted by hand on smoke", () => {
-    // Whole run: 2 prosody boots (0.8) + 2 ejabberd boots (5.6) + 4 cells (0.8) = 7.2 CPU-s → 2 + 3.6 = 5.6 s.
-    expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([expect.closeTo(5.6, 9)]);
-    // 2 shards: {P→P, P↔E} boots P#1 P#2 E#1: 2 + (0.4 + 0.4 + 2.8 + 0.6)/2 = 4.1; E→E 4.9 (below).
-    // The other cut, P→P alone (2.5) and {P↔E, E→E} (2 + (0.4 + 5.6 + 0.6)/2 = 5.3), has the costlier shard.
-    expect(splitShards(SMOKE, 2).map((s) => s.cost)).toEqual([expect.closeTo(4.1, 9), expect.closeTo(4.9, 9)]);
+  it("costs a shard in seconds: 1 s fixed + (boot CPU by family + 0.12 CPU-s a cell) / 2 cores, counted by hand on smoke", () => {
+    // Whole run: 2 prosody boots (0.8) + 2 ejabberd boots (5.6) + 4 cells (0.48) = 6.88 CPU-s → 1 + 3.44 = 4.44 s.
+    expect(splitShards(SMOKE, 1).map((s) => s.cost)).toEqual([expect.closeTo(4.44, 9)]);
+    // 2 shards: {P→P, P↔E} boots P#1 P#2 E#1: 1 + (0.4 + 0.4 + 2.8 + 0.36)/2 = 2.98; E→E 3.86 (below).
+    // The other cut, P→P alone (1.46) and {P↔E, E→E} (1 + (0.4 + 5.6 + 0.36)/2 = 4.18), has the costlier shard.
+    expect(splitShards(SMOKE, 2).map((s) => s.cost)).toEqual([expect.closeTo(2.98, 9), expect.closeTo(3.86, 9)]);
     expect(splitShards(SMOKE, 2).map((s) => s.cells.length)).toEqual([3, 1]);
-    // 3 shards: P→P 2 + (0.8 + 0.2)/2 = 2.5; P↔E 2 + (0.4 + 2.8 + 0.4)/2 = 3.8; E→E 2 + (5.6 + 0.2)/2 = 4.9.
-    expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([expect.closeTo(2.5, 9), expect.closeTo(3.8, 9), expect.closeTo(4.9, 9)]);
+    // 3 shards: P→P 1 + (0.8 + 0.12)/2 = 1.46; P↔E 1 + (0.4 + 2.8 + 0.24)/2 = 2.72; E→E 1 + (5.6 + 0.12)/2 = 3.86.
+    expect(splitShards(SMOKE, 3).map((s) => s.cost)).toEqual([expect.closeTo(1.46, 9), expect.closeTo(2.72, 9), expect.closeTo(3.86, 9)]);
   });
 
   it("a boot's CPU by the family its container key names; a family not measured costs as ejabberd", () => {
