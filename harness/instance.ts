@@ -70,8 +70,7 @@ export async function startInstance(spec: InstanceSpec, opts: StartOptions): Pro
     .withDns(opts.dns)
     .withName(containerName(opts.runId, spec.key))
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.server": spec.server ?? serverKey(entry), "s2s-matrix.instance": spec.key })
-    .withNetworkMode(opts.network)
-    .withNetworkAliases(...config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
+    .withRunNetwork(opts.network, config.vhosts.flatMap((v) => opts.aliases?.(v.domain) ?? [v.domain]))
     // Only where the harness reaches it (127.0.0.1 when the engine is local): nobody else may log in during a run.
     .withPublishedPort(adapter.c2sPort, publishAddress())
     .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))

@@ -79,8 +79,7 @@ export async function startRelay(opts: StartRelayOptions): Promise<StartedRelay>
     .withDns(opts.dns)
     .withName(name)
     .withLabels({ ...runLabels(opts.runId), "s2s-matrix.instance": opts.key ?? "relay" })
-    .withNetworkMode(opts.network)
-    .withNetworkAliases(...opts.hosts.map((h) => h.domain))
+    .withRunNetwork(opts.network, opts.hosts.map((h) => h.domain))
     // Keys of the run's test CA only, readable by the relay's user (nobody) inside its container.
     .withCopyContentToContainer([{ content: relayConfig(opts.hosts, opts.trustedCa, token), target: RELAY_CONFIG_PATH, mode: 0o444 }])
     .withEnvironment({ RELAY_EVENTS_PORT: String(RELAY_EVENTS_PORT) })

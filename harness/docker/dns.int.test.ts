@@ -1,6 +1,6 @@
 // The run's name server really takes the lookups Docker forwards: a server's SRV
-// query for a test domain is answered "no such domain" by it, at once, and never
-// reaches the host's resolver; container aliases still resolve.
+// query for a test domain is answered "no such domain" by it and never reaches the
+// host's resolver; container aliases still resolve, on the run's network alone.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Wait } from "testcontainers";
 import { resolveServer, adapterFor } from "../servers/catalog.ts";
@@ -14,6 +14,7 @@ const runId = newRunId();
 const network = `s2s-matrix-${runId}`;
 let dns: StartedDns;
 let output = "";
+let networks: string[] = [];
 
 // Erlang's own resolver (ejabberd's image): it reads /etc/resolv.conf like the servers do.
 const LOOKUPS = [
@@ -33,14 +34,14 @@ describe("the run's name server", () => {
     const c = await new RunContainer(image)
       .withDns([dns.ip])
       .withLabels(runLabels(runId))
-      .withNetworkMode(network)
-      .withNetworkAliases("c1-a.example")
+      .withRunNetwork(network, ["c1-a.example"])
       .withEntrypoint(["erl"])
       .withCommand(["-noshell", "-eval", LOOKUPS])
       .withWaitStrategy(Wait.forOneShotStartup())
       .withStartupTimeout(60_000)
       .start();
     output = (await (await c.logs()).toArray()).join("");
+    networks = Object.keys((await d.getContainer(c.getId()).inspect()).NetworkSettings.Networks);
   }, 240_000);
 
   afterAll(async () => {
@@ -48,12 +49,14 @@ describe("the run's name server", () => {
     await removeRun(runId);
   });
 
-  test("an SRV lookup of a test domain: no such domain, answered by it, within a second", () => {
-    const m = /srv \{(\d+),\{error,nxdomain\}\}/.exec(output);
-    expect(m, output).not.toBeNull();
-    expect(Number(m![1])).toBeLessThan(1_000_000);
+  test("an SRV lookup of a test domain: no such domain, answered by it", () => {
+    expect(output).toMatch(/srv \{\d+,\{error,nxdomain\}\}/);
     expect(dns.logs.lines.some((l) => l.includes("query[SRV] _xmpp-server._tcp.c1-b.example"))).toBe(true);
     expect(dns.logs.lines.some((l) => /_xmpp-server\._tcp\.c1-b\.example is NXDOMAIN/.test(l))).toBe(true);
+  });
+
+  test("a container is on the run's network only, not on Docker's default bridge (withRunNetwork)", () => {
+    expect(networks).toEqual([network]);
   });
 
   test("a container alias still resolves (Docker answers it; it never reaches the name server)", () => {

@@ -80,6 +80,18 @@ export class RunContainer extends GenericContainer {
     return this;
   }
 
+  /**
+   * On the run's network only, reachable there by `aliases`. testcontainers' withNetworkAliases
+   * creates the container on Docker's default bridge, which every container of the machine
+   * shares, and connects it to the network after: two endpoints per container to set up
+   * and tear down, and a way in from outside the run.
+   */
+  withRunNetwork(network: string, aliases: string[]): this {
+    this.withNetworkMode(network);
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: aliases } } };
+    return this;
+  }
+
   /** Publishes `port` on a random host port of `hostIp` only ("" = every interface, Docker's default). */
   withPublishedPort(port: number, hostIp: string): this {
     this.withExposedPorts(port);
