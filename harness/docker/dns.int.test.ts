@@ -28,7 +28,7 @@ describe("the run's name server", () => {
   beforeAll(async () => {
     const d = await docker();
     await d.createNetwork({ Name: network, Driver: "bridge", Labels: runLabels(runId) });
-    dns = await startDns({ runId, network });
+    dns = await startDns({ runId, network, logQueries: true });
     const entry = resolveServer("ejabberd@23.01");
     const image = await ensureServerImage(entry, adapterFor(entry.family));
     const c = await new RunContainer(image)

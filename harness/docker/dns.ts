@@ -43,17 +43,18 @@ export function ensureDnsImage(log?: (s: string) => void): Promise<string> {
 export interface StartedDns {
   /** Its address on the run's network: give it to every container as its DNS server. */
   ip: string;
-  /** dnsmasq's log: one line per query it was asked and per answer. */
+  /** dnsmasq's log; with `logQueries`, one line per query it was asked and per answer. */
   logs: LogBuffer;
   stop(): Promise<void>;
 }
 
 /** Starts the name server on the run's network (labelled like everything else of the run). */
-export async function startDns(opts: { runId: string; network: string; log?: (s: string) => void }): Promise<StartedDns> {
+export async function startDns(opts: { runId: string; network: string; log?: (s: string) => void; logQueries?: boolean }): Promise<StartedDns> {
   const image = await ensureDnsImage(opts.log);
   const logs = new LogBuffer();
   try {
     const started = await new GenericContainer(image)
+      .withCommand(opts.logQueries ? ["--log-queries"] : [])
       .withName(`s2s-matrix-${opts.runId}-dns`)
       .withLabels({ ...runLabels(opts.runId), "s2s-matrix.instance": "dns" })
       .withNetworkMode(opts.network)
