@@ -5,12 +5,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { Wait, type StartedTestContainer } from "testcontainers";
 import { parse as parseXml } from "ltx";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCa } from "../../ca/index.ts";
 import { resolveServer, adapterFor } from "../servers/catalog.ts";
-import { docker } from "../docker/client.ts";
+import { docker, publishAddress } from "../docker/client.ts";
+import { RunContainer } from "../docker/dns.ts";
 import { ensureServerImage } from "../docker/images.ts";
 import { newRunId, runLabels } from "../docker/labels.ts";
 import { removeRun } from "../docker/cleanup.ts";
@@ -43,12 +44,12 @@ async function startUpstream(server: string, key: string, config: InstanceConfig
   const image = await ensureServerImage(entry, adapter, log);
   const rendered = adapter.render(entry, config);
   const logs = new LogBuffer();
-  let c = new GenericContainer(image)
+  let c = new RunContainer(image)
     .withName(`s2s-matrix-${runId}-${key}`)
     .withLabels({ ...runLabels(runId), "s2s-matrix.instance": key })
-    .withNetworkMode(network)
-    .withNetworkAliases(...config.vhosts.map((v) => upstream(v.domain)))
-    .withExposedPorts(adapter.c2sPort)
+    // As the harness's own servers: the run's network alone, c2s published where the test reaches it.
+    .withRunNetwork(network, config.vhosts.map((v) => upstream(v.domain)))
+    .withPublishedPort(adapter.c2sPort, publishAddress())
     .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
     .withLogConsumer((s) => logs.attach(s))
     .withWaitStrategy(Wait.forSuccessfulCommand(adapter.readyCommand(entry)))
