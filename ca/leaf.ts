@@ -5,7 +5,8 @@ import { UsageError } from "../core/errors.ts";
 import type { HostCertificate } from "../core/types.ts";
 import type { ProfileName } from "../core/types.ts";
 import { validateDomain, wrongName } from "./domain.ts";
-import { KEY_TYPES, pooledKeyMaterial, randomSerial, signingAlgorithm, type KeyMaterial, type KeyType } from "./keys.ts";
+import { KEY_TYPES, pooledKeyMaterial, randomSerial, type KeyMaterial, type KeyType } from "./keys.ts";
+import { mintLeaf } from "./mint.ts";
 import { getProfile, type Profile } from "./profiles.ts";
 
 export interface IssueOptions {
@@ -43,8 +44,6 @@ export interface LeafIssuer {
   /** A CA no server trusts (the `untrusted` profile). */
   untrusted(): Promise<LeafIssuer>;
 }
-
-const EKU_OID = { serverAuth: x509.ExtendedKeyUsage.serverAuth, clientAuth: x509.ExtendedKeyUsage.clientAuth };
 
 /** Validates the domain and profile, then mints the leaf. */
 export async function issueLeaf(
@@ -96,36 +95,23 @@ export async function signLeafUnchecked(
           ? (await ca.untrusted()).signer()
           : { name: new x509.Name(subject), key, keyId: key.keyId, chain: [] };
 
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    // RSA keys can do key transport (TLS 1.2 RSA kx); EC keys only sign.
-    new x509.KeyUsagesExtension(
-      keyType === "rsa" && profile.keyEncipherment
-        ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
-        : x509.KeyUsageFlags.digitalSignature,
-      true,
-    ),
-    new x509.SubjectAlternativeNameExtension(
-      names.map((value) => ({ type: "dns" as const, value })),
-      profile.subject === "empty",
-    ),
-  ];
-  if (profile.subjectKeyId) extensions.push(new x509.SubjectKeyIdentifierExtension(key.keyId));
-  extensions.push(new x509.AuthorityKeyIdentifierExtension(signer.keyId));
-  if (profile.eku) extensions.push(new x509.ExtendedKeyUsageExtension(profile.eku.map((e) => EKU_OID[e])));
-
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject,
+  const der = mintLeaf({
+    serialHex: randomSerial(),
+    subject: subject ? new x509.Name(subject) : null,
     issuer: signer.name,
     notBefore: new Date(now + profile.validity.notBeforeMs),
     notAfter: new Date(now + profile.validity.notAfterMs),
-    publicKey: key.publicKey,
-    signingKey: signer.key.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(signer.key.type),
-    extensions,
+    publicKey: key,
+    signer: signer.key,
+    issuerKeyId: signer.keyId,
+    dnsNames: names,
+    sanCritical: profile.subject === "empty",
+    // RSA keys can do key transport (TLS 1.2 RSA kx); EC keys only sign.
+    keyEncipherment: keyType === "rsa" && profile.keyEncipherment,
+    subjectKeyId: profile.subjectKeyId,
+    eku: profile.eku,
   });
-  const pem = cert.toString("pem");
+  const pem = x509.PemConverter.encode(der, "CERTIFICATE");
   const sent = profile.sends === "leaf" ? [pem] : [pem, ...signer.chain];
   return { cert: pem, key: key.pem, fullchain: sent.join("\n") + "\n" };
 }
