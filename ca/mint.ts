@@ -21,7 +21,7 @@ const SIGNATURE_ALGORITHMS: Record<KeyType, () => asn.AlgorithmIdentifier> = {
 export interface LeafParts {
   /** Hex, its top bit clear (keys.ts randomSerial): used as the INTEGER's bytes. */
   serialHex: string;
-  /** "CN=…" or "" (an empty subject). */
+  /** CN=<the first name>, or null for an empty subject. */
   subject: x509.Name | null;
   issuer: x509.Name;
   notBefore: Date;
@@ -41,31 +41,21 @@ export interface LeafParts {
 const extension = (extnID: string, critical: boolean, value: object) =>
   new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 
-// Parsed once per key and per issuer: every leaf of a run shares a handful of each.
-const spkis = new WeakMap<KeyMaterial, asn.SubjectPublicKeyInfo>();
-const issuers = new Map<string, asn.Name>();
-const signingKeys = new WeakMap<KeyMaterial, KeyObject>();
-
-function spkiOf(k: KeyMaterial): asn.SubjectPublicKeyInfo {
-  let s = spkis.get(k);
-  if (!s) spkis.set(k, (s = AsnConvert.parse(k.publicKey.rawData, asn.SubjectPublicKeyInfo)));
-  return s;
+/** `make(k)`, made once per `k` and kept while `k` is. */
+function once<K extends object, V>(make: (k: K) => V): (k: K) => V {
+  const made = new WeakMap<K, V>();
+  return (k) => {
+    let v = made.get(k);
+    if (v === undefined) made.set(k, (v = make(k)));
+    return v;
+  };
 }
 
+// Every leaf of a run shares a handful of keys and issuers: each is parsed once.
+const spkiOf = once((k: KeyMaterial) => AsnConvert.parse(k.publicKey.rawData, asn.SubjectPublicKeyInfo));
+const signingKeyOf = once((k: KeyMaterial) => KeyObject.from(k.keys.privateKey));
 const nameOf = (n: x509.Name): asn.Name => AsnConvert.parse(n.toArrayBuffer(), asn.Name);
-
-function issuerOf(n: x509.Name): asn.Name {
-  const key = n.toString();
-  let s = issuers.get(key);
-  if (!s) issuers.set(key, (s = nameOf(n)));
-  return s;
-}
-
-function signingKeyOf(k: KeyMaterial): KeyObject {
-  let s = signingKeys.get(k);
-  if (!s) signingKeys.set(k, (s = KeyObject.from(k.keys.privateKey)));
-  return s;
-}
+const issuerOf = once(nameOf);
 
 /** The leaf's DER. Extensions in the order leaf.ts always wrote them. */
 export function mintLeaf(p: LeafParts): ArrayBuffer {
