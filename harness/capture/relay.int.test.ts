@@ -5,18 +5,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { Wait, type StartedTestContainer } from "testcontainers";
 import { parse as parseXml } from "ltx";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCa } from "../../ca/index.ts";
 import { resolveServer, adapterFor } from "../servers/catalog.ts";
-import { docker, publishAddress } from "../docker/client.ts";
-import { RunContainer } from "../docker/dns.ts";
+import { docker } from "../docker/client.ts";
 import { ensureServerImage } from "../docker/images.ts";
 import { newRunId, runLabels } from "../docker/labels.ts";
 import { removeRun } from "../docker/cleanup.ts";
-import { LogBuffer } from "../docker/logbuffer.ts";
-import { login, probePair, stopQuietly, type Endpoint } from "../probe/probe.ts";
+import { startInstance, type StartedInstance } from "../instance.ts";
+import { probePair } from "../probe/probe.ts";
 import type { InstanceConfig, VirtualHost } from "../servers/adapter.ts";
 import type { MessageResult, PingResult } from "../../core/types.ts";
 import { ensureRelayImage } from "./image.ts";
@@ -27,44 +25,12 @@ const FIXTURES = join(import.meta.dirname, "fixtures");
 const log = (s: string) => console.log(`[relay.int] ${s}`);
 const upstream = (domain: string) => `upstream.${domain}`;
 
-interface Upstream {
-  container: StartedTestContainer;
-  logs: LogBuffer;
-  endpoint(domain: string): Endpoint;
-}
-
-/**
- * startInstance() (harness/instance.ts) with network aliases `upstream.<domain>`
- * instead of `<domain>`: the domains themselves belong to the relay. Recommended
- * instead: a `aliases?: (domain: string) => string[]` option of StartOptions.
- */
-async function startUpstream(server: string, key: string, config: InstanceConfig, runId: string, network: string): Promise<Upstream> {
+/** A server as the harness starts one, reachable as `upstream.<domain>`: the domains themselves belong to the relay. */
+async function startUpstream(server: string, key: string, config: InstanceConfig, runId: string, network: string): Promise<StartedInstance> {
   const entry = resolveServer(server);
   const adapter = adapterFor(entry.family);
   const image = await ensureServerImage(entry, adapter, log);
-  const rendered = adapter.render(entry, config);
-  const logs = new LogBuffer();
-  let c = new RunContainer(image)
-    .withName(`s2s-matrix-${runId}-${key}`)
-    .withLabels({ ...runLabels(runId), "s2s-matrix.instance": key })
-    // As the harness's own servers: the run's network alone, c2s published where the test reaches it.
-    .withRunNetwork(network, config.vhosts.map((v) => upstream(v.domain)))
-    .withPublishedPort(adapter.c2sPort, publishAddress())
-    .withCopyContentToContainer(rendered.files.map((f) => ({ content: f.content, target: f.path, mode: f.mode })))
-    .withLogConsumer((s) => logs.attach(s))
-    .withWaitStrategy(Wait.forSuccessfulCommand(adapter.readyCommand(entry)))
-    .withStartupTimeout(120_000);
-  if (rendered.env) c = c.withEnvironment(rendered.env);
-  if (rendered.command) c = c.withCommand(rendered.command);
-  const container = await c.start();
-  const endpoint = (domain: string): Endpoint => ({
-    service: `xmpp://${container.getHost()}:${container.getMappedPort(adapter.c2sPort)}`,
-    domain,
-    username: config.users[0].username,
-    password: config.users[0].password,
-  });
-  await stopQuietly(await login(endpoint(config.vhosts[0].domain), config.trustedCa, 60_000));
-  return { container, logs, endpoint };
+  return startInstance({ key, server, entry, adapter, image, config }, { runId, network, readyTimeoutMs: 120_000, log, aliases: (d) => [upstream(d)] });
 }
 
 interface CellRun {
@@ -80,8 +46,8 @@ describe("TLS-intercepting relay between Prosody 13.0.7 and ejabberd 23.01 (serv
   const network = `s2s-matrix-${runId}`;
   const started: { stop(): Promise<void> }[] = [];
   let relay: StartedRelay;
-  let prosody: Upstream;
-  let ejabberd: Upstream;
+  let prosody: StartedInstance;
+  let ejabberd: StartedInstance;
   let trust = "";
   const cells: Record<"off" | "on", CellRun> = {} as never;
   const domains = {
@@ -124,8 +90,7 @@ describe("TLS-intercepting relay between Prosody 13.0.7 and ejabberd 23.01 (serv
       startUpstream("prosody@13.0.7", "prosody", config(a), runId, network),
       startUpstream("ejabberd@23.01", "ejabberd", config(b), runId, network),
     ]);
-    started.push({ stop: () => prosody.container.stop({ remove: true, timeout: 2_000 }).then(() => {}) });
-    started.push({ stop: () => ejabberd.container.stop({ remove: true, timeout: 2_000 }).then(() => {}) });
+    started.push(prosody, ejabberd);
     log(`relay and servers up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     for (const k of ["off", "on"] as const) {
