@@ -318,9 +318,29 @@ function carries(t: ConnectionTranscript, from: string, to: string): boolean {
   });
 }
 
+/** The connection a relay line is about: `conn` is the line's second field, before anything a server sent. */
+const connOf = (line: string) => /^\{"t":"[^"]*","conn":"(c\d+)"/.exec(line)?.[1];
+
+/**
+ * The lines of every connection that names either domain (as the relay's JSON quotes
+ * it: stream header, dialback attributes), all of them, its `accept` included. A
+ * relay log holds every concurrent cell's connections: parsing only these is what
+ * keeps a cell's capture from costing the run's concurrency times its own lines.
+ */
+export function connectionLines(lines: string[], domains: CellDomains): string[] {
+  const quoted = [JSON.stringify(domains.initiator), JSON.stringify(domains.receiver)];
+  const ids = new Set<string>();
+  for (const line of lines) {
+    if (!quoted.some((q) => line.includes(q))) continue;
+    const id = connOf(line);
+    if (id) ids.add(id);
+  }
+  return lines.filter((line) => ids.has(connOf(line) ?? ""));
+}
+
 /** The cell's connections in the relay's lines (e.g. `relay.logs.since(mark)`): initiator → receiver and the reverse. */
 export function captureFor(lines: string[] | RelayEvent[], domains: CellDomains): CellCapture {
-  const all = transcripts(lines);
+  const all = transcripts(typeof lines[0] === "string" ? connectionLines(lines as string[], domains) : lines);
   return {
     outbound: all.filter((t) => carries(t, domains.initiator, domains.receiver)).map(summarize),
     inbound: all.filter((t) => carries(t, domains.receiver, domains.initiator)).map(summarize),

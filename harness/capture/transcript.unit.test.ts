@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse as parseXml } from "ltx";
 import { describe, expect, it } from "vitest";
 import { relayConfig } from "./relay.ts";
-import { captureCell, captureFor, diagnoseCapture, parseRelayLines, summarize, transcripts } from "./transcript.ts";
+import { captureCell, captureFor, connectionLines, diagnoseCapture, parseRelayLines, summarize, transcripts } from "./transcript.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8").split("\n");
 const OFF = fixture("p13-to-e23-dialback-off.relay.jsonl");
@@ -117,6 +117,17 @@ describe("captureFor and diagnoseCapture", () => {
     expect(swapped.outbound.map((x) => x.id)).toEqual(["c3", "c4"]);
     expect(swapped.inbound.map((x) => x.id)).toEqual(["c2"]);
     expect(diagnoseCapture(swapped, { initiator: on.receiver, receiver: on.initiator })).toBe("EXTERNAL accepted");
+  });
+
+  it("connectionLines: every line of the cell's connections, from the accept on, and no other cell's", () => {
+    // The two fixtures' cells interleaved, as concurrent cells are in one relay log.
+    const mixed = ON.flatMap((l, i) => [OFF[i] ?? "", l]);
+    const ofConn = (lines: string[], ids: string[]) => lines.filter((l) => ids.some((id) => l.startsWith("{") && JSON.parse(l).conn === id));
+    expect(connectionLines(mixed, off)).toEqual(ofConn(OFF, ["c1"]));
+    expect(connectionLines(mixed, on)).toEqual(ofConn(ON, ["c2", "c3", "c4"]));
+    expect(connectionLines(mixed, off)[0]).toContain('"ev":"accept"'); // names no domain: kept by its connection
+    const cap = captureFor(mixed, off);
+    expect(cap.outbound[0].transcript).toHaveLength(ofConn(OFF, ["c1"]).length);
   });
 
   it("captureCell: diagnosis and both directions in one object", () => {
