@@ -11,7 +11,7 @@ import type Dockerode from "dockerode";
 import { buildImage, ensureImage, IMAGES_DIR } from "../docker/images.ts";
 
 export const RELAY_DIR = join(IMAGES_DIR, "relay");
-const SUITE = "bookworm";
+const SUITE = "trixie";
 
 /** The files of ltx the relay imports (its SAX tokenizer and Element), with the package's manifest and licence. */
 export const LTX_FILES = ["package.json", "LICENSE", "src/parsers/ltx.js", "src/Element.js", "src/escape.js"];

@@ -59,7 +59,10 @@ const write = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
 /** The events reader (RELAY_EVENTS_PORT) once it has shown the token; lines wait for it in `backlog`. */
 let reader = null;
 let backlog = [];
-// One write per turn of the event loop, not one per line (a connection emits a dozen in one turn).
+// Lines go out together every FLUSH_MS, not one write per line or per turn of the event
+// loop: each write wakes the reader (and Docker's port proxy on the way). The harness
+// reads a cell's lines a quarter of a second after its probe at the earliest.
+const FLUSH_MS = 10;
 let queued = [];
 function flush() {
   if (queued.length === 0) return;
@@ -71,7 +74,7 @@ function flush() {
 }
 /** A connection's line: to the events reader, or to stdout without one. */
 function writeLine(line) {
-  if (queued.length === 0) setImmediate(flush);
+  if (queued.length === 0) setTimeout(flush, FLUSH_MS);
   queued.push(line + "\n");
 }
 process.on("exit", flush);
@@ -236,21 +239,34 @@ function contextFor(key, options) {
 }
 const keyPair = (h) => ({ cert: h.fullchain ?? h.cert, key: h.key });
 /**
- * Per domain, a server context per ticket size. TLS 1.3 servers send session tickets
- * right after the handshake: stateful ones (SSL_OP_NO_TICKET) are under 100 bytes,
- * stateless ones carry the session with the client certificate (over 1 KiB for two).
- * The relay sends the size its receiver sends (`tickets` of the host an initiator
- * asked for): jabberd2 2.7.0 as initiator fails on a ticket record split across its
- * 1 KiB reads, so the other size would change the cell's verdict.
+ * The key exchange groups OpenSSL 3.0 offers by default (bookworm's), not 3.5's, which
+ * puts the post-quantum X25519MLKEM768 first: the servers of older suites do not know
+ * it, and the relay would make every newer server on its legs pay for a larger key
+ * exchange than the pair itself would use.
  */
-const serverContext = (domain, tickets) =>
-  contextFor(`server ${tickets} ${domain}`, () => ({
+const GROUPS = "X25519:P-256:X448:P-521:P-384";
+const ticketsOf = (domain) => (hosts[domain].tickets === "large" ? "large" : "small");
+/**
+ * Per domain and ticket size, one context for both roles: as server it presents the
+ * domain to initiators, as client it presents it to receivers (building a context
+ * parses the key and the chain; a cell's domains each play both roles).
+ * TLS 1.3 servers send session tickets right after the handshake: stateful ones
+ * (SSL_OP_NO_TICKET) are under 100 bytes, stateless ones carry the session with
+ * the client certificate (over 1 KiB for two). The relay sends the size its
+ * receiver sends (`tickets` of the host an initiator asked for): jabberd2 2.7.0 as
+ * initiator fails on a ticket record split across its 1 KiB reads, so the other
+ * size would change the cell's verdict. As client, the option only leaves TLS 1.2's
+ * empty ticket extension out of the ClientHello; the relay resumes no session.
+ */
+const domainContext = (domain, tickets) =>
+  contextFor(`${tickets} ${domain}`, () => ({
     ...keyPair(hosts[domain]),
     ca: config.ca,
+    ecdhCurve: GROUPS,
     ...(tickets === "large" ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
   }));
-/** Towards receivers, one client context per certificate the relay presents (a held domain's, or none for null). */
-const clientContext = (domain) => contextFor(`client ${domain ?? ""}`, () => ({ ca: config.ca, ...(domain ? keyPair(hosts[domain]) : {}) }));
+/** Towards receivers: the context of the domain whose certificate the relay presents, or one without a certificate (null). */
+const clientContext = (domain) => (domain ? domainContext(domain, ticketsOf(domain)) : contextFor("no certificate", () => ({ ca: config.ca, ecdhCurve: GROUPS })));
 const fingerprints = new Map(); // leaf fingerprint → domain whose key we hold
 const leaves = new Map(); // domain → its leaf's certInfo
 for (const [domain, h] of Object.entries(hosts)) {
@@ -411,8 +427,8 @@ class Connection {
     this.emit("starttls", "relay");
     this.phase.i2r = this.phase.r2i = "tls";
     let sni = null;
-    const tickets = hosts[this.to].tickets === "large" ? "large" : "small";
-    const fallback = serverContext(this.to, tickets);
+    const tickets = ticketsOf(this.to);
+    const fallback = domainContext(this.to, tickets);
     const ti = new tls.TLSSocket(i, {
       isServer: true,
       secureContext: fallback,
@@ -421,7 +437,7 @@ class Connection {
       rejectUnauthorized: false,
       SNICallback: (name, cb) => {
         sni = name;
-        cb(null, hostOf(name) ? serverContext(name, tickets) : fallback);
+        cb(null, hostOf(name) ? domainContext(name, tickets) : fallback);
       },
     });
     this.iSock = ti;
