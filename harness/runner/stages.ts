@@ -176,17 +176,24 @@ export class Stages {
       await poolWhenReady(queuesFirst(stage.cells), opts.concurrency, ready, (cell) => probe(cell).finally(() => queued.done(cell)));
     } finally {
       slots.close();
-      await Promise.all(early);
-      // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
-      await Promise.all((await slots.settled()).filter((i) => this.running.has(i)).map((i) => this.stop(i)));
-      // A relay still starting is waited for too, then stopped.
-      const started = await relay?.catch(() => undefined);
-      if (started) {
-        faults.expectStop(this.relays.get(started)!);
-        this.relays.delete(started);
-        await started.stop();
-      }
+      // The relay goes with the last servers, not after them: the cells are done.
+      await Promise.all([this.stopServers(slots, early), relay && this.stopRelay(relay)]);
     }
+  }
+
+  private async stopServers(slots: Slots, early: Promise<void>[]): Promise<void> {
+    await Promise.all(early);
+    // A server still booting is waited for (its generation ends when the run does), so that nothing started is left behind.
+    await Promise.all((await slots.settled()).filter((i) => this.running.has(i)).map((i) => this.stop(i)));
+  }
+
+  /** A relay still starting is waited for too, then stopped. */
+  private async stopRelay(relay: Promise<StartedRelay>): Promise<void> {
+    const started = await relay.catch(() => undefined);
+    if (!started) return;
+    this.faults.expectStop(this.relays.get(started)!);
+    this.relays.delete(started);
+    await started.stop();
   }
 
   /**

@@ -37,6 +37,7 @@ function world(opts: { concurrency?: number; capture?: boolean } = {}) {
     boot?: (key: string, n: number) => Promise<void>;
     cell?: (id: string, runs: number) => Promise<Attempt | undefined> | undefined;
     relay?: () => Promise<void>;
+    stop?: (key: string) => Promise<void>;
   } = {};
   /** With capture: the relay's life (started with these domains, stopped) and the relay each cell ran with. */
   const relay = { domains: [] as string[], stopped: false };
@@ -50,7 +51,10 @@ function world(opts: { concurrency?: number; capture?: boolean } = {}) {
       const inst = {
         spec: { key: p.key },
         installedVersion: "1.0",
-        stop: async () => void alive.delete(inst),
+        stop: async () => {
+          await hooks.stop?.(p.key);
+          alive.delete(inst);
+        },
       } as unknown as StartedInstance;
       alive.add(inst);
       return inst;
@@ -236,6 +240,19 @@ describe("Stages.run: a stage's story on fake servers", () => {
     expect(w.relay.domains.sort()).toEqual(["a.example", "b.example"]);
     expect(w.cellRelay.get("c1")).toBeDefined();
     expect(w.relay.stopped).toBe(true);
+    expect(w.alive.size).toBe(0);
+  });
+
+  it("with --capture the relay is stopped with the last servers, not after them", async () => {
+    const w = world({ capture: true });
+    const seen: string[] = [];
+    // A server's stop takes a few turns of the loop; the relay's is asked for meanwhile.
+    w.hooks.stop = async (key) => {
+      for (let i = 0; i < 10 && !w.relay.stopped; i++) await new Promise((r) => setImmediate(r));
+      seen.push(`${key}: relay ${w.relay.stopped ? "stopped" : "running"}`);
+    };
+    await w.run({ instances: [pi("a#1"), pi("b#1")], cells: [cell("c1", "a#1", "b#1")] });
+    expect(seen.sort()).toEqual(["a#1: relay stopped", "b#1: relay stopped"]);
     expect(w.alive.size).toBe(0);
   });
 
