@@ -239,10 +239,10 @@ function contextFor(key, options) {
 }
 const keyPair = (h) => ({ cert: h.fullchain ?? h.cert, key: h.key });
 /**
- * The key exchange groups OpenSSL 3.0 offers by default (bookworm's), not 3.5's, which
- * puts the post-quantum X25519MLKEM768 first: the servers of older suites do not know
- * it, and the relay would make every newer server on its legs pay for a larger key
- * exchange than the pair itself would use.
+ * The key exchange groups OpenSSL 3.0 offers by default, as the relay did on bookworm,
+ * not 3.5's, which puts the post-quantum X25519MLKEM768 first: the servers of older
+ * suites do not know it, and a leg should not negotiate a larger exchange with the
+ * relay than its pair would with each other.
  */
 const GROUPS = "X25519:P-256:X448:P-521:P-384";
 const ticketsOf = (domain) => (hosts[domain].tickets === "large" ? "large" : "small");
