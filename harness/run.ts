@@ -5,7 +5,7 @@
 // id and removed before it returns, whatever happens.
 import { availableParallelism } from "node:os";
 import { docker } from "./docker/client.ts";
-import { describeRemoved, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
+import { describeRemoved, leftoversLine, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { plan, type Isolation } from "./plan.ts";
 import { BOOTS_PER_CORE, slowFirst } from "./schedule.ts";
 import { DEFAULT_TIMEOUTS, type ProbeTimeouts } from "./probe/probe.ts";
@@ -82,8 +82,8 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
 
   const timings = new Timings();
   const d = await docker();
-  const leftovers = await removeDeadRuns();
-  if (leftovers.containers.length || leftovers.networks.length) log(`leftovers of dead runs: ${describeRemoved(leftovers)}`);
+  const leftovers = leftoversLine(await removeDeadRuns());
+  if (leftovers) log(leftovers);
   const images = await ensureImages(opts.cells, opts.runServers, !!opts.capture, log, timings);
 
   const faults = new RunFaults();
@@ -136,7 +136,9 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
     await timings.time("teardown", async () => {
       await stages?.stopAll();
       await environment.close();
-      await removeRun(opts.runId).catch(() => {});
+      // What is still there is said, not dropped: the next run's start tries it again.
+      const left = await removeRun(opts.runId).catch(() => undefined);
+      if (left?.failed?.length) log(`teardown: ${describeRemoved(left)}`);
     });
   }
 }

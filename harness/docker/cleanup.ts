@@ -96,6 +96,20 @@ export function describeRemoved(r: Removed): string {
   return "removed " + parts.join("; ") + (failed ? `; ${failed}` : "");
 }
 
+/**
+ * What a run says at its start about dead runs' objects: what it removed, and what it
+ * could not, or nothing. A network Docker still counts an endpoint in (seen once after
+ * runc failed to remove a container) fails every run's attempt until the daemon forgets
+ * the endpoint: said each time, not skipped.
+ */
+export function leftoversLine(r: Removed): string | undefined {
+  if (!r.containers.length && !r.networks.length && !r.volumes.length && !r.failed?.length) return undefined;
+  const stale = r.failed?.some((f) => f.includes("active endpoints"))
+    ? " (`docker network inspect` shows what is attached; an endpoint with no container goes when the Docker daemon restarts)"
+    : "";
+  return `leftovers of dead runs: ${describeRemoved(r)}${stale}`;
+}
+
 const stopping = new Set<string>();
 
 /** Whether the run is being torn down after a signal: nothing new may start for it. */
