@@ -245,6 +245,8 @@ const keyPair = (h) => ({ cert: h.fullchain ?? h.cert, key: h.key });
  * relay than its pair would with each other.
  */
 const GROUPS = "X25519:P-256:X448:P-521:P-384";
+/** What every context of the relay has: the run's CA (verified against, named in CertificateRequests) and the groups. */
+const COMMON = { ca: config.ca, ecdhCurve: GROUPS };
 const ticketsOf = (domain) => (hosts[domain].tickets === "large" ? "large" : "small");
 /**
  * Per domain and ticket size, one context for both roles: as server it presents the
@@ -261,12 +263,11 @@ const ticketsOf = (domain) => (hosts[domain].tickets === "large" ? "large" : "sm
 const domainContext = (domain, tickets) =>
   contextFor(`${tickets} ${domain}`, () => ({
     ...keyPair(hosts[domain]),
-    ca: config.ca,
-    ecdhCurve: GROUPS,
+    ...COMMON,
     ...(tickets === "large" ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
   }));
 /** Towards receivers: the context of the domain whose certificate the relay presents, or one without a certificate (null). */
-const clientContext = (domain) => (domain ? domainContext(domain, ticketsOf(domain)) : contextFor("no certificate", () => ({ ca: config.ca, ecdhCurve: GROUPS })));
+const clientContext = (domain) => (domain ? domainContext(domain, ticketsOf(domain)) : contextFor("no certificate", () => ({ ...COMMON })));
 const fingerprints = new Map(); // leaf fingerprint → domain whose key we hold
 const leaves = new Map(); // domain → its leaf's certInfo
 for (const [domain, h] of Object.entries(hosts)) {
