@@ -5,7 +5,7 @@
 // id and removed before it returns, whatever happens.
 import { availableParallelism } from "node:os";
 import { docker } from "./docker/client.ts";
-import { describeRemoved, leftoversLine, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
+import { removalLine, removeDeadRuns, removeRun } from "./docker/cleanup.ts";
 import { plan, type Isolation } from "./plan.ts";
 import { BOOTS_PER_CORE, slowFirst } from "./schedule.ts";
 import { DEFAULT_TIMEOUTS, type ProbeTimeouts } from "./probe/probe.ts";
@@ -82,7 +82,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
 
   const timings = new Timings();
   const d = await docker();
-  const leftovers = leftoversLine(await removeDeadRuns());
+  const leftovers = removalLine("leftovers of dead runs", await removeDeadRuns());
   if (leftovers) log(leftovers);
   const images = await ensureImages(opts.cells, opts.runServers, !!opts.capture, log, timings);
 
@@ -138,7 +138,7 @@ export async function runCells(opts: RunOptions): Promise<{ results: CellResult[
       await environment.close();
       // What is still there is said, not dropped: the next run's start tries it again.
       const left = await removeRun(opts.runId).catch(() => undefined);
-      if (left?.failed?.length) log(`teardown: ${describeRemoved(left)}`);
+      if (left?.failed?.length) log(removalLine("teardown", left)!);
     });
   }
 }

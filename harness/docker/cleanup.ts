@@ -97,17 +97,17 @@ export function describeRemoved(r: Removed): string {
 }
 
 /**
- * What a run says at its start about dead runs' objects: what it removed, and what it
- * could not, or nothing. A network Docker still counts an endpoint in (seen once after
- * runc failed to remove a container) fails every run's attempt until the daemon forgets
- * the endpoint: said each time, not skipped.
+ * What a run says about objects it removed or could not, after `what` ("leftovers of dead
+ * runs" at its start, "teardown" at its end), or nothing. A network Docker still counts an
+ * endpoint in (seen once after runc failed to remove a container) fails every attempt
+ * until the daemon forgets the endpoint: said each time, not skipped.
  */
-export function leftoversLine(r: Removed): string | undefined {
+export function removalLine(what: string, r: Removed): string | undefined {
   if (!r.containers.length && !r.networks.length && !r.volumes.length && !r.failed?.length) return undefined;
   const stale = r.failed?.some((f) => f.includes("active endpoints"))
     ? " (`docker network inspect` shows what is attached; an endpoint with no container goes when the Docker daemon restarts)"
     : "";
-  return `leftovers of dead runs: ${describeRemoved(r)}${stale}`;
+  return `${what}: ${describeRemoved(r)}${stale}`;
 }
 
 const stopping = new Set<string>();

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
-import { describeRemoved, isDeadRun, isStopping, leftoversLine, stopInProgress } from "../../harness/docker/cleanup.ts";
+import { describeRemoved, isDeadRun, isStopping, removalLine, stopInProgress } from "../../harness/docker/cleanup.ts";
 import { LABEL_HOST, LABEL_PID, LABEL_PIDNS, LABEL_RUN, LABEL_STARTED, pidNamespace, processStartTime } from "../../harness/docker/labels.ts";
 
 const deadPid = (): number => {
@@ -71,20 +71,20 @@ describe("describeRemoved", () => {
   });
 });
 
-describe("leftoversLine: what a run says at its start about dead runs' objects", () => {
+describe("removalLine: what a run says about objects it removed or could not", () => {
   const none = { containers: [], networks: [], volumes: [] };
   it("nothing when there was nothing to remove", () => {
-    expect(leftoversLine({ ...none, failed: [] })).toBeUndefined();
+    expect(removalLine("leftovers of dead runs", { ...none, failed: [] })).toBeUndefined();
   });
   it("what it removed", () => {
-    expect(leftoversLine({ ...none, networks: ["s2s-matrix-r1"], failed: [] })).toBe("leftovers of dead runs: removed 1 network(s): s2s-matrix-r1");
+    expect(removalLine("leftovers of dead runs", { ...none, networks: ["s2s-matrix-r1"], failed: [] })).toBe("leftovers of dead runs: removed 1 network(s): s2s-matrix-r1");
   });
   it("a network it could not remove, even when nothing else was there, with how to find out why", () => {
     const failed = ["network s2s-matrix-20261208-051334-bc4624 (error while removing network: network s2s-matrix-20261208-051334-bc4624 id aae15fbe4a71 has active endpoints)"];
-    const line = leftoversLine({ ...none, failed })!;
+    const line = removalLine("leftovers of dead runs", { ...none, failed })!;
     expect(line).toContain("could not remove network s2s-matrix-20261208-051334-bc4624 (error while removing network:");
     expect(line).toContain("`docker network inspect` shows what is attached");
-    expect(leftoversLine({ ...none, failed: ["container c1 (permission denied)"] })).toBe("leftovers of dead runs: could not remove container c1 (permission denied)");
+    expect(removalLine("leftovers of dead runs", { ...none, failed: ["container c1 (permission denied)"] })).toBe("leftovers of dead runs: could not remove container c1 (permission denied)");
   });
 });
 
